@@ -1,0 +1,32 @@
+// The container's filesystem view: rootfs, mounts, devices, pivot_root, and the
+// masked and read-only paths. Runs in the container's init, inside its new mount
+// namespace (and user namespace, when it has one, with the id maps written).
+#pragma once
+
+#include <string>
+
+#include "spec/config.hpp"
+#include "sys/error.hpp"
+
+namespace berth::linux {
+
+struct RootfsOptions {
+  std::string rootfs;     // absolute host path of the rootfs directory
+  bool no_pivot = false;  // --no-pivot: MS_MOVE + chroot instead of pivot_root
+};
+
+// Phase 1, before pivot: sets the propagation of the host's tree as seen from the
+// new mount namespace (linux.rootfsPropagation, default rslave as runc), bind
+// mounts the rootfs onto itself, performs config.mounts in order (destinations
+// resolved inside the rootfs, never through a symlink to the host), creates the
+// default devices and linux.devices, the /dev symlinks and /dev/ptmx, then
+// pivots into the rootfs (or moves + chroots with no_pivot). On return "/" is the
+// rootfs and nothing of the host's tree is reachable.
+Result<void> prepare_rootfs(const spec::Config &config, const RootfsOptions &options);
+
+// Phase 2, after sysctl and hostname (sysctl needs /proc/sys writable): masks
+// linux.maskedPaths, makes linux.readonlyPaths read-only, and remounts the root
+// read-only when root.readonly.
+Result<void> finalize_rootfs(const spec::Config &config);
+
+} // namespace berth::linux

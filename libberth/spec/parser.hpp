@@ -1,0 +1,25 @@
+// config.json -> spec::Config. Every error names the JSON pointer of the value at
+// fault: "config.json: /process/args: expected an array of strings".
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "json/value.hpp"
+#include "spec/config.hpp"
+#include "sys/error.hpp"
+
+namespace berth::spec {
+
+// Parses and validates a whole config. `source` prefixes errors ("config.json").
+Result<Config> parse_config(std::string_view text, std::string_view source = "config.json");
+
+// Reads <bundle>/config.json and parses it.
+Result<Config> load_config(const std::string &bundle_dir);
+
+// A single Process object (exec --process) and LinuxResources (update --resources),
+// for the commands that take them on their own.
+Result<Process> parse_process(std::string_view text, std::string_view source);
+Result<Resources> parse_resources(std::string_view text, std::string_view source);
+
+} // namespace berth::spec
