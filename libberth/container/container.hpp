@@ -1,0 +1,66 @@
+// The container lifecycle, as the CLI's subcommands see it (runtime.md's
+// operations plus run and list). Every function works on the state directory
+// <root>/<id>; commands on one id are serialized by a lock there.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spec/config.hpp"
+#include "sys/error.hpp"
+
+namespace berth::container {
+
+struct GlobalOptions {
+  std::string root = "/run/berth"; // --root
+  bool systemd_cgroup = false;     // --systemd-cgroup (refused until supported)
+};
+
+struct CreateOptions {
+  std::string id;
+  std::string bundle = ".";   // --bundle|-b
+  std::string pid_file;       // --pid-file, empty for none
+  std::string console_socket; // --console-socket, empty for none
+  bool no_pivot = false;      // --no-pivot
+  bool no_new_keyring = false; // --no-new-keyring
+  unsigned preserve_fds = 0;  // --preserve-fds
+};
+
+struct RunOptions {
+  CreateOptions create;
+  bool detach = false; // --detach|-d
+  bool keep = false;   // --keep
+};
+
+enum class Status { Creating, Created, Running, Paused, Stopped };
+std::string_view status_name(Status status);
+
+// What `state` prints: the spec's state JSON, plus what `list` shows.
+struct State {
+  std::string oci_version;
+  std::string id;
+  Status status = Status::Stopped;
+  int pid = 0; // 0 when stopped
+  std::string bundle;
+  spec::StringMap annotations;
+  std::string created;  // RFC 3339, for list
+  std::string owner;    // user name or uid, for list
+  std::string to_json() const;
+};
+
+// Valid ids: not empty, at most 1024 bytes, not "." or "..", no '/', no NUL, and
+// only [A-Za-z0-9_+.-] so that an id is always a safe directory name.
+Result<void> validate_id(std::string_view id);
+
+Result<void> create(const GlobalOptions &global, const CreateOptions &options);
+Result<void> start(const GlobalOptions &global, const std::string &id);
+Result<State> state(const GlobalOptions &global, const std::string &id);
+Result<void> kill(const GlobalOptions &global, const std::string &id, int signal, bool all);
+Result<void> remove(const GlobalOptions &global, const std::string &id, bool force);
+// Creates, starts and waits; returns the container's exit code (128+N when killed
+// by signal N). With detach it returns 0 once the container runs.
+Result<int> run(const GlobalOptions &global, const RunOptions &options);
+Result<std::vector<State>> list(const GlobalOptions &global);
+
+} // namespace berth::container
