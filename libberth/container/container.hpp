@@ -19,12 +19,12 @@ struct GlobalOptions {
 
 struct CreateOptions {
   std::string id;
-  std::string bundle = ".";   // --bundle|-b
-  std::string pid_file;       // --pid-file, empty for none
-  std::string console_socket; // --console-socket, empty for none
-  bool no_pivot = false;      // --no-pivot
+  std::string bundle = ".";    // --bundle|-b
+  std::string pid_file;        // --pid-file, empty for none
+  std::string console_socket;  // --console-socket, empty for none
+  bool no_pivot = false;       // --no-pivot
   bool no_new_keyring = false; // --no-new-keyring
-  unsigned preserve_fds = 0;  // --preserve-fds
+  unsigned preserve_fds = 0;   // --preserve-fds
 };
 
 struct RunOptions {
@@ -44,8 +44,8 @@ struct State {
   int pid = 0; // 0 when stopped
   std::string bundle;
   spec::StringMap annotations;
-  std::string created;  // RFC 3339, for list
-  std::string owner;    // user name or uid, for list
+  std::string created; // RFC 3339, for list
+  std::string owner;   // user name or uid, for list
   std::string to_json() const;
 };
 

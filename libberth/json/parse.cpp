@@ -46,10 +46,16 @@ struct Builder {
   }
 };
 
-Builder &builder(void *ctx) { return *static_cast<Builder *>(ctx); }
+Builder &builder(void *ctx) {
+  return *static_cast<Builder *>(ctx);
+}
 
-int on_null(void *ctx) { return builder(ctx).add(Value::null(), false); }
-int on_boolean(void *ctx, int b) { return builder(ctx).add(Value::boolean(b != 0), false); }
+int on_null(void *ctx) {
+  return builder(ctx).add(Value::null(), false);
+}
+int on_boolean(void *ctx, int b) {
+  return builder(ctx).add(Value::boolean(b != 0), false);
+}
 int on_number(void *ctx, const char *s, size_t len) {
   return builder(ctx).add(Value::number_from_text(std::string(s, len)), false);
 }
@@ -57,7 +63,9 @@ int on_string(void *ctx, const unsigned char *s, size_t len) {
   return builder(ctx).add(Value::string(std::string(reinterpret_cast<const char *>(s), len)),
                           false);
 }
-int on_start_map(void *ctx) { return builder(ctx).add(Value::object(), true); }
+int on_start_map(void *ctx) {
+  return builder(ctx).add(Value::object(), true);
+}
 int on_map_key(void *ctx, const unsigned char *s, size_t len) {
   builder(ctx).pending_key.assign(reinterpret_cast<const char *>(s), len);
   return 1;
@@ -66,13 +74,22 @@ int on_end(void *ctx) {
   builder(ctx).stack.pop_back();
   return 1;
 }
-int on_start_array(void *ctx) { return builder(ctx).add(Value::array(), true); }
+int on_start_array(void *ctx) {
+  return builder(ctx).add(Value::array(), true);
+}
 
 const yajl_callbacks kCallbacks = {
-    on_null,     on_boolean,   nullptr /* integer: on_number */,
-    nullptr /* double: on_number */, on_number, on_string,
-    on_start_map, on_map_key, on_end,
-    on_start_array, on_end,
+    on_null,
+    on_boolean,
+    nullptr /* integer: on_number */,
+    nullptr /* double: on_number */,
+    on_number,
+    on_string,
+    on_start_map,
+    on_map_key,
+    on_end,
+    on_start_array,
+    on_end,
 };
 
 struct YajlFree {
@@ -87,7 +104,8 @@ std::string yajl_reason(yajl_handle h, std::string_view text) {
   yajl_free_error(h, raw);
   while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' '))
     reason.pop_back();
-  if (auto colon = reason.find(": "); reason.starts_with("parse error") && colon != std::string::npos)
+  if (auto colon = reason.find(": ");
+      reason.starts_with("parse error") && colon != std::string::npos)
     reason.erase(0, colon + 2);
   if (auto nl = reason.find('\n'); nl != std::string::npos)
     reason.erase(nl);
@@ -103,16 +121,15 @@ Result<Value> parse(std::string_view text, std::size_t max_depth) {
   if (!h)
     return fail("invalid JSON: out of memory");
 
-  auto status = yajl_parse(h.get(), reinterpret_cast<const unsigned char *>(text.data()),
-                           text.size());
+  auto status =
+      yajl_parse(h.get(), reinterpret_cast<const unsigned char *>(text.data()), text.size());
   if (status == yajl_status_ok)
     status = yajl_complete_parse(h.get());
   if (status != yajl_status_ok) {
     std::size_t at = yajl_get_bytes_consumed(h.get());
     if (!b.error.empty())
       return fail("invalid JSON at byte " + std::to_string(at) + ": " + b.error);
-    return fail("invalid JSON at byte " + std::to_string(at) + ": " +
-                yajl_reason(h.get(), text));
+    return fail("invalid JSON at byte " + std::to_string(at) + ": " + yajl_reason(h.get(), text));
   }
   if (!b.have_root)
     return fail("invalid JSON: empty document");

@@ -38,8 +38,12 @@ Value Value::number_from_text(std::string text) {
   return v;
 }
 
-Value Value::number(std::int64_t n) { return number_from_text(std::to_string(n)); }
-Value Value::number(std::uint64_t n) { return number_from_text(std::to_string(n)); }
+Value Value::number(std::int64_t n) {
+  return number_from_text(std::to_string(n));
+}
+Value Value::number(std::uint64_t n) {
+  return number_from_text(std::to_string(n));
+}
 
 Value Value::string(std::string s) {
   Value v;

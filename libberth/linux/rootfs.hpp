@@ -11,8 +11,8 @@
 namespace berth::linux {
 
 struct RootfsOptions {
-  std::string rootfs;     // absolute host path of the rootfs directory
-  bool no_pivot = false;  // --no-pivot: MS_MOVE + chroot instead of pivot_root
+  std::string rootfs;    // absolute host path of the rootfs directory
+  bool no_pivot = false; // --no-pivot: MS_MOVE + chroot instead of pivot_root
 };
 
 // Phase 1, before pivot: sets the propagation of the host's tree as seen from the

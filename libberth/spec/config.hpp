@@ -93,13 +93,13 @@ struct Process {
   std::string cwd;
   std::optional<Capabilities> capabilities;
   std::vector<Rlimit> rlimits;
-  bool no_new_privileges = false; // noNewPrivileges
+  bool no_new_privileges = false;              // noNewPrivileges
   std::optional<std::string> apparmor_profile; // apparmorProfile
   std::optional<std::int32_t> oom_score_adj;   // oomScoreAdj, -1000..1000
   std::optional<std::string> selinux_label;    // selinuxLabel
   std::optional<Scheduler> scheduler;
-  std::optional<IoPriority> io_priority;             // ioPriority
-  std::optional<ExecCpuAffinity> exec_cpu_affinity;  // execCPUAffinity
+  std::optional<IoPriority> io_priority;            // ioPriority
+  std::optional<ExecCpuAffinity> exec_cpu_affinity; // execCPUAffinity
 };
 
 struct Hook {
@@ -154,8 +154,8 @@ struct MemoryResources {
   std::optional<std::int64_t> kernel;
   std::optional<std::int64_t> kernel_tcp; // kernelTCP
   std::optional<std::uint64_t> swappiness;
-  std::optional<bool> disable_oom_killer; // disableOOMKiller
-  std::optional<bool> use_hierarchy;      // useHierarchy
+  std::optional<bool> disable_oom_killer;  // disableOOMKiller
+  std::optional<bool> use_hierarchy;       // useHierarchy
   std::optional<bool> check_before_update; // checkBeforeUpdate
 };
 
@@ -186,8 +186,8 @@ struct ThrottleDevice {
 
 struct BlockIoResources {
   std::optional<std::uint16_t> weight;
-  std::optional<std::uint16_t> leaf_weight; // leafWeight
-  std::vector<WeightDevice> weight_device;  // weightDevice
+  std::optional<std::uint16_t> leaf_weight;               // leafWeight
+  std::vector<WeightDevice> weight_device;                // weightDevice
   std::vector<ThrottleDevice> throttle_read_bps_device;   // throttleReadBpsDevice
   std::vector<ThrottleDevice> throttle_write_bps_device;  // throttleWriteBpsDevice
   std::vector<ThrottleDevice> throttle_read_iops_device;  // throttleReadIOPSDevice
@@ -218,8 +218,8 @@ struct Resources {
   std::vector<DeviceCgroupRule> devices;
   std::optional<MemoryResources> memory;
   std::optional<CpuResources> cpu;
-  std::optional<std::int64_t> pids_limit; // pids.limit
-  std::optional<BlockIoResources> block_io; // blockIO
+  std::optional<std::int64_t> pids_limit;     // pids.limit
+  std::optional<BlockIoResources> block_io;   // blockIO
   std::vector<HugepageLimit> hugepage_limits; // hugepageLimits
   std::optional<NetworkResources> network;
   std::map<std::string, RdmaLimit> rdma;
@@ -230,18 +230,18 @@ struct SeccompArg {
   std::uint32_t index = 0;
   std::uint64_t value = 0;
   std::optional<std::uint64_t> value_two; // valueTwo
-  std::string op; // SCMP_CMP_NE, ...
+  std::string op;                         // SCMP_CMP_NE, ...
 };
 
 struct SeccompSyscall {
   std::vector<std::string> names;
-  std::string action; // SCMP_ACT_...
+  std::string action;                     // SCMP_ACT_...
   std::optional<std::uint32_t> errno_ret; // errnoRet
   std::vector<SeccompArg> args;
 };
 
 struct Seccomp {
-  std::string default_action; // defaultAction
+  std::string default_action;                     // defaultAction
   std::optional<std::uint32_t> default_errno_ret; // defaultErrnoRet
   std::vector<std::string> architectures;
   std::vector<std::string> flags;
@@ -251,7 +251,7 @@ struct Seccomp {
 };
 
 struct IntelRdt {
-  std::optional<std::string> clos_id; // closID
+  std::optional<std::string> clos_id;         // closID
   std::optional<std::string> l3_cache_schema; // l3CacheSchema
   std::optional<std::string> mem_bw_schema;   // memBwSchema
   std::vector<std::string> schemata;
@@ -280,8 +280,8 @@ struct NetDevice {
 
 struct Linux {
   std::vector<Namespace> namespaces;
-  std::vector<IdMapping> uid_mappings; // uidMappings
-  std::vector<IdMapping> gid_mappings; // gidMappings
+  std::vector<IdMapping> uid_mappings;            // uidMappings
+  std::vector<IdMapping> gid_mappings;            // gidMappings
   std::map<std::string, TimeOffset> time_offsets; // timeOffsets: "monotonic", "boottime"
   std::vector<Device> devices;
   std::map<std::string, NetDevice> net_devices; // netDevices
@@ -291,9 +291,9 @@ struct Linux {
   StringMap sysctl;
   std::optional<Seccomp> seccomp;
   std::optional<std::string> rootfs_propagation; // rootfsPropagation
-  std::vector<std::string> masked_paths;   // maskedPaths
-  std::vector<std::string> readonly_paths; // readonlyPaths
-  std::optional<std::string> mount_label;  // mountLabel
+  std::vector<std::string> masked_paths;         // maskedPaths
+  std::vector<std::string> readonly_paths;       // readonlyPaths
+  std::optional<std::string> mount_label;        // mountLabel
   std::optional<Personality> personality;
   std::optional<MemoryPolicy> memory_policy; // memoryPolicy
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-#include "json/value.hpp"
 #include "spec/config.hpp"
 #include "sys/error.hpp"
+#include "json/value.hpp"
 
 namespace berth::spec {
 

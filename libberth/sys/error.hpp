@@ -65,29 +65,29 @@ template <class T> Result<T> with_context(Result<T> result, std::string_view out
 #define BERTH_CONCAT(a, b) BERTH_CONCAT_INNER(a, b)
 
 // Returns the error of `expr` from the enclosing function (which must return a Result).
-#define BERTH_TRY(expr)                                                                  \
-  do {                                                                                   \
-    auto &&berth_try_result_ = (expr);                                                   \
-    if (!berth_try_result_)                                                              \
-      return std::unexpected<::berth::Error>(std::move(berth_try_result_).error());      \
+#define BERTH_TRY(expr)                                                                            \
+  do {                                                                                             \
+    auto &&berth_try_result_ = (expr);                                                             \
+    if (!berth_try_result_)                                                                        \
+      return std::unexpected<::berth::Error>(std::move(berth_try_result_).error());                \
   } while (0)
 
 // Like BERTH_TRY, prefixing the error with a context string.
-#define BERTH_TRY_CTX(expr, ctx)                                                         \
-  do {                                                                                   \
-    auto &&berth_try_result_ = (expr);                                                   \
-    if (!berth_try_result_) {                                                            \
-      auto berth_try_error_ = std::move(berth_try_result_).error();                      \
-      berth_try_error_.context(ctx);                                                     \
-      return std::unexpected<::berth::Error>(std::move(berth_try_error_));               \
-    }                                                                                    \
+#define BERTH_TRY_CTX(expr, ctx)                                                                   \
+  do {                                                                                             \
+    auto &&berth_try_result_ = (expr);                                                             \
+    if (!berth_try_result_) {                                                                      \
+      auto berth_try_error_ = std::move(berth_try_result_).error();                                \
+      berth_try_error_.context(ctx);                                                               \
+      return std::unexpected<::berth::Error>(std::move(berth_try_error_));                         \
+    }                                                                                              \
   } while (0)
 
 // `BERTH_TRY_ASSIGN(auto fd, open_something());` declares fd from the value of a
 // successful result, or returns the error.
-#define BERTH_TRY_ASSIGN(decl, expr)                                                     \
-  auto BERTH_CONCAT(berth_try_tmp_, __LINE__) = (expr);                                  \
-  if (!BERTH_CONCAT(berth_try_tmp_, __LINE__))                                           \
-    return std::unexpected<::berth::Error>(                                              \
-        std::move(BERTH_CONCAT(berth_try_tmp_, __LINE__)).error());                      \
+#define BERTH_TRY_ASSIGN(decl, expr)                                                               \
+  auto BERTH_CONCAT(berth_try_tmp_, __LINE__) = (expr);                                            \
+  if (!BERTH_CONCAT(berth_try_tmp_, __LINE__))                                                     \
+    return std::unexpected<::berth::Error>(                                                        \
+        std::move(BERTH_CONCAT(berth_try_tmp_, __LINE__)).error());                                \
   decl = std::move(*BERTH_CONCAT(berth_try_tmp_, __LINE__))

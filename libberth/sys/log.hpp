@@ -20,8 +20,14 @@ inline void debug(std::string_view message) {
   if (debug_enabled())
     emit(Level::Debug, message);
 }
-inline void info(std::string_view message) { emit(Level::Info, message); }
-inline void warn(std::string_view message) { emit(Level::Warn, message); }
-inline void error(std::string_view message) { emit(Level::Error, message); }
+inline void info(std::string_view message) {
+  emit(Level::Info, message);
+}
+inline void warn(std::string_view message) {
+  emit(Level::Warn, message);
+}
+inline void error(std::string_view message) {
+  emit(Level::Error, message);
+}
 
 } // namespace berth::log

@@ -18,9 +18,13 @@ int openat2_raw(int dirfd, const char *path, std::uint64_t flags, std::uint64_t 
   return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
 }
 
-long clone3_raw(struct clone_args *args) { return ::syscall(SYS_clone3, args, sizeof *args); }
+long clone3_raw(struct clone_args *args) {
+  return ::syscall(SYS_clone3, args, sizeof *args);
+}
 
-int pidfd_open_raw(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open_raw(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 int pidfd_send_signal_raw(int pidfd, int sig) {
   return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));

@@ -32,8 +32,7 @@ inline Result<UniqueFd> open_path(const std::string &path, int flags, mode_t mod
 Result<std::string> read_fd(int fd, std::size_t max_bytes);
 Result<std::string> read_file_at(int dirfd, const std::string &path,
                                  std::size_t max_bytes = 64u << 20);
-inline Result<std::string> read_file(const std::string &path,
-                                     std::size_t max_bytes = 64u << 20) {
+inline Result<std::string> read_file(const std::string &path, std::size_t max_bytes = 64u << 20) {
   return read_file_at(-100, path, max_bytes);
 }
 

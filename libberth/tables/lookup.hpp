@@ -8,8 +8,7 @@
 namespace berth::tables {
 
 template <class Table>
-constexpr auto find_by_name(const Table &table, std::string_view name)
-    -> decltype(&table[0]) {
+constexpr auto find_by_name(const Table &table, std::string_view name) -> decltype(&table[0]) {
   for (const auto &entry : table)
     if (entry.name == name)
       return &entry;

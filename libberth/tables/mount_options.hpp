@@ -30,10 +30,10 @@ enum class MountOptionKind {
 struct MountOptionInfo {
   std::string_view name;
   MountOptionKind kind;
-  bool clear;           // the option removes flags/attributes instead of setting them
-  unsigned long flags;  // Flag, Propagation
-  std::uint64_t attr;   // Recursive: MOUNT_ATTR_*
-  bool recursive;       // Propagation, Idmap: applies to the whole tree
+  bool clear;          // the option removes flags/attributes instead of setting them
+  unsigned long flags; // Flag, Propagation
+  std::uint64_t attr;  // Recursive: MOUNT_ATTR_*
+  bool recursive;      // Propagation, Idmap: applies to the whole tree
 };
 
 namespace detail {

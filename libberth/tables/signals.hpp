@@ -18,23 +18,17 @@ struct SignalInfo {
 };
 
 inline constexpr std::array kSignals = {
-    SignalInfo{"HUP", SIGHUP},       SignalInfo{"INT", SIGINT},
-    SignalInfo{"QUIT", SIGQUIT},     SignalInfo{"ILL", SIGILL},
-    SignalInfo{"TRAP", SIGTRAP},     SignalInfo{"ABRT", SIGABRT},
-    SignalInfo{"IOT", SIGIOT},       SignalInfo{"BUS", SIGBUS},
-    SignalInfo{"FPE", SIGFPE},       SignalInfo{"KILL", SIGKILL},
-    SignalInfo{"USR1", SIGUSR1},     SignalInfo{"SEGV", SIGSEGV},
-    SignalInfo{"USR2", SIGUSR2},     SignalInfo{"PIPE", SIGPIPE},
-    SignalInfo{"ALRM", SIGALRM},     SignalInfo{"TERM", SIGTERM},
-    SignalInfo{"STKFLT", SIGSTKFLT}, SignalInfo{"CHLD", SIGCHLD},
-    SignalInfo{"CONT", SIGCONT},     SignalInfo{"STOP", SIGSTOP},
-    SignalInfo{"TSTP", SIGTSTP},     SignalInfo{"TTIN", SIGTTIN},
-    SignalInfo{"TTOU", SIGTTOU},     SignalInfo{"URG", SIGURG},
-    SignalInfo{"XCPU", SIGXCPU},     SignalInfo{"XFSZ", SIGXFSZ},
-    SignalInfo{"VTALRM", SIGVTALRM}, SignalInfo{"PROF", SIGPROF},
-    SignalInfo{"WINCH", SIGWINCH},   SignalInfo{"IO", SIGIO},
-    SignalInfo{"POLL", SIGPOLL},     SignalInfo{"PWR", SIGPWR},
-    SignalInfo{"SYS", SIGSYS},
+    SignalInfo{"HUP", SIGHUP},   SignalInfo{"INT", SIGINT},       SignalInfo{"QUIT", SIGQUIT},
+    SignalInfo{"ILL", SIGILL},   SignalInfo{"TRAP", SIGTRAP},     SignalInfo{"ABRT", SIGABRT},
+    SignalInfo{"IOT", SIGIOT},   SignalInfo{"BUS", SIGBUS},       SignalInfo{"FPE", SIGFPE},
+    SignalInfo{"KILL", SIGKILL}, SignalInfo{"USR1", SIGUSR1},     SignalInfo{"SEGV", SIGSEGV},
+    SignalInfo{"USR2", SIGUSR2}, SignalInfo{"PIPE", SIGPIPE},     SignalInfo{"ALRM", SIGALRM},
+    SignalInfo{"TERM", SIGTERM}, SignalInfo{"STKFLT", SIGSTKFLT}, SignalInfo{"CHLD", SIGCHLD},
+    SignalInfo{"CONT", SIGCONT}, SignalInfo{"STOP", SIGSTOP},     SignalInfo{"TSTP", SIGTSTP},
+    SignalInfo{"TTIN", SIGTTIN}, SignalInfo{"TTOU", SIGTTOU},     SignalInfo{"URG", SIGURG},
+    SignalInfo{"XCPU", SIGXCPU}, SignalInfo{"XFSZ", SIGXFSZ},     SignalInfo{"VTALRM", SIGVTALRM},
+    SignalInfo{"PROF", SIGPROF}, SignalInfo{"WINCH", SIGWINCH},   SignalInfo{"IO", SIGIO},
+    SignalInfo{"POLL", SIGPOLL}, SignalInfo{"PWR", SIGPWR},       SignalInfo{"SYS", SIGSYS},
 };
 
 // Parses "KILL", "SIGKILL", "kill", "9", "RTMIN+3" or "SIGRTMAX-1".

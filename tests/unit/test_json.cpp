@@ -7,7 +7,8 @@
 using namespace berth;
 
 Test(json, parses_nested_document_and_keeps_number_text) {
-  auto v = json::parse(R"({"a":[1,-2,18446744073709551615],"b":{"c":"x\u00e9"},"d":null,"e":true})");
+  auto v =
+      json::parse(R"({"a":[1,-2,18446744073709551615],"b":{"c":"x\u00e9"},"d":null,"e":true})");
   cr_assert(v.has_value());
   const json::Value *a = v->find("a");
   cr_assert(a && a->is_array() && a->items().size() == 3);
@@ -47,7 +48,8 @@ Test(json, depth_bound_stops_hostile_nesting) {
   cr_assert(!v.has_value());
   cr_assert(v.error().message().find("nesting deeper than") != std::string::npos, "%s",
             v.error().message().c_str());
-  std::string ok = std::string(json::kDefaultMaxDepth, '[') + std::string(json::kDefaultMaxDepth, ']');
+  std::string ok =
+      std::string(json::kDefaultMaxDepth, '[') + std::string(json::kDefaultMaxDepth, ']');
   cr_assert(json::parse(ok).has_value(), "exactly the bound is accepted");
   std::string over = "[" + ok + "]";
   cr_assert(!json::parse(over).has_value(), "one more level is refused");
