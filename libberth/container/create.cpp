@@ -1,0 +1,128 @@
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "container/feature_gate.hpp"
+#include "container/lifecycle.hpp"
+#include "spec/parser.hpp"
+#include "sys/log.hpp"
+#include "sys/syscalls.hpp"
+
+namespace berth::container {
+namespace {
+
+Result<std::string> real_path(const std::string &path, std::string_view what) {
+  char resolved[PATH_MAX];
+  if (!::realpath(path.c_str(), resolved))
+    return fail_errno(std::string(what) + " " + path);
+  return std::string(resolved);
+}
+
+Result<std::string> resolve_rootfs(const std::string &bundle, const spec::Root &root) {
+  std::string path = root.path.starts_with('/') ? root.path : bundle + "/" + root.path;
+  BERTH_TRY_ASSIGN(std::string resolved, real_path(path, "rootfs"));
+  struct stat st {};
+  if (::stat(resolved.c_str(), &st) < 0)
+    return fail_errno("rootfs " + resolved);
+  if (!S_ISDIR(st.st_mode))
+    return fail("rootfs " + resolved + " is not a directory");
+  return resolved;
+}
+
+// The socket `start` connects to. Bound through the state directory's fd so
+// that the path stays short whatever --root is (sun_path holds 108 bytes).
+Result<UniqueFd> listen_for_start(const StateDir &dir) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return fail_errno("create start socket");
+  UniqueFd listener(fd);
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir.fd(), kStartSocket);
+  if (::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) < 0)
+    return fail_errno("bind start socket in " + dir.path());
+  if (::listen(fd, 1) < 0)
+    return fail_errno("listen on start socket");
+  return listener;
+}
+
+// Written atomically (temporary file + rename) so that an engine polling for the
+// pid file never reads a partial pid.
+Result<void> write_pid_file(const std::string &path, pid_t pid) {
+  std::string dir = ".", name = path;
+  if (auto slash = path.rfind('/'); slash != std::string::npos) {
+    dir = slash == 0 ? "/" : path.substr(0, slash);
+    name = path.substr(slash + 1);
+  }
+  BERTH_TRY_ASSIGN(UniqueFd dir_fd, sys::open_path(dir, O_RDONLY | O_DIRECTORY));
+  return with_context(sys::write_file_atomic(dir_fd.get(), name, std::to_string(pid), 0644),
+                      "pid file " + path);
+}
+
+} // namespace
+
+Result<CreatedContainer> create_container(const GlobalOptions &global,
+                                          const CreateOptions &options) {
+  // Everything that can be checked is checked before the first side effect.
+  BERTH_TRY(validate_id(options.id));
+  if (global.systemd_cgroup)
+    return fail("--systemd-cgroup is not supported yet");
+  BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
+  BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
+  BERTH_TRY_ASSIGN(auto warnings, check_supported(config, options));
+  BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
+  BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
+
+  BERTH_TRY_ASSIGN(StateDir dir, StateDir::reserve(global.root, options.id));
+  BERTH_TRY_ASSIGN(UniqueFd listener, listen_for_start(dir));
+  BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
+  auto &[berth_end, init_end] = channel;
+
+  StoredState state;
+  state.oci_version = config.oci_version;
+  state.id = options.id;
+  state.bundle = bundle;
+  state.rootfs = rootfs;
+  state.created = rfc3339_now();
+  state.owner = ::geteuid();
+  state.annotations = config.annotations;
+  state.own_pid_namespace = (namespaces.new_flags & CLONE_NEWPID) != 0;
+
+  InitContext ctx{config, options, bundle, rootfs, namespaces, init_end, listener.get()};
+  auto record_pid = [&](pid_t pid) -> Result<void> {
+    auto start_time = live_process_start_time(pid);
+    if (!start_time)
+      return fail("container init exited during setup");
+    state.init = {pid, *start_time};
+    return dir.write(state);
+  };
+  BERTH_TRY_ASSIGN(SpawnedInit spawned, spawn_init(ctx, berth_end, init_end, record_pid));
+  listener.reset(); // the init holds it now
+
+  for (const auto &w : warnings)
+    log::warn(w);
+  for (const auto &w : spawned.warnings)
+    log::warn(w);
+  if (!options.pid_file.empty())
+    BERTH_TRY(write_pid_file(options.pid_file, spawned.init.pid()));
+  state.creating = false;
+  BERTH_TRY(dir.write(state));
+  BERTH_TRY(berth_end.send(SyncMessage::Commit));
+  dir.commit();
+  return CreatedContainer{std::move(dir), std::move(spawned.init), std::move(state)};
+}
+
+Result<void> create(const GlobalOptions &global, const CreateOptions &options) {
+  BERTH_TRY_ASSIGN(CreatedContainer created, create_container(global, options));
+  // The init outlives berth create: its new parent is whoever reaps orphans
+  // (the engine's shim as subreaper, or pid 1).
+  created.init.release();
+  return {};
+}
+
+} // namespace berth::container

@@ -1,0 +1,25 @@
+#include "container/lifecycle.hpp"
+
+namespace berth::container {
+
+// runtime.md says delete of a container that is not stopped is an error, but
+// runc and crun delete a created (never started) one without --force, and
+// containerd's shim relies on that: berth does the same (see berth(8)).
+Result<void> remove(const GlobalOptions &global, const std::string &id, bool force) {
+  BERTH_TRY(validate_id(id));
+  BERTH_TRY_ASSIGN(StateDir dir, StateDir::open(global.root, id, LockMode::Exclusive));
+  auto stored = dir.read();
+  if (!stored) {
+    // No state.json: a create that died before its init existed. Nothing runs.
+    return dir.destroy();
+  }
+  Status status = current_status(*stored);
+  if ((status == Status::Running || status == Status::Paused) && !force)
+    return fail("cannot delete container \"" + id + "\" that is " +
+                std::string(status_name(status)) + ": stop it first or use --force");
+  if (status != Status::Stopped)
+    BERTH_TRY(kill_and_wait(*stored));
+  return dir.destroy();
+}
+
+} // namespace berth::container

@@ -1,0 +1,105 @@
+#include "container/feature_gate.hpp"
+
+#include "tables/mount_options.hpp"
+
+namespace berth::container {
+namespace {
+
+std::unexpected<Error> not_yet(std::string_view pointer, std::string_view what) {
+  return fail("config.json: " + std::string(pointer) + ": " + std::string(what) +
+              " is not supported yet");
+}
+
+std::vector<std::string> present_resources(const spec::Resources &r) {
+  std::vector<std::string> names;
+  if (!r.devices.empty())
+    names.emplace_back("devices");
+  if (r.memory)
+    names.emplace_back("memory");
+  if (r.cpu)
+    names.emplace_back("cpu");
+  if (r.pids_limit)
+    names.emplace_back("pids");
+  if (r.block_io)
+    names.emplace_back("blockIO");
+  if (!r.hugepage_limits.empty())
+    names.emplace_back("hugepageLimits");
+  if (r.network)
+    names.emplace_back("network");
+  if (!r.rdma.empty())
+    names.emplace_back("rdma");
+  if (!r.unified.empty())
+    names.emplace_back("unified");
+  return names;
+}
+
+} // namespace
+
+Result<std::vector<std::string>> check_supported(const spec::Config &config,
+                                                 const CreateOptions &options) {
+  std::vector<std::string> warnings;
+  if (!options.console_socket.empty())
+    return fail("--console-socket is not supported yet");
+  const auto &process = *config.process;
+  if (process.terminal)
+    return not_yet("/process/terminal", "a terminal");
+  if (process.apparmor_profile)
+    return not_yet("/process/apparmorProfile", "AppArmor");
+  if (process.selinux_label)
+    return not_yet("/process/selinuxLabel", "SELinux");
+  if (process.scheduler)
+    return not_yet("/process/scheduler", "scheduler");
+  if (process.io_priority)
+    return not_yet("/process/ioPriority", "ioPriority");
+  if (process.exec_cpu_affinity)
+    return not_yet("/process/execCPUAffinity", "execCPUAffinity");
+  if (config.hooks && !config.hooks->empty())
+    return not_yet("/hooks", "hooks");
+  for (std::size_t i = 0; i < config.mounts.size(); ++i) {
+    const auto &mount = config.mounts[i];
+    std::string where = "/mounts/" + std::to_string(i);
+    if (!mount.uid_mappings.empty() || !mount.gid_mappings.empty())
+      return not_yet(where + "/uidMappings", "an idmapped mount");
+    for (const auto &option : mount.options) {
+      const auto *info = tables::find_mount_option(option);
+      if (info && info->kind == tables::MountOptionKind::Idmap)
+        return not_yet(where + "/options", "an idmapped mount (\"" + option + "\")");
+    }
+  }
+  if (!config.linux) {
+    return fail("config.json: /linux: berth needs at least a mount namespace");
+  }
+  const auto &linux = *config.linux;
+  bool own_mount_ns = false;
+  for (const auto &ns : linux.namespaces)
+    if (ns.type == spec::NamespaceType::Mount && !ns.path)
+      own_mount_ns = true;
+  if (!own_mount_ns)
+    return fail("config.json: /linux/namespaces: a new mount namespace is required");
+  if (linux.seccomp)
+    return not_yet("/linux/seccomp", "seccomp");
+  if (linux.mount_label)
+    return not_yet("/linux/mountLabel", "SELinux");
+  if (linux.intel_rdt)
+    return not_yet("/linux/intelRdt", "intelRdt");
+  if (linux.personality)
+    return not_yet("/linux/personality", "personality");
+  if (linux.memory_policy)
+    return not_yet("/linux/memoryPolicy", "memoryPolicy");
+  if (!linux.net_devices.empty())
+    return not_yet("/linux/netDevices", "netDevices");
+  if (!linux.time_offsets.empty())
+    return not_yet("/linux/timeOffsets", "timeOffsets");
+  if (linux.resources) {
+    auto names = present_resources(*linux.resources);
+    if (!names.empty()) {
+      std::string list;
+      for (const auto &n : names)
+        list += (list.empty() ? "" : ", ") + n;
+      warnings.push_back("cgroup limits are not applied yet: skipped linux.resources " + list);
+    }
+  }
+  return warnings;
+}
+
+} // namespace berth::container

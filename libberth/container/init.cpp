@@ -1,0 +1,215 @@
+#include "container/init.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "linux/process_setup.hpp"
+#include "linux/rootfs.hpp"
+#include "sys/syscalls.hpp"
+
+namespace berth::container {
+namespace {
+
+[[noreturn]] void report_and_exit(const InitContext &ctx, const Error &error) {
+  (void)ctx.channel.send(SyncMessage::Failed, error.message());
+  ::_exit(1);
+}
+
+// In a user namespace the creator has every capability but, until it switches,
+// the overflow uid: become the namespace's root when root is mapped.
+Result<void> become_namespace_root(const spec::Linux &linux) {
+  auto maps_zero = [](const std::vector<spec::IdMapping> &maps) {
+    for (const auto &m : maps)
+      if (m.container_id == 0)
+        return true;
+    return false;
+  };
+  if (maps_zero(linux.gid_mappings) && ::setresgid(0, 0, 0) < 0)
+    return fail_errno("setresgid to the user namespace's root");
+  if (maps_zero(linux.uid_mappings) && ::setresuid(0, 0, 0) < 0)
+    return fail_errno("setresuid to the user namespace's root");
+  return {};
+}
+
+Result<void> request_id_maps(const InitContext &ctx) {
+  BERTH_TRY(ctx.channel.send(SyncMessage::WriteIdMaps));
+  BERTH_TRY(ctx.channel.expect(SyncMessage::IdMapsWritten));
+  return become_namespace_root(*ctx.config.linux);
+}
+
+// A session keyring of the container's own, so that keys never leak between
+// containers (runc's behaviour; --no-new-keyring keeps the caller's).
+Result<void> join_session_keyring(const std::string &id) {
+  constexpr int kKeyctlJoinSessionKeyring = 1; // KEYCTL_JOIN_SESSION_KEYRING
+  if (::syscall(SYS_keyctl, kKeyctlJoinSessionKeyring, id.c_str()) < 0) {
+    // Kernels without keys, or a seccomp'd host, do not have the call: nothing to isolate.
+    if (errno == ENOSYS || errno == EACCES)
+      return {};
+    return fail_errno("join a new session keyring");
+  }
+  return {};
+}
+
+Result<void> make_directories(const std::string &path) {
+  for (std::size_t pos = path.find('/', 1);; pos = path.find('/', pos + 1)) {
+    std::string partial = path.substr(0, pos);
+    if (::mkdir(partial.c_str(), 0755) < 0 && errno != EEXIST)
+      return fail_errno("create cwd " + partial);
+    if (pos == std::string::npos)
+      return {};
+  }
+}
+
+struct Prepared {
+  std::string executable;
+  std::vector<std::string> warnings;
+};
+
+Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
+  const auto &config = ctx.config;
+  const auto &process = *config.process;
+  Prepared prepared;
+
+  if (!namespaces_entered) {
+    if (ctx.namespaces.creates(CLONE_NEWUSER))
+      BERTH_TRY(request_id_maps(ctx));
+    BERTH_TRY(ctx.namespaces.join(~kForChildrenFlags));
+  }
+
+  // If berth dies before the container is committed, the init must not outlive it.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+    return fail_errno("set parent death signal");
+
+  // Relative mount sources are relative to the bundle.
+  if (::chdir(ctx.bundle.c_str()) < 0)
+    return fail_errno("chdir to bundle " + ctx.bundle);
+
+  BERTH_TRY(linux::prepare_rootfs(config, {ctx.rootfs, ctx.options.no_pivot}));
+  BERTH_TRY(linux::apply_sysctl(config));
+  BERTH_TRY(linux::apply_hostname(config));
+  BERTH_TRY(linux::finalize_rootfs(config));
+
+  if (!ctx.options.no_new_keyring)
+    BERTH_TRY(join_session_keyring(ctx.options.id));
+  BERTH_TRY(linux::apply_rlimits(process.rlimits));
+  if (process.oom_score_adj)
+    BERTH_TRY(linux::apply_oom_score_adj(*process.oom_score_adj));
+
+  // The cwd is created as root (runc does so too), entered as the user.
+  BERTH_TRY(make_directories(process.cwd));
+  BERTH_TRY(linux::apply_credentials(process, prepared.warnings));
+  if (::chdir(process.cwd.c_str()) < 0)
+    return fail_errno("chdir to cwd " + process.cwd);
+  BERTH_TRY_ASSIGN(prepared.executable, linux::find_executable(process));
+  if (process.no_new_privileges)
+    BERTH_TRY(linux::apply_no_new_privileges());
+  return prepared;
+}
+
+// Only stdio and the --preserve-fds ones reach the container (CVE-2024-21626).
+Result<void> seal_inherited_fds(unsigned preserve_fds) {
+  unsigned first_closed = 3 + preserve_fds;
+  if (::syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return fail_errno("mark inherited fds close-on-exec");
+  for (unsigned fd = 3; fd < first_closed; ++fd) {
+    int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+    if (flags >= 0)
+      ::fcntl(static_cast<int>(fd), F_SETFD, flags & ~FD_CLOEXEC);
+  }
+  return {};
+}
+
+std::vector<char *> c_strings(const std::vector<std::string> &strings) {
+  std::vector<char *> out;
+  out.reserve(strings.size() + 1);
+  for (const auto &s : strings)
+    out.push_back(const_cast<char *>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// Blocks until `start` connects, then execs. The connection is close-on-exec:
+// `start` reads end-of-file when the exec succeeded, and the error otherwise.
+[[noreturn]] void wait_for_start_and_exec(const InitContext &ctx, const Prepared &prepared) {
+  int connection;
+  do
+    connection = ::accept4(ctx.start_listener, nullptr, nullptr, SOCK_CLOEXEC);
+  while (connection < 0 && errno == EINTR);
+  if (connection < 0)
+    ::_exit(1);
+  ::close(ctx.start_listener);
+
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  const auto &process = *ctx.config.process;
+  auto argv = c_strings(process.args);
+  auto envp = c_strings(process.env);
+  ::execve(prepared.executable.c_str(), argv.data(), envp.data());
+  Error error = Error::from_errno("exec " + prepared.executable);
+  (void)sys::write_all(connection, error.message());
+  ::_exit(127);
+}
+
+} // namespace
+
+void run_init(const InitContext &ctx, bool namespaces_entered) {
+  auto prepared = set_up(ctx, namespaces_entered);
+  if (!prepared)
+    report_and_exit(ctx, prepared.error());
+  auto sealed = seal_inherited_fds(ctx.options.preserve_fds);
+  if (!sealed)
+    report_and_exit(ctx, sealed.error());
+
+  std::string warnings;
+  for (const auto &w : prepared->warnings)
+    warnings += w + "\n";
+  if (!ctx.channel.send(SyncMessage::Ready, warnings))
+    ::_exit(1);
+  // Berth records the container, then lets go; if it died instead, stop here.
+  if (!ctx.channel.expect(SyncMessage::Commit))
+    ::_exit(1);
+  // From now on the init outlives berth create by design.
+  ::prctl(PR_SET_PDEATHSIG, 0);
+  wait_for_start_and_exec(ctx, *prepared);
+}
+
+void run_staging_process(const InitContext &ctx) {
+  auto staged = [&]() -> Result<pid_t> {
+    const auto &plan = ctx.namespaces;
+    BERTH_TRY(plan.join(~kForChildrenFlags));
+    if (plan.creates(CLONE_NEWUSER)) {
+      if (::unshare(CLONE_NEWUSER) < 0)
+        return fail_errno("create user namespace");
+      BERTH_TRY(request_id_maps(ctx));
+    }
+    // Created now, so that they belong to the user namespace entered above;
+    // the pid and time namespaces apply to the next child, the real init.
+    if (int rest = plan.new_flags & ~CLONE_NEWUSER; rest != 0 && ::unshare(rest) < 0)
+      return fail_errno("create namespaces");
+    struct clone_args args {};
+    args.flags = CLONE_PARENT; // the init becomes berth's child, not ours
+    long pid = sys::clone3_raw(&args);
+    if (pid < 0)
+      return fail_errno("clone container init");
+    if (pid == 0)
+      run_init(ctx, true);
+    return static_cast<pid_t>(pid);
+  }();
+  if (!staged)
+    report_and_exit(ctx, staged.error());
+  (void)ctx.channel.send(SyncMessage::InitPid, std::to_string(*staged));
+  ::_exit(0);
+}
+
+} // namespace berth::container

@@ -1,0 +1,31 @@
+// The container's init, from the moment it is cloned until it execs the user's
+// program. It never returns: it execs, or reports its error to berth and exits.
+#pragma once
+
+#include <string>
+
+#include "container/container.hpp"
+#include "container/namespaces.hpp"
+#include "container/sync_channel.hpp"
+#include "spec/config.hpp"
+
+namespace berth::container {
+
+struct InitContext {
+  const spec::Config &config;
+  const CreateOptions &options;
+  std::string bundle; // absolute
+  std::string rootfs; // absolute
+  const NamespacePlan &namespaces;
+  const SyncChannel &channel; // the init's end
+  int start_listener = -1;    // `start` connects here to release the init
+};
+
+// Entry point of the init (or, for a staged spawn, of its second stage):
+// `namespaces_entered` says whether the joined namespaces are already entered.
+[[noreturn]] void run_init(const InitContext &ctx, bool namespaces_entered);
+
+// Entry point of the first stage of a staged spawn (see spawn.cpp).
+[[noreturn]] void run_staging_process(const InitContext &ctx);
+
+} // namespace berth::container

@@ -1,0 +1,38 @@
+// Pieces shared by the lifecycle operations (create.cpp, start.cpp, run.cpp, ...).
+#pragma once
+
+#include <string>
+
+#include "container/container.hpp"
+#include "container/spawn.hpp"
+#include "container/state_store.hpp"
+
+namespace berth::container {
+
+// A container that create has set up: its init blocked before exec, its state
+// recorded. The init is berth's child here; create lets it go, run waits on it.
+struct CreatedContainer {
+  StateDir dir;
+  ChildProcess init;
+  StoredState state;
+};
+
+Result<CreatedContainer> create_container(const GlobalOptions &global,
+                                          const CreateOptions &options);
+
+// The status of a recorded container, from its state and whether its init lives.
+Status current_status(const StoredState &state);
+
+// Lets the init exec the user's program and records that it did (start's work).
+Result<void> release_init(const StateDir &dir, StoredState &state);
+
+// Sends a signal to the init, or with `all` to every process of the container.
+Result<void> signal_container(const StoredState &state, int signal, bool all);
+
+// SIGKILLs every process of the container and waits for the init to be gone.
+Result<void> kill_and_wait(const StoredState &state);
+
+// The public State of a recorded container.
+State public_state(const StoredState &stored);
+
+} // namespace berth::container

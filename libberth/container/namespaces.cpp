@@ -1,0 +1,92 @@
+#include "container/namespaces.hpp"
+
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+
+#include "sys/syscalls.hpp"
+#include "tables/namespaces.hpp"
+
+namespace berth::container {
+
+static_assert(kForChildrenFlags == (CLONE_NEWPID | CLONE_NEWTIME));
+
+bool NamespacePlan::joins(int flag) const {
+  for (const auto &ns : joined)
+    if (ns.clone_flag == flag)
+      return true;
+  return false;
+}
+
+bool NamespacePlan::needs_staging() const {
+  if (joins(CLONE_NEWUSER))
+    return true;
+  if (!creates(CLONE_NEWUSER))
+    return false;
+  for (const auto &ns : joined)
+    if ((ns.clone_flag & kForChildrenFlags) == 0)
+      return true;
+  return false;
+}
+
+Result<NamespacePlan> NamespacePlan::build(const spec::Config &config) {
+  NamespacePlan plan;
+  if (!config.linux)
+    return plan;
+  std::size_t index = 0;
+  for (const auto &ns : config.linux->namespaces) {
+    const auto &info = tables::namespace_info(ns.type);
+    std::string where = "/linux/namespaces/" + std::to_string(index++);
+    if (!ns.path) {
+      plan.new_flags |= info.clone_flag;
+      continue;
+    }
+    auto fd = sys::open_path(*ns.path, O_RDONLY);
+    if (!fd)
+      return fail(fd.error().context("config.json: " + where + "/path"));
+    // A path that is not a namespace, or one of another type, must not be joined.
+    int type = ::ioctl(fd->get(), NS_GET_NSTYPE);
+    if (type < 0)
+      return fail("config.json: " + where + "/path: " + *ns.path + " is not a namespace");
+    if (type != info.clone_flag)
+      return fail("config.json: " + where + "/path: " + *ns.path + " is not a " +
+                  std::string(info.name) + " namespace");
+    plan.joined.push_back({ns.type, info.clone_flag, *ns.path, std::move(*fd)});
+  }
+  return plan;
+}
+
+Result<void> NamespacePlan::join(int flags) const {
+  // The user namespace first: the others may belong to it.
+  for (int pass = 0; pass < 2; ++pass)
+    for (const auto &ns : joined) {
+      bool is_user = ns.clone_flag == CLONE_NEWUSER;
+      if ((pass == 0) != is_user || (ns.clone_flag & flags) == 0)
+        continue;
+      if (::setns(ns.fd.get(), ns.clone_flag) < 0)
+        return fail_errno("join " + std::string(tables::namespace_info(ns.type).name) +
+                          " namespace " + ns.path);
+    }
+  return {};
+}
+
+static std::string format_id_map(const std::vector<spec::IdMapping> &mappings) {
+  std::string text;
+  for (const auto &m : mappings)
+    text += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " +
+            std::to_string(m.size) + "\n";
+  return text;
+}
+
+Result<void> write_id_maps(pid_t pid, const spec::Linux &linux) {
+  std::string proc = "/proc/" + std::to_string(pid);
+  // One write each: the kernel accepts a map only once, whole.
+  BERTH_TRY_CTX(sys::write_file(proc + "/uid_map", format_id_map(linux.uid_mappings)),
+                "write uid mappings");
+  BERTH_TRY_CTX(sys::write_file(proc + "/gid_map", format_id_map(linux.gid_mappings)),
+                "write gid mappings");
+  return {};
+}
+
+} // namespace berth::container

@@ -1,0 +1,49 @@
+// Which namespaces the container gets and how: new ones become clone flags,
+// joined ones (linux.namespaces[].path) are opened by berth before the init
+// exists, so a bad path fails before any side effect.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "spec/config.hpp"
+#include "sys/error.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace berth::container {
+
+struct JoinedNamespace {
+  spec::NamespaceType type;
+  int clone_flag;
+  std::string path;
+  UniqueFd fd;
+};
+
+struct NamespacePlan {
+  int new_flags = 0; // CLONE_NEW* of the namespaces to create
+  std::vector<JoinedNamespace> joined;
+
+  bool creates(int flag) const { return (new_flags & flag) != 0; }
+  bool joins(int flag) const;
+
+  // Joining a user namespace, or creating one while joining others that belong
+  // to the host's, needs the namespaces entered in order before the init is
+  // forked: a first child does that and clones the init (see spawn.cpp).
+  bool needs_staging() const;
+
+  // Opens and checks every joined namespace. Pointer is linux.namespaces' path.
+  static Result<NamespacePlan> build(const spec::Config &config);
+
+  // Enters the joined namespaces whose clone flag is in `flags`, user first.
+  Result<void> join(int flags) const;
+};
+
+// Namespaces that only affect the children of the process that enters them.
+inline constexpr int kForChildrenFlags = 0x20000000 /* CLONE_NEWPID */ | 0x80 /* CLONE_NEWTIME */;
+
+// Writes /proc/<pid>/uid_map and gid_map from the config's mappings.
+Result<void> write_id_maps(pid_t pid, const spec::Linux &linux);
+
+} // namespace berth::container

@@ -1,0 +1,93 @@
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#include <array>
+
+#include "container/lifecycle.hpp"
+#include "sys/syscalls.hpp"
+
+namespace berth::container {
+namespace {
+
+// The signals a user sends to `berth run` are meant for the container, as with
+// runc run: they are forwarded to its init instead of ending berth.
+constexpr std::array kForwardedSignals = {SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
+                                          SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
+
+class BlockedSignals {
+public:
+  BlockedSignals() {
+    sigemptyset(&set_);
+    for (int sig : kForwardedSignals)
+      sigaddset(&set_, sig);
+    ::sigprocmask(SIG_BLOCK, &set_, &previous_);
+  }
+  ~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &previous_, nullptr); }
+  const sigset_t &set() const { return set_; }
+
+private:
+  sigset_t set_{};
+  sigset_t previous_{};
+};
+
+int exit_code_of(int wait_status) {
+  if (WIFEXITED(wait_status))
+    return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status))
+    return 128 + WTERMSIG(wait_status);
+  return 255;
+}
+
+Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init) {
+  BlockedSignals blocked;
+  int sfd = ::signalfd(-1, &blocked.set(), SFD_CLOEXEC);
+  if (sfd < 0)
+    return fail_errno("signalfd");
+  UniqueFd signals(sfd);
+  auto pidfd = open_pidfd(state.init);
+  for (;;) {
+    int status = 0;
+    pid_t done = ::waitpid(init.pid(), &status, WNOHANG);
+    if (done == init.pid()) {
+      init.release();
+      return exit_code_of(status);
+    }
+    if (done < 0 && errno != EINTR)
+      return fail_errno("wait for container \"" + state.id + "\"");
+    std::array<pollfd, 2> fds{{{signals.get(), POLLIN, 0}, {pidfd ? pidfd->get() : -1, POLLIN, 0}}};
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
+      return fail_errno("poll");
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo info{};
+      if (::read(signals.get(), &info, sizeof info) == sizeof info && pidfd)
+        (void)sys::pidfd_send_signal_raw(pidfd->get(), static_cast<int>(info.ssi_signo));
+    }
+  }
+}
+
+} // namespace
+
+Result<int> run(const GlobalOptions &global, const RunOptions &options) {
+  BERTH_TRY_ASSIGN(CreatedContainer created, create_container(global, options.create));
+  auto started = release_init(created.dir, created.state);
+  if (!started) {
+    (void)created.dir.destroy();
+    return fail(std::move(started.error()));
+  }
+  if (options.detach) {
+    created.init.release();
+    return 0;
+  }
+  std::string id = created.state.id;
+  // Other commands (state, kill) must be able to reach the container meanwhile.
+  StoredState state = created.state;
+  { auto unlock = std::move(created.dir); }
+  BERTH_TRY_ASSIGN(int code, wait_forwarding_signals(state, created.init));
+  if (!options.keep)
+    BERTH_TRY(remove(global, id, true));
+  return code;
+}
+
+} // namespace berth::container

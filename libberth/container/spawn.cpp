@@ -1,0 +1,108 @@
+#include "container/spawn.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <charconv>
+
+#include "sys/syscalls.hpp"
+
+namespace berth::container {
+
+void ChildProcess::kill_and_reap() {
+  if (pid_ <= 0)
+    return;
+  ::kill(pid_, SIGKILL);
+  while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = 0;
+}
+
+namespace {
+
+Result<void> enter_for_children_namespaces(const NamespacePlan &plan) {
+  // setns on a pid or time namespace only changes where *children* go: berth
+  // itself stays where it is, and the init it clones next lands inside.
+  return plan.join(kForChildrenFlags);
+}
+
+Result<ChildProcess> clone_first_process(const InitContext &ctx) {
+  const auto &plan = ctx.namespaces;
+  bool staged = plan.needs_staging();
+  struct clone_args args {};
+  args.exit_signal = SIGCHLD;
+  if (!staged)
+    args.flags = static_cast<std::uint64_t>(plan.new_flags);
+  long pid = sys::clone3_raw(&args);
+  if (pid < 0)
+    return fail_errno("clone container init");
+  if (pid == 0) {
+    // The child: a copy of berth, single-threaded, that never returns.
+    if (staged)
+      run_staging_process(ctx);
+    run_init(ctx, false);
+  }
+  return ChildProcess(static_cast<pid_t>(pid));
+}
+
+Result<pid_t> parse_pid(const std::string &text) {
+  pid_t pid = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
+  if (ec != std::errc() || pid <= 0)
+    return fail("bad init pid from the staging process");
+  return pid;
+}
+
+} // namespace
+
+Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_end,
+                               SyncChannel &init_end,
+                               const std::function<Result<void>(pid_t)> &on_pid) {
+  BERTH_TRY(enter_for_children_namespaces(ctx.namespaces));
+  BERTH_TRY_ASSIGN(ChildProcess first, clone_first_process(ctx));
+  init_end.close();
+  bool staged = ctx.namespaces.needs_staging();
+
+  SpawnedInit spawned;
+  if (!staged) {
+    spawned.init = std::move(first);
+    BERTH_TRY(on_pid(spawned.init.pid()));
+  }
+  for (;;) {
+    BERTH_TRY_ASSIGN(auto message, berth_end.receive());
+    switch (message.first) {
+    case SyncMessage::WriteIdMaps:
+      // Maps are written for the process that made the user namespace: the
+      // first child in both spawn shapes.
+      BERTH_TRY(write_id_maps(first.pid() ? first.pid() : spawned.init.pid(), *ctx.config.linux));
+      BERTH_TRY(berth_end.send(SyncMessage::IdMapsWritten));
+      break;
+    case SyncMessage::InitPid: {
+      BERTH_TRY_ASSIGN(pid_t pid, parse_pid(message.second));
+      // CLONE_PARENT made the init our child; the staging process is done.
+      spawned.init = ChildProcess(pid);
+      first.kill_and_reap();
+      BERTH_TRY(on_pid(pid));
+      break;
+    }
+    case SyncMessage::Ready: {
+      if (!spawned.init.pid())
+        return fail("container init reported ready before its pid");
+      std::string_view rest = message.second;
+      while (!rest.empty()) {
+        auto nl = rest.find('\n');
+        spawned.warnings.emplace_back(rest.substr(0, nl));
+        rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+      }
+      return spawned;
+    }
+    case SyncMessage::Failed:
+      return fail(std::move(message.second));
+    default:
+      return fail("unexpected message during container setup");
+    }
+  }
+}
+
+} // namespace berth::container

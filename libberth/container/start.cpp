@@ -1,0 +1,42 @@
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "container/lifecycle.hpp"
+#include "sys/syscalls.hpp"
+
+namespace berth::container {
+
+Result<void> release_init(const StateDir &dir, StoredState &state) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return fail_errno("create socket");
+  UniqueFd connection(fd);
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir.fd(), kStartSocket);
+  if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) < 0)
+    return fail_errno("start container \"" + state.id + "\": its init is not waiting");
+  // The init execs on connect; its end is close-on-exec, so end-of-file means the
+  // exec happened and anything else is the reason it did not.
+  BERTH_TRY_ASSIGN(std::string exec_error, sys::read_fd(fd, 4096));
+  ::unlinkat(dir.fd(), kStartSocket, 0);
+  state.started = true;
+  BERTH_TRY(dir.write(state));
+  if (!exec_error.empty())
+    return fail("start container \"" + state.id + "\": " + exec_error);
+  return {};
+}
+
+Result<void> start(const GlobalOptions &global, const std::string &id) {
+  BERTH_TRY(validate_id(id));
+  BERTH_TRY_ASSIGN(StateDir dir, StateDir::open(global.root, id, LockMode::Exclusive));
+  BERTH_TRY_ASSIGN(StoredState state, dir.read());
+  Status status = current_status(state);
+  if (status != Status::Created)
+    return fail("cannot start container \"" + id + "\": it is " + std::string(status_name(status)) +
+                ", not created");
+  return release_init(dir, state);
+}
+
+} // namespace berth::container

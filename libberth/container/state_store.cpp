@@ -1,0 +1,197 @@
+#include "container/state_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <memory>
+#include <vector>
+
+#include "sys/syscalls.hpp"
+#include "json/value.hpp"
+
+namespace berth::container {
+namespace {
+
+Result<void> lock(int fd, LockMode mode) {
+  while (::flock(fd, mode == LockMode::Exclusive ? LOCK_EX : LOCK_SH) < 0) {
+    if (errno != EINTR)
+      return fail_errno("lock state directory");
+  }
+  return {};
+}
+
+Result<void> mkdir_parents(const std::string &path) {
+  std::string partial;
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    partial = path.substr(0, pos);
+    if (partial.empty())
+      continue;
+    if (::mkdir(partial.c_str(), 0711) < 0 && errno != EEXIST)
+      return fail_errno("create state root " + partial);
+  }
+  return {};
+}
+
+json::Value to_json(const StoredState &s) {
+  auto v = json::Value::object();
+  v.set("ociVersion", json::Value::string(s.oci_version));
+  v.set("id", json::Value::string(s.id));
+  v.set("bundle", json::Value::string(s.bundle));
+  v.set("rootfs", json::Value::string(s.rootfs));
+  v.set("pid", json::Value::number(std::int64_t{s.init.pid}));
+  v.set("pidStartTime", json::Value::number(s.init.start_time));
+  v.set("creating", json::Value::boolean(s.creating));
+  v.set("started", json::Value::boolean(s.started));
+  v.set("ownPidNamespace", json::Value::boolean(s.own_pid_namespace));
+  v.set("created", json::Value::string(s.created));
+  v.set("owner", json::Value::number(std::uint64_t{s.owner}));
+  auto &annotations = v.set("annotations", json::Value::object());
+  for (const auto &[key, value] : s.annotations)
+    annotations.set(key, json::Value::string(value));
+  return v;
+}
+
+Result<StoredState> from_json(const json::Value &v) {
+  auto text = [&](const char *key) -> std::string {
+    const auto *m = v.find(key);
+    return m && m->is_string() ? m->text() : std::string();
+  };
+  auto flag = [&](const char *key) {
+    const auto *m = v.find(key);
+    return m && m->is_bool() && m->as_bool();
+  };
+  StoredState s;
+  s.oci_version = text("ociVersion");
+  s.id = text("id");
+  s.bundle = text("bundle");
+  s.rootfs = text("rootfs");
+  s.created = text("created");
+  s.creating = flag("creating");
+  s.started = flag("started");
+  s.own_pid_namespace = flag("ownPidNamespace");
+  const auto *pid = v.find("pid");
+  const auto *start = v.find("pidStartTime");
+  const auto *owner = v.find("owner");
+  if (!pid || !pid->to_int64() || !start || !start->to_uint64())
+    return fail("state.json is corrupt: no pid");
+  s.init.pid = static_cast<pid_t>(*pid->to_int64());
+  s.init.start_time = *start->to_uint64();
+  if (owner && owner->to_uint64())
+    s.owner = static_cast<uid_t>(*owner->to_uint64());
+  if (const auto *annotations = v.find("annotations"); annotations && annotations->is_object())
+    for (const auto &[key, value] : annotations->members())
+      if (value.is_string())
+        s.annotations[key] = value.text();
+  return s;
+}
+
+} // namespace
+
+Result<UniqueFd> open_state_root(const std::string &root, bool create) {
+  if (root.empty() || root[0] != '/')
+    return fail("--root must be an absolute path: \"" + root + "\"");
+  if (create)
+    BERTH_TRY(mkdir_parents(root));
+  return sys::open_path(root, O_RDONLY | O_DIRECTORY);
+}
+
+Result<StateDir> StateDir::reserve(const std::string &root, const std::string &id) {
+  BERTH_TRY_ASSIGN(UniqueFd root_fd, open_state_root(root, true));
+  if (::mkdirat(root_fd.get(), id.c_str(), 0700) < 0) {
+    if (errno == EEXIST)
+      return fail("container \"" + id + "\" already exists");
+    return fail_errno("create state directory " + root + "/" + id);
+  }
+  auto dir = sys::open_at(root_fd.get(), id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (!dir) {
+    ::unlinkat(root_fd.get(), id.c_str(), AT_REMOVEDIR);
+    return fail(std::move(dir.error()));
+  }
+  StateDir state(std::move(root_fd), std::move(*dir), root, id);
+  state.remove_on_destruction_ = true;
+  BERTH_TRY(lock(state.fd(), LockMode::Exclusive));
+  return state;
+}
+
+Result<StateDir> StateDir::open(const std::string &root, const std::string &id, LockMode mode) {
+  auto not_found = [&] { return fail("container \"" + id + "\" does not exist"); };
+  auto root_fd = open_state_root(root, false);
+  if (!root_fd)
+    return root_fd.error().errno_value() == ENOENT ? not_found() : fail(root_fd.error());
+  int fd = ::openat(root_fd->get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? not_found() : fail_errno("open state directory of " + id);
+  StateDir state(std::move(*root_fd), UniqueFd(fd), root, id);
+  BERTH_TRY(lock(state.fd(), mode));
+  // A delete that held the lock before us may have removed the directory.
+  struct stat st {};
+  if (::fstat(state.fd(), &st) < 0 || st.st_nlink == 0)
+    return not_found();
+  return state;
+}
+
+StateDir::~StateDir() {
+  if (remove_on_destruction_ && dir_.valid())
+    (void)destroy();
+}
+
+Result<void> StateDir::write(const StoredState &state) const {
+  return sys::write_file_atomic(fd(), kStateFile, json::serialize(to_json(state)), 0600);
+}
+
+Result<StoredState> StateDir::read() const {
+  auto text = sys::read_file_at(fd(), kStateFile, 1 << 20);
+  if (!text) {
+    if (text.error().errno_value() == ENOENT)
+      return fail("container \"" + id_ + "\" is being created or its create failed");
+    return fail(std::move(text.error()));
+  }
+  auto doc = json::parse(*text);
+  if (!doc)
+    return fail("state.json of \"" + id_ + "\" is corrupt: " + doc.error().message());
+  return from_json(*doc);
+}
+
+Result<void> StateDir::destroy() {
+  remove_on_destruction_ = false;
+  // Collect names first: unlinking while iterating a directory stream may skip entries.
+  std::vector<std::string> names;
+  int dup_fd = ::fcntl(fd(), F_DUPFD_CLOEXEC, 0);
+  if (dup_fd < 0)
+    return fail_errno("read state directory");
+  std::unique_ptr<DIR, int (*)(DIR *)> dir(::fdopendir(dup_fd), ::closedir);
+  if (!dir) {
+    ::close(dup_fd);
+    return fail_errno("read state directory");
+  }
+  while (auto *entry = ::readdir(dir.get())) {
+    std::string_view name = entry->d_name;
+    if (name != "." && name != "..")
+      names.emplace_back(name);
+  }
+  for (const auto &name : names)
+    if (::unlinkat(fd(), name.c_str(), 0) < 0 && errno != ENOENT)
+      return fail_errno("remove " + path() + "/" + name);
+  if (::unlinkat(root_fd_.get(), id_.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return fail_errno("remove " + path());
+  return {};
+}
+
+std::string rfc3339_now() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm {};
+  ::gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+  return buf;
+}
+
+} // namespace berth::container

@@ -1,0 +1,81 @@
+// The state directory of one container: <root>/<id>/ holding state.json and the
+// start socket. Every command on an id holds an flock on the directory's fd for
+// its whole run, which serializes concurrent commands on one id.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "container/process_identity.hpp"
+#include "spec/config.hpp"
+#include "sys/error.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace berth::container {
+
+inline constexpr const char *kStateFile = "state.json";
+inline constexpr const char *kStartSocket = "start.sock";
+
+// What berth records in state.json (a superset of the spec's state).
+struct StoredState {
+  std::string oci_version;
+  std::string id;
+  std::string bundle; // absolute
+  std::string rootfs; // absolute
+  ProcessIdentity init;
+  bool creating = true; // create has not finished yet
+  bool started = false; // start (or run) released the init
+  bool own_pid_namespace = false;
+  std::string created; // RFC 3339
+  uid_t owner = 0;
+  spec::StringMap annotations;
+};
+
+enum class LockMode { Shared, Exclusive };
+
+class StateDir {
+public:
+  // Reserves <root>/<id> for a new container: fails with "already exists" when
+  // the directory exists (whatever its state), and never touches it then.
+  static Result<StateDir> reserve(const std::string &root, const std::string &id);
+  // Opens and locks the directory of an existing container.
+  static Result<StateDir> open(const std::string &root, const std::string &id, LockMode mode);
+
+  StateDir(StateDir &&) = default;
+  StateDir &operator=(StateDir &&) = default;
+  // A reserved directory that was not committed is removed: a failed create
+  // leaves nothing behind.
+  ~StateDir();
+
+  Result<void> write(const StoredState &state) const;
+  Result<StoredState> read() const;
+  // Removes the files and the directory (still under the lock).
+  Result<void> destroy();
+  // Keeps a reserved directory past this object's lifetime.
+  void commit() { remove_on_destruction_ = false; }
+
+  int fd() const { return dir_.get(); }
+  const std::string &id() const { return id_; }
+  // <root>/<id>, for messages and for sockets bound relative to it.
+  std::string path() const { return root_ + "/" + id_; }
+
+private:
+  StateDir(UniqueFd root, UniqueFd dir, std::string root_path, std::string id)
+      : root_fd_(std::move(root)), dir_(std::move(dir)), root_(std::move(root_path)),
+        id_(std::move(id)) {}
+
+  UniqueFd root_fd_;
+  UniqueFd dir_;
+  std::string root_;
+  std::string id_;
+  bool remove_on_destruction_ = false;
+};
+
+// Opens (creating it and its parents when missing) the state root directory.
+Result<UniqueFd> open_state_root(const std::string &root, bool create);
+
+// Current time in RFC 3339 with nanoseconds, UTC.
+std::string rfc3339_now();
+
+} // namespace berth::container

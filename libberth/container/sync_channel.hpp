@@ -1,0 +1,43 @@
+// The one channel between berth and the container's init while it is being set
+// up: a SOCK_SEQPACKET socketpair, so every message arrives whole and a closed
+// peer reads as end-of-file (the init died) instead of hanging.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "sys/error.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace berth::container {
+
+enum class SyncMessage : std::uint8_t {
+  WriteIdMaps = 1, // init -> berth: my user namespace is ready for uid_map/gid_map
+  IdMapsWritten,   // berth -> init
+  InitPid,         // staged spawn -> berth: the pid of the real init (payload)
+  Ready,           // init -> berth: set up, blocked before exec (payload: warnings)
+  Failed,          // init -> berth: setup failed (payload: the error)
+  Commit,          // berth -> init: state recorded, wait for start
+};
+
+class SyncChannel {
+public:
+  // A connected pair: [0] for berth, [1] for the init.
+  static Result<std::pair<SyncChannel, SyncChannel>> make_pair();
+  explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
+
+  Result<void> send(SyncMessage type, std::string_view payload = {}) const;
+  // Receives one message; end-of-file (the peer is gone) is an error.
+  Result<std::pair<SyncMessage, std::string>> receive() const;
+  // Receives one message and checks its type; a Failed message becomes its error.
+  Result<std::string> expect(SyncMessage type) const;
+
+  int fd() const { return fd_.get(); }
+  void close() { fd_.reset(); }
+
+private:
+  UniqueFd fd_;
+};
+
+} // namespace berth::container
