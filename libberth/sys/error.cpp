@@ -6,10 +6,8 @@ namespace berth {
 
 Error &Error::context(std::string_view outer) {
   if (!outer.empty()) {
-    std::string joined(outer);
-    joined += ": ";
-    joined += message_;
-    message_ = std::move(joined);
+    message_.insert(0, ": ");
+    message_.insert(0, outer);
   }
   return *this;
 }

@@ -1,0 +1,166 @@
+#include "linux/devices.hpp"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "linux/mount_options.hpp"
+#include "sys/log.hpp"
+#include "sys/mount_api.hpp"
+#include "sys/path_resolve.hpp"
+#include "sys/syscalls.hpp"
+
+namespace berth::linux {
+namespace {
+
+// A device's fileMode when the config gives none.
+constexpr mode_t kDefaultDeviceMode = 0666;
+
+Result<mode_t> node_type(const spec::Device &device) {
+  if (device.type == "c" || device.type == "u")
+    return S_IFCHR;
+  if (device.type == "b")
+    return S_IFBLK;
+  if (device.type == "p")
+    return S_IFIFO;
+  return fail("unknown device type \"" + device.type + "\"", EINVAL);
+}
+
+// Restores the umask on scope exit; the mode of a node must be the config's.
+class UmaskGuard {
+public:
+  explicit UmaskGuard(mode_t mask) : old_(::umask(mask)) {}
+  UmaskGuard(const UmaskGuard &) = delete;
+  UmaskGuard &operator=(const UmaskGuard &) = delete;
+  ~UmaskGuard() { ::umask(old_); }
+
+private:
+  mode_t old_;
+};
+
+// In a user namespace mknod is refused: the host's node is bound onto an empty
+// file instead, which gives the same device with the host's owner and mode.
+Result<void> bind_host_device(const spec::Device &device, int parent_fd, const std::string &name) {
+  int created =
+      ::openat(parent_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (created < 0)
+    return fail_errno("create the mount point");
+  ::close(created);
+  BERTH_TRY_ASSIGN(UniqueFd host, sys::open_path(device.path, O_PATH));
+  struct stat st {};
+  if (::fstat(host.get(), &st) < 0)
+    return fail_errno("stat the host's " + device.path);
+  if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+    return fail("the host's " + device.path + " is not a device", ENODEV);
+  BERTH_TRY_ASSIGN(UniqueFd target, sys::open_at(parent_fd, name, O_PATH | O_NOFOLLOW));
+  BERTH_TRY_ASSIGN(UniqueFd tree, sys::clone_mount(host.get(), "", false));
+  return with_context(sys::attach_mount(tree.get(), target.get()), "bind the host's device");
+}
+
+Result<void> create_device(int root_fd, const spec::Device &device) {
+  BERTH_TRY_ASSIGN(mode_t type, node_type(device));
+  BERTH_TRY_ASSIGN(auto entry, sys::open_parent_in_root(root_fd, device.path));
+  const char *name = entry.name.c_str();
+  if (::unlinkat(entry.parent.get(), name, 0) < 0 && errno != ENOENT) {
+    if (errno == EBUSY) {
+      // Something from config.mounts is mounted there already: it wins.
+      log::debug("device " + device.path + " is a mount point; left as it is");
+      return {};
+    }
+    return fail_errno("remove what is at the device's path");
+  }
+  const mode_t mode = type | (device.file_mode.value_or(kDefaultDeviceMode) & 07777);
+  const dev_t dev = type == S_IFIFO ? 0
+                                    : ::makedev(static_cast<unsigned>(device.major),
+                                                static_cast<unsigned>(device.minor));
+  int made;
+  {
+    UmaskGuard no_umask(0);
+    made = ::mknodat(entry.parent.get(), name, mode, dev);
+  }
+  if (made < 0 && errno == EPERM)
+    return bind_host_device(device, entry.parent.get(), entry.name);
+  if (made < 0)
+    return fail_errno("mknod");
+  if (device.uid || device.gid) {
+    auto uid = device.uid ? static_cast<uid_t>(*device.uid) : static_cast<uid_t>(-1);
+    auto gid = device.gid ? static_cast<gid_t>(*device.gid) : static_cast<gid_t>(-1);
+    if (::fchownat(entry.parent.get(), name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+      return fail_errno("chown");
+  }
+  return {};
+}
+
+Result<void> replace_with_symlink(int dir_fd, const char *name, const char *target) {
+  if (::unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT) {
+    if (errno == EBUSY)
+      return {}; // a mount from config.mounts is there, and wins
+    return fail_errno(std::string("remove /dev/") + name);
+  }
+  if (::symlinkat(target, dir_fd, name) < 0)
+    return fail_errno(std::string("symlink /dev/") + name);
+  return {};
+}
+
+bool devpts_mounted(int root_fd) {
+  auto pts = sys::open_in_root(root_fd, "/dev/pts", O_PATH | O_DIRECTORY);
+  struct statfs st {};
+  return pts && ::fstatfs(pts->get(), &st) == 0 && st.f_type == DEVPTS_SUPER_MAGIC;
+}
+
+} // namespace
+
+std::vector<spec::Device> default_devices() {
+  struct Default {
+    const char *path;
+    std::int64_t major, minor;
+  };
+  static constexpr Default kDefaults[] = {
+      {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+      {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+  };
+  std::vector<spec::Device> devices;
+  for (const auto &entry : kDefaults)
+    devices.push_back(spec::Device{std::string("c"), std::string(entry.path), entry.major,
+                                   entry.minor, 0666u, 0u, 0u});
+  return devices;
+}
+
+bool should_populate_dev(const spec::Config &config) {
+  for (const auto &mount : config.mounts) {
+    auto names = sys::split_path(mount.destination);
+    if (names.size() == 1 && names[0] == "dev" && plan_mount(mount).bind)
+      return false;
+  }
+  return true;
+}
+
+Result<void> create_devices(int root_fd, const spec::Config &config) {
+  for (const auto &device : default_devices())
+    BERTH_TRY_CTX(create_device(root_fd, device), "create device " + device.path);
+  if (config.linux)
+    for (const auto &device : config.linux->devices)
+      BERTH_TRY_CTX(create_device(root_fd, device), "create device " + device.path);
+  return {};
+}
+
+Result<void> create_dev_symlinks(int root_fd) {
+  BERTH_TRY_ASSIGN(UniqueFd dev, sys::mkdir_all_in_root(root_fd, "/dev"));
+  static constexpr const char *kLinks[][2] = {
+      {"fd", "/proc/self/fd"},
+      {"stdin", "/proc/self/fd/0"},
+      {"stdout", "/proc/self/fd/1"},
+      {"stderr", "/proc/self/fd/2"},
+  };
+  for (const auto &[name, target] : kLinks)
+    if (::symlinkat(target, dev.get(), name) < 0 && errno != EEXIST)
+      return fail_errno(std::string("symlink /dev/") + name);
+  if (devpts_mounted(root_fd))
+    BERTH_TRY(replace_with_symlink(dev.get(), "ptmx", "pts/ptmx"));
+  return {};
+}
+
+} // namespace berth::linux

@@ -1,0 +1,188 @@
+#include "linux/mounts.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "linux/cgroup_mount.hpp"
+#include "linux/copy_tree.hpp"
+#include "linux/idmap_userns.hpp"
+#include "sys/log.hpp"
+#include "sys/path_resolve.hpp"
+#include "sys/syscalls.hpp"
+
+namespace berth::linux {
+namespace {
+
+// The per-mount attributes a mount currently has, from statvfs(3) flags.
+std::uint64_t current_attrs(int mount_fd) {
+  struct statvfs st {};
+  if (::fstatvfs(mount_fd, &st) < 0)
+    return 0;
+  std::uint64_t attrs = 0;
+  if (st.f_flag & ST_RDONLY)
+    attrs |= MOUNT_ATTR_RDONLY;
+  if (st.f_flag & ST_NOSUID)
+    attrs |= MOUNT_ATTR_NOSUID;
+  if (st.f_flag & ST_NODEV)
+    attrs |= MOUNT_ATTR_NODEV;
+  if (st.f_flag & ST_NOEXEC)
+    attrs |= MOUNT_ATTR_NOEXEC;
+  if (st.f_flag & ST_NOATIME)
+    attrs |= MOUNT_ATTR_NOATIME;
+  if (st.f_flag & ST_NODIRATIME)
+    attrs |= MOUNT_ATTR_NODIRATIME;
+  return attrs;
+}
+
+// mount_setattr, and in a user namespace a second try that leaves alone what the
+// kernel locked: flags the mount already has cannot be cleared there, nor can
+// its access-time mode change.
+Result<void> set_attrs_keeping_locked(int mount_fd, sys::MountAttrChange change, bool recursive,
+                                      bool user_namespace) {
+  auto result = sys::set_mount_attr(mount_fd, change, recursive);
+  if (result || result.error().errno_value() != EPERM || !user_namespace)
+    return result;
+  const auto locked = current_attrs(mount_fd);
+  change.clear &= ~locked;
+  if (change.clear & MOUNT_ATTR__ATIME) {
+    change.clear &= ~static_cast<std::uint64_t>(MOUNT_ATTR__ATIME);
+    change.set &= ~static_cast<std::uint64_t>(MOUNT_ATTR__ATIME);
+  }
+  log::warn("the user namespace locks flags of this mount; keeping them");
+  return sys::set_mount_attr(mount_fd, change, recursive);
+}
+
+std::string unquote(std::string value) {
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+    return value.substr(1, value.size() - 2);
+  return value;
+}
+
+bool is_proc_or_sysfs(const std::string &type) {
+  return type == "proc" || type == "sysfs";
+}
+
+Result<void> mount_bind_entry(const spec::Mount &mount, const MountPlan &plan,
+                              const MountContext &context) {
+  if (!mount.source || mount.source->empty())
+    return fail("a bind mount needs a source", EINVAL);
+  // The source is the host's (config.json is trusted); a relative one is relative
+  // to the bundle, the current directory.
+  BERTH_TRY_ASSIGN(UniqueFd source, sys::open_path(*mount.source, O_PATH));
+  struct stat st {};
+  if (::fstat(source.get(), &st) < 0)
+    return fail_errno("stat " + *mount.source);
+  UniqueFd target;
+  if (S_ISDIR(st.st_mode)) {
+    BERTH_TRY_ASSIGN(target, sys::mkdir_all_in_root(context.root_fd, mount.destination));
+  } else {
+    BERTH_TRY_ASSIGN(target, sys::create_file_in_root(context.root_fd, mount.destination));
+  }
+  BERTH_TRY_ASSIGN(UniqueFd tree, create_bind(source.get(), plan, context.user_namespace));
+  if (plan.idmap) {
+    BERTH_TRY_ASSIGN(UniqueFd userns, open_idmap_userns(mount, *context.config));
+    sys::MountAttrChange idmap;
+    idmap.set = MOUNT_ATTR_IDMAP;
+    idmap.userns_fd = userns.get();
+    BERTH_TRY_CTX(sys::set_mount_attr(tree.get(), idmap, plan.recursive_idmap), "idmap");
+  }
+  return attach_with_propagation(tree.get(), target.get(), plan);
+}
+
+// sysfs belongs to the network namespace: in a user namespace that does not own
+// one, the kernel refuses a new instance, and the host's is bound instead.
+Result<UniqueFd> bind_host_sysfs(const MountPlan &plan) {
+  log::debug("sysfs cannot be mounted in this user namespace: binding the host's /sys");
+  MountPlan bind_plan = plan;
+  bind_plan.bind = true;
+  bind_plan.recursive_bind = true;
+  // The host's tree below /sys (its cgroup mounts) comes along: "ro" covers it too.
+  if (plan.flags & MS_RDONLY)
+    bind_plan.recursive_set |= MOUNT_ATTR_RDONLY;
+  BERTH_TRY_ASSIGN(UniqueFd host_sys, sys::open_path("/sys", O_PATH | O_DIRECTORY));
+  return create_bind(host_sys.get(), bind_plan, true);
+}
+
+Result<void> mount_filesystem_entry(const spec::Mount &mount, const MountPlan &plan,
+                                    const MountContext &context) {
+  const std::string &type = *mount.type;
+  sys::InRootOptions options;
+  // A symlink at /proc or /sys would let the rootfs choose where procfs lands.
+  options.no_symlinks = is_proc_or_sysfs(type);
+  BERTH_TRY_ASSIGN(UniqueFd target,
+                   sys::mkdir_all_in_root(context.root_fd, mount.destination, 0755, options));
+  if (type == "cgroup")
+    return mount_cgroup(plan, target.get(), context);
+
+  auto created = create_filesystem(type, mount.source.value_or(type), plan);
+  if (!created && type == "sysfs" && context.user_namespace &&
+      created.error().errno_value() == EPERM)
+    created = bind_host_sysfs(plan);
+  if (!created)
+    return fail(std::move(created).error());
+  UniqueFd filesystem = std::move(*created);
+  if (plan.tmpcopyup)
+    BERTH_TRY_CTX(copy_tree(target.get(), filesystem.get()), "tmpcopyup");
+  auto recursive = plan.recursive_attr_change();
+  if (!recursive.empty())
+    BERTH_TRY(sys::set_mount_attr(filesystem.get(), recursive, true));
+  return attach_with_propagation(filesystem.get(), target.get(), plan);
+}
+
+} // namespace
+
+Result<UniqueFd> create_filesystem(const std::string &fstype, const std::string &source,
+                                   const MountPlan &plan) {
+  BERTH_TRY_ASSIGN(auto context, sys::FsContext::open(fstype));
+  if (!source.empty())
+    BERTH_TRY(context.set_string("source", source));
+  for (const auto &flag : plan.superblock_flags())
+    BERTH_TRY(context.set_flag(flag));
+  for (const auto &option : plan.data_options) {
+    auto equals = option.find('=');
+    if (equals == std::string::npos) {
+      BERTH_TRY(context.set_flag(option));
+    } else {
+      BERTH_TRY(context.set_string(option.substr(0, equals), unquote(option.substr(equals + 1))));
+    }
+  }
+  return context.create_mount(plan.fsmount_attrs());
+}
+
+Result<UniqueFd> create_bind(int source_fd, const MountPlan &plan, bool user_namespace) {
+  BERTH_TRY_ASSIGN(UniqueFd tree, sys::clone_mount(source_fd, "", plan.recursive_bind));
+  auto top = plan.top_attr_change();
+  if (!top.empty())
+    BERTH_TRY(set_attrs_keeping_locked(tree.get(), top, false, user_namespace));
+  auto recursive = plan.recursive_attr_change();
+  if (!recursive.empty())
+    BERTH_TRY(set_attrs_keeping_locked(tree.get(), recursive, true, user_namespace));
+  return tree;
+}
+
+Result<void> attach_with_propagation(int mount_fd, int target_fd, const MountPlan &plan) {
+  BERTH_TRY(sys::attach_mount(mount_fd, target_fd));
+  for (const auto &change : plan.propagation) {
+    sys::MountAttrChange propagation;
+    propagation.propagation = change.type;
+    BERTH_TRY_CTX(sys::set_mount_attr(mount_fd, propagation, change.recursive), "propagation");
+  }
+  return {};
+}
+
+Result<void> mount_entry(const spec::Mount &mount, const MountContext &context) {
+  const MountPlan plan = plan_mount(mount);
+  const std::string what =
+      plan.bind ? mount.source.value_or("bind") : mount.type.value_or(mount.source.value_or(""));
+  const std::string ctx = "mount " + what + " on " + mount.destination;
+  if (plan.unsupported_flags())
+    log::debug(ctx + ": ignoring flags no mount attribute can express");
+  if (plan.bind)
+    return with_context(mount_bind_entry(mount, plan, context), ctx);
+  if (!mount.type || mount.type->empty())
+    return fail(ctx + ": a mount that is not a bind needs a type", EINVAL);
+  return with_context(mount_filesystem_entry(mount, plan, context), ctx);
+}
+
+} // namespace berth::linux

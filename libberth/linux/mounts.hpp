@@ -1,0 +1,38 @@
+// config.mounts, one entry at a time: the destination is resolved (and created)
+// inside the rootfs through fds, the mount is built detached with its
+// attributes, then attached onto that fd.
+#pragma once
+
+#include <string>
+
+#include "linux/mount_options.hpp"
+#include "spec/config.hpp"
+#include "sys/error.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace berth::linux {
+
+struct MountContext {
+  int root_fd = -1;            // the rootfs mount, O_PATH
+  bool user_namespace = false; // the container runs in a user namespace of its own
+  const spec::Config *config = nullptr;
+};
+
+// Performs one entry of config.mounts. Errors read "mount proc on /proc: ...".
+Result<void> mount_entry(const spec::Mount &mount, const MountContext &context);
+
+// A detached, configured mount of a new `fstype` filesystem: source, superblock
+// flags and data options through fsconfig, per-mount attributes through fsmount.
+Result<UniqueFd> create_filesystem(const std::string &fstype, const std::string &source,
+                                   const MountPlan &plan);
+
+// A detached bind of the host path `source` (recursive with plan.recursive_bind)
+// with the plan's top and recursive attributes applied. In a user namespace a
+// flag the kernel locked on the source (it was set when the namespace was made)
+// cannot be cleared: that part of the request is dropped with a warning.
+Result<UniqueFd> create_bind(int source_fd, const MountPlan &plan, bool user_namespace);
+
+// Attaches `mount_fd` onto `target_fd` and applies the plan's propagation.
+Result<void> attach_with_propagation(int mount_fd, int target_fd, const MountPlan &plan);
+
+} // namespace berth::linux

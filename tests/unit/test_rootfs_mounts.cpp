@@ -1,0 +1,233 @@
+// The mount, device and masking steps against a real kernel, each in a forked
+// child with a private mount namespace so nothing reaches the test's own. Needs
+// root (CAP_SYS_ADMIN); skipped otherwise.
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "fork_child.hpp"
+#include "linux/devices.hpp"
+#include "linux/masked_paths.hpp"
+#include "linux/mounts.hpp"
+
+using namespace berth;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path base;
+
+void setup() {
+  if (::geteuid() != 0)
+    cr_skip_test("needs root");
+  char templ[] = "/tmp/berth-rootfs-mounts-XXXXXX";
+  cr_assert_not_null(::mkdtemp(templ));
+  base = templ;
+  fs::create_directories(base / "root");
+  fs::create_directories(base / "outside");
+  fs::create_directories(base / "source");
+  std::ofstream(base / "source" / "file") << "from the host";
+}
+
+void teardown() {
+  std::error_code ignored;
+  if (!base.empty())
+    fs::remove_all(base, ignored);
+}
+
+// Runs `body` in a child with its own mount namespace and the root fd open.
+std::string in_mount_namespace(const std::function<std::string(int root_fd)> &body) {
+  return test::run_in_child([&] {
+    if (::unshare(CLONE_NEWNS) < 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+      return std::string("ERR unshare");
+    int root_fd = ::open((base / "root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0)
+      return std::string("ERR open root");
+    return body(root_fd);
+  });
+}
+
+spec::Mount mount_of(std::string destination, std::string type, std::string source,
+                     std::vector<std::string> options) {
+  spec::Mount mount;
+  mount.destination = std::move(destination);
+  if (!type.empty())
+    mount.type = std::move(type);
+  mount.source = std::move(source);
+  mount.options = std::move(options);
+  return mount;
+}
+
+std::string mount_all(int root_fd, const std::vector<spec::Mount> &mounts) {
+  spec::Config config;
+  linux::MountContext context;
+  context.root_fd = root_fd;
+  context.config = &config;
+  for (const auto &mount : mounts) {
+    auto done = linux::mount_entry(mount, context);
+    if (!done)
+      return "ERR " + done.error().message();
+  }
+  return "";
+}
+
+std::string flags_of(const fs::path &path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) < 0)
+    return "ERR statvfs";
+  std::string out;
+  if (st.f_flag & ST_RDONLY)
+    out += "ro ";
+  if (st.f_flag & ST_NOSUID)
+    out += "nosuid ";
+  if (st.f_flag & ST_NODEV)
+    out += "nodev ";
+  if (st.f_flag & ST_NOEXEC)
+    out += "noexec ";
+  return out;
+}
+
+bool is_tmpfs(const fs::path &path) {
+  struct statfs st {};
+  return ::statfs(path.c_str(), &st) == 0 && st.f_type == TMPFS_MAGIC;
+}
+
+} // namespace
+
+TestSuite(rootfs_mounts, .init = setup, .fini = teardown);
+
+Test(rootfs_mounts, tmpfs_gets_its_flags_and_data) {
+  auto report = in_mount_namespace([](int root_fd) {
+    auto error = mount_all(root_fd, {mount_of("/run/t", "tmpfs", "tmpfs",
+                                              {"nosuid", "nodev", "noexec", "mode=700", "ro"})});
+    if (!error.empty())
+      return error;
+    struct stat st {};
+    ::stat((base / "root/run/t").c_str(), &st);
+    return flags_of(base / "root/run/t") + "mode=" + std::to_string(st.st_mode & 07777);
+  });
+  cr_expect_eq(report, std::string("ro nosuid nodev noexec mode=448"));
+}
+
+Test(rootfs_mounts, read_only_bind_of_a_file_and_a_directory) {
+  auto report = in_mount_namespace([](int root_fd) {
+    auto error = mount_all(
+        root_fd,
+        {
+            mount_of("/data", "bind", (base / "source").string(), {"rbind", "ro", "nosuid"}),
+            mount_of("/etc/file", "", (base / "source/file").string(), {"bind", "ro"}),
+        });
+    if (!error.empty())
+      return error;
+    std::string content;
+    std::getline(std::ifstream(base / "root/etc/file"), content);
+    bool write_refused =
+        ::open((base / "root/data/new").c_str(), O_CREAT | O_WRONLY, 0600) < 0 && errno == EROFS;
+    return flags_of(base / "root/data") + "|" + content + "|" + (write_refused ? "erofs" : "rw");
+  });
+  cr_expect_eq(report, std::string("ro nosuid |from the host|erofs"));
+  cr_expect(!fs::exists(base / "source/new"));
+}
+
+Test(rootfs_mounts, hostile_symlinks_cannot_move_a_mount_out_of_the_root) {
+  fs::create_directory_symlink("/", base / "root/x");
+  fs::create_directory_symlink(base / "outside", base / "root/out");
+  // With nothing at the link's in-root target the mount is refused (dangling);
+  // once the root has it, that is where the mount goes.
+  auto refused = in_mount_namespace(
+      [](int root_fd) { return mount_all(root_fd, {mount_of("/out/m", "tmpfs", "tmpfs", {})}); });
+  cr_expect(refused.starts_with("ERR "), "%s", refused.c_str());
+  fs::create_directories(base / "root" / (base / "outside").relative_path());
+  auto report = in_mount_namespace([](int root_fd) {
+    auto error = mount_all(root_fd, {mount_of("/out/m", "tmpfs", "tmpfs", {}),
+                                     mount_of("/x/" + (base / "outside/n").relative_path().string(),
+                                              "tmpfs", "tmpfs", {})});
+    if (!error.empty())
+      return error;
+    auto inside = base / "root" / (base / "outside").relative_path();
+    return std::string(is_tmpfs(inside / "m") ? "m inside " : "m missing ") +
+           (is_tmpfs(inside / "n") ? "n inside " : "n missing ") +
+           (fs::exists(base / "outside/m") || fs::exists(base / "outside/n") ? "LEAKED" : "clean");
+  });
+  cr_expect_eq(report, std::string("m inside n inside clean"), "%s", report.c_str());
+}
+
+Test(rootfs_mounts, proc_through_a_symlink_is_refused) {
+  fs::create_directory_symlink(base / "outside", base / "root/proc");
+  auto report = in_mount_namespace(
+      [](int root_fd) { return mount_all(root_fd, {mount_of("/proc", "proc", "proc", {})}); });
+  cr_expect(report.starts_with("ERR mount proc on /proc"), "%s", report.c_str());
+  cr_expect(fs::is_empty(base / "outside"));
+}
+
+Test(rootfs_mounts, devices_and_masks) {
+  fs::create_directories(base / "root/secret-dir");
+  std::ofstream(base / "root/secret-dir/data") << "hidden";
+  std::ofstream(base / "root/secret-file") << "hidden";
+  auto report = in_mount_namespace([](int root_fd) {
+    auto error = mount_all(root_fd, {mount_of("/dev", "tmpfs", "tmpfs", {"mode=755"})});
+    if (!error.empty())
+      return error;
+    spec::Config config;
+    config.linux.emplace();
+    config.linux->devices.push_back({"c", "/dev/net/tun", 10, 200, 0600u, {}, {}});
+    if (auto made = linux::create_devices(root_fd, config); !made)
+      return "ERR " + made.error().message();
+    if (auto linked = linux::create_dev_symlinks(root_fd); !linked)
+      return "ERR " + linked.error().message();
+    if (auto masked =
+            linux::mask_paths(root_fd, {"/secret-dir", "/secret-file", "/does/not/exist"});
+        !masked)
+      return "ERR " + masked.error().message();
+    struct stat null {
+    }, tun{};
+    ::stat((base / "root/dev/null").c_str(), &null);
+    ::stat((base / "root/dev/net/tun").c_str(), &tun);
+    std::string file;
+    std::getline(std::ifstream(base / "root/secret-file"), file);
+    return std::string(S_ISCHR(null.st_mode) && null.st_rdev == ::makedev(1, 3) ? "null " : "") +
+           (S_ISCHR(tun.st_mode) && (tun.st_mode & 07777) == 0600 ? "tun " : "") +
+           (fs::read_symlink(base / "root/dev/fd") == "/proc/self/fd" ? "fd " : "") +
+           (fs::is_empty(base / "root/secret-dir") ? "dir-masked " : "") +
+           (file.empty() ? "file-masked" : "file-visible");
+  });
+  cr_expect_eq(report, std::string("null tun fd dir-masked file-masked"));
+}
+
+Test(rootfs_mounts, a_fake_dev_null_is_refused_for_masking) {
+  fs::create_directories(base / "root/dev");
+  std::ofstream(base / "root/dev/null") << "not a device";
+  std::ofstream(base / "root/secret-file") << "hidden";
+  auto report = in_mount_namespace([](int root_fd) {
+    auto masked = linux::mask_paths(root_fd, {"/secret-file"});
+    return masked ? std::string("masked") : "ERR " + masked.error().message();
+  });
+  cr_expect(report.find("not the null device") != std::string::npos, "%s", report.c_str());
+}
+
+Test(rootfs_mounts, readonly_paths_keep_their_flags) {
+  auto report = in_mount_namespace([](int root_fd) {
+    auto error =
+        mount_all(root_fd, {mount_of("/state", "tmpfs", "tmpfs", {"nosuid", "nodev", "noexec"})});
+    if (!error.empty())
+      return error;
+    fs::create_directories(base / "root/state/sub");
+    if (auto ro = linux::make_paths_readonly(root_fd, {"/state/sub", "/missing"}); !ro)
+      return "ERR " + ro.error().message();
+    return flags_of(base / "root/state/sub") + "|" + flags_of(base / "root/state");
+  });
+  cr_expect_eq(report, std::string("ro nosuid nodev noexec |nosuid nodev noexec "));
+}
