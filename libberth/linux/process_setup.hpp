@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spec/config.hpp"
@@ -10,34 +11,57 @@
 
 namespace berth::linux {
 
-// linux.sysctl: writes /proc/sys/<key with dots as slashes> through an fd
-// checked to be on procfs.
-Result<void> apply_sysctl(const spec::StringMap &sysctl);
+// Whether the config may set sysctl `key` (no I/O). The key is dot-separated
+// names, none empty, with no '/' (so no ".." either). Only sysctls that a
+// namespace of the container's own isolates are allowed, as runc allows them:
+// kernel.msg*, kernel.sem, kernel.sem_next_id, kernel.shm* and fs.mqueue.* need
+// an ipc namespace, net.* a network namespace, kernel.hostname and
+// kernel.domainname a uts namespace. A namespace counts when linux.namespaces
+// lists it, created or joined by path. Errors name /linux/sysctl/<key>.
+Result<void> check_sysctl(const spec::Config &config, std::string_view key);
+
+// check_sysctl for every key, plus what only the runtime can see before it
+// clones the init: a namespace joined by path must not be the runtime's own
+// (that is, the host's), or its sysctls would change the host. Run it in the
+// runtime process while validating the config.
+Result<void> validate_sysctl(const spec::Config &config);
+
+// linux.sysctl: checks every key (check_sysctl) and writes
+// /proc/sys/<key with dots as slashes> through an fd checked to be on procfs.
+// Runs in the init, in the container's namespaces.
+Result<void> apply_sysctl(const spec::Config &config);
 
 // hostname and domainname (needs a UTS namespace of the container's own).
 Result<void> apply_hostname(const spec::Config &config);
 
-// process.rlimits via prlimit/setrlimit.
+// process.rlimits via setrlimit. Raising a hard limit needs CAP_SYS_RESOURCE, so
+// this runs before apply_credentials.
 Result<void> apply_rlimits(const std::vector<spec::Rlimit> &rlimits);
 
-// process.oomScoreAdj via /proc/self/oom_score_adj.
+// process.oomScoreAdj via /proc/self/oom_score_adj (an fd checked to be on
+// procfs). Lowering it needs CAP_SYS_RESOURCE: before apply_credentials.
 Result<void> apply_oom_score_adj(int value);
 
 // process.user (additionalGids, gid, uid, umask) and process.capabilities (all five
 // sets), in the only order that works: bounding set dropped while still root,
 // keep-caps across setgroups/setresgid/setresuid, then effective, permitted and
-// inheritable set, then ambient raised. Unknown capability names are skipped with
-// a warning in `warnings`. With no capabilities object the process keeps the
-// capabilities it has (as runc does).
+// inheritable set, then ambient raised. Unknown capability names, and ones the
+// running kernel lacks, are skipped with a warning in `warnings`. Each set is
+// exactly what the config lists: nothing is added to the inheritable set that
+// the config did not ask for. With no capabilities object the process keeps the
+// capabilities it has (as runc does). The umask is process.user.umask, 0022
+// when absent.
 Result<void> apply_credentials(const spec::Process &process, std::vector<std::string> &warnings);
 
 // process.noNewPrivileges.
 Result<void> apply_no_new_privileges();
 
 // The executable the init will exec: args[0] when it contains a '/', otherwise
-// the first match in the PATH of process.env (the default PATH when it has none).
-// Fails when it does not exist or is not executable, so that create reports a
-// missing binary before start.
+// the first match in the PATH of process.env (the default PATH when it has none;
+// the last PATH= entry when it has several, as runc reads it). Relative results
+// are relative to the working directory, so this runs after the chdir to
+// process.cwd. Fails when it does not exist, is not a regular file or is not
+// executable, so that create reports a missing binary before start.
 Result<std::string> find_executable(const spec::Process &process);
 
 } // namespace berth::linux

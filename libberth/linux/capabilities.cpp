@@ -1,0 +1,191 @@
+#include "linux/capabilities.hpp"
+
+#include <sys/prctl.h>
+
+#include <cap-ng.h>
+
+#include <set>
+
+#include "tables/capabilities.hpp"
+
+namespace berth::linux {
+
+namespace {
+
+constexpr unsigned kMaxCapabilities = 64; // the width of a CapabilitySets mask
+
+constexpr std::uint64_t bit(unsigned cap) {
+  return std::uint64_t{1} << cap;
+}
+
+std::string capability_name(unsigned cap) {
+  if (cap < tables::kCapabilities.size())
+    return std::string(tables::kCapabilities[cap].name);
+  return "capability " + std::to_string(cap);
+}
+
+std::string names_of(std::uint64_t mask) {
+  std::string out;
+  for (unsigned cap = 0; cap < kMaxCapabilities; ++cap)
+    if (mask & bit(cap)) {
+      if (!out.empty())
+        out += ' ';
+      out += capability_name(cap);
+    }
+  return out;
+}
+
+// libcap-ng reports failures as negative codes, not always with errno set.
+Error capng_failure(std::string what) {
+  return Error(std::move(what), errno != 0 ? errno : EPERM);
+}
+
+// libcap-ng keeps its state per thread and fills in the thread id when it
+// first initialises. The init was cloned without fork's atfork handlers, so
+// that id may be the runtime's: pid 0 makes capget/capset act on the caller.
+void capng_target_self() {
+  capng_setpid(0);
+}
+
+Result<void> add_to_capng(std::uint64_t mask, capng_type_t type) {
+  for (unsigned cap = 0; cap < kMaxCapabilities; ++cap)
+    if ((mask & bit(cap)) && capng_update(CAPNG_ADD, type, cap) != 0)
+      return fail(capng_failure("libcap-ng: add " + capability_name(cap)));
+  return {};
+}
+
+Result<std::uint64_t> read_bounding_set(unsigned last_cap) {
+  std::uint64_t set = 0;
+  for (unsigned cap = 0; cap <= last_cap; ++cap) {
+    int in_set = ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (in_set < 0)
+      return fail_errno("read the bounding set: " + capability_name(cap));
+    if (in_set == 1)
+      set |= bit(cap);
+  }
+  return set;
+}
+
+// The capabilities of `wanted` that the process's permitted set lacks.
+std::uint64_t permitted_missing(std::uint64_t wanted) {
+  capng_target_self();
+  if (capng_get_caps_process() != 0)
+    return 0;
+  std::uint64_t missing = 0;
+  for (unsigned cap = 0; cap < kMaxCapabilities; ++cap)
+    if ((wanted & bit(cap)) && capng_have_capability(CAPNG_PERMITTED, cap) == 0)
+      missing |= bit(cap);
+  return missing;
+}
+
+} // namespace
+
+unsigned running_kernel_last_cap() {
+  // PR_CAPBSET_READ fails with EINVAL exactly for numbers past the kernel's
+  // last capability, and unlike /proc/sys/kernel/cap_last_cap it needs no procfs.
+  unsigned last = 0;
+  while (last + 1 < kMaxCapabilities && ::prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
+    ++last;
+  return last;
+}
+
+CapabilitySets resolve_capabilities(const spec::Capabilities &names, unsigned last_cap,
+                                    std::vector<std::string> &warnings) {
+  std::set<std::string, std::less<>> warned;
+  auto resolve = [&](const std::vector<std::string> &list) {
+    std::uint64_t mask = 0;
+    for (const auto &name : list) {
+      const auto *info = tables::find_capability(name);
+      if (info && info->number <= last_cap) {
+        mask |= bit(info->number);
+        continue;
+      }
+      if (!warned.insert(name).second)
+        continue;
+      if (!info)
+        warnings.push_back("capability " + name + " is unknown; skipped");
+      else
+        warnings.push_back("capability " + name +
+                           " is not supported by the running kernel (its last is " +
+                           capability_name(last_cap) + "); skipped");
+    }
+    return mask;
+  };
+  CapabilitySets sets;
+  sets.bounding = resolve(names.bounding);
+  sets.effective = resolve(names.effective);
+  sets.permitted = resolve(names.permitted);
+  sets.inheritable = resolve(names.inheritable);
+  sets.ambient = resolve(names.ambient);
+  return sets;
+}
+
+Result<void> drop_bounding_set(std::uint64_t keep, unsigned last_cap) {
+  BERTH_TRY_ASSIGN(std::uint64_t current, read_bounding_set(last_cap));
+  if ((current & ~keep) == 0)
+    return {};
+  capng_target_self();
+  capng_clear(CAPNG_SELECT_BOUNDS);
+  BERTH_TRY(add_to_capng(keep, CAPNG_BOUNDING_SET));
+  errno = 0;
+  if (capng_apply(CAPNG_SELECT_BOUNDS) != 0)
+    return fail(capng_failure("drop " + names_of(current & ~keep) +
+                              " from the bounding set (needs CAP_SETPCAP)"));
+  // The bounding set is what keeps a later execve of a file with capabilities
+  // from regaining them: check it rather than trust the return code, which
+  // libcap-ng 0.8.3 leaves at 0 when it lacks CAP_SETPCAP and drops nothing.
+  BERTH_TRY_ASSIGN(std::uint64_t after, read_bounding_set(last_cap));
+  if ((after & ~keep) != 0)
+    return fail("drop " + names_of(after & ~keep) +
+                    " from the bounding set (needs CAP_SETPCAP): still there",
+                EPERM);
+  return {};
+}
+
+Result<void> set_capabilities(const CapabilitySets &sets) {
+  // The kernel refuses this too, with a bare EPERM; say which one.
+  if (std::uint64_t stray = sets.effective & ~sets.permitted; stray != 0)
+    return fail("/process/capabilities/effective: " + names_of(stray) +
+                " not in the permitted set");
+  capng_target_self();
+  capng_clear(CAPNG_SELECT_CAPS);
+  BERTH_TRY(add_to_capng(sets.effective, CAPNG_EFFECTIVE));
+  BERTH_TRY(add_to_capng(sets.permitted, CAPNG_PERMITTED));
+  BERTH_TRY(add_to_capng(sets.inheritable, CAPNG_INHERITABLE));
+  errno = 0;
+  if (capng_apply(CAPNG_SELECT_CAPS) == 0)
+    return {};
+  Error error = capng_failure("set the effective, permitted and inheritable capabilities");
+  // The usual cause: the runtime itself lacks some of them (rootless, or run
+  // with a reduced set), and the permitted set can only shrink. Name those.
+  if (std::uint64_t missing = permitted_missing(sets.permitted); missing != 0)
+    error = Error(error.what() + " (" + names_of(missing) + " not permitted to the runtime itself)",
+                  error.errno_value());
+  return fail(std::move(error));
+}
+
+Result<void> set_ambient_capabilities(const CapabilitySets &sets, unsigned last_cap,
+                                      std::vector<std::string> &warnings) {
+  std::uint64_t ambient = sets.ambient;
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
+    // Kernels before 4.3 have no ambient set: fine as long as none is asked for.
+    if (errno == EINVAL && ambient == 0)
+      return {};
+    return fail_errno("clear the ambient capabilities");
+  }
+  std::uint64_t allowed = sets.permitted & sets.inheritable;
+  for (unsigned cap = 0; cap <= last_cap; ++cap) {
+    if (!(ambient & bit(cap)))
+      continue;
+    if (!(allowed & bit(cap))) {
+      warnings.push_back("ambient capability " + capability_name(cap) +
+                         " skipped: it is not both permitted and inheritable");
+      continue;
+    }
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      return fail_errno("raise ambient capability " + capability_name(cap));
+  }
+  return {};
+}
+
+} // namespace berth::linux
