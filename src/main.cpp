@@ -1,1 +1,90 @@
-int main() { return 0; }
+// berth's entry point: parse the runc-style command line, route messages, run
+// one subcommand, and turn its outcome into an exit status (1 for any error).
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "args.hpp"
+#include "berth_config.h"
+#include "commands/commands.hpp"
+#include "log_output.hpp"
+
+namespace {
+
+using namespace berth;
+using namespace berth::cli;
+
+Result<int> show_help(const Invocation &invocation) {
+  const CommandSpec *topic = invocation.command;
+  if (topic && topic->command == Command::Help)
+    topic = invocation.help_topic.empty() ? nullptr : find_command(invocation.help_topic);
+  BERTH_TRY(print(usage(topic)));
+  return 0;
+}
+
+Result<int> execute(const Invocation &invocation) {
+  if (invocation.version) {
+    BERTH_TRY(print("berth version " BERTH_VERSION "\nspec: " BERTH_OCI_SPEC_VERSION "\n"));
+    return 0;
+  }
+  if (invocation.help || !invocation.command)
+    return show_help(invocation);
+  switch (invocation.command->command) {
+  case Command::Help:
+    return show_help(invocation);
+  case Command::Create:
+    return create_command(invocation);
+  case Command::Start:
+    return start_command(invocation);
+  case Command::State:
+    return state_command(invocation);
+  case Command::Kill:
+    return kill_command(invocation);
+  case Command::Delete:
+    return delete_command(invocation);
+  case Command::Run:
+    return run_command(invocation);
+  case Command::List:
+    return list_command(invocation);
+  case Command::NotSupported:
+    return not_supported_command(invocation);
+  }
+  return fail("unhandled command " + std::string(invocation.command->name));
+}
+
+int main_unguarded(int argc, char **argv) {
+  // Until the command line names a log file, errors can only go to stderr.
+  install_stderr_logging();
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  Invocation invocation;
+  auto parsed = parse_command_line(args, invocation);
+  // Even when parsing failed, --log may have been read: engines look for the
+  // error there (an unsupported flag, say), not on stderr.
+  if (auto logging = install_logging(invocation.global); !logging) {
+    log::error(logging.error().message());
+    return 1;
+  }
+  if (!parsed) {
+    log::error(parsed.error().message());
+    return 1;
+  }
+  auto status = execute(invocation);
+  if (!status) {
+    log::error(status.error().message());
+    return 1;
+  }
+  return *status;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    return main_unguarded(argc, argv);
+  } catch (const std::exception &e) {
+    // Only allocation failures and the like get here; libberth reports errors by Result.
+    log::error(std::string("internal error: ") + e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,23 @@
+// One function per subcommand. Each returns the process exit status, or the
+// error that main reports as "berth: <message>" with status 1.
+#pragma once
+
+#include "../args.hpp"
+#include "sys/error.hpp"
+
+namespace berth::cli {
+
+Result<int> create_command(const Invocation &invocation);
+Result<int> start_command(const Invocation &invocation);
+Result<int> state_command(const Invocation &invocation);
+Result<int> kill_command(const Invocation &invocation);
+Result<int> delete_command(const Invocation &invocation);
+Result<int> run_command(const Invocation &invocation);
+Result<int> list_command(const Invocation &invocation);
+Result<int> not_supported_command(const Invocation &invocation);
+
+// Writes text to stdout and flushes it, so that a closed pipe is an error
+// rather than output silently lost.
+Result<void> print(std::string_view text);
+
+} // namespace berth::cli
