@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "linux/process_setup.hpp"
@@ -69,6 +70,29 @@ Result<void> make_directories(const std::string &path) {
   }
 }
 
+// Right after clone the init holds copies of all of berth's fds, among them the
+// state directory whose flock serializes commands: keeping it would block every
+// other command on this container until the exec. Only stdio, the --preserve-fds
+// ones and what the setup itself needs survive.
+Result<void> close_unneeded_fds(const InitContext &ctx) {
+  std::vector<int> keep = {ctx.channel.fd(), ctx.start_listener};
+  for (const auto &ns : ctx.namespaces.joined)
+    keep.push_back(ns.fd.get());
+  std::sort(keep.begin(), keep.end());
+  unsigned next = 3 + ctx.options.preserve_fds;
+  for (int fd : keep) {
+    if (fd < 0 || static_cast<unsigned>(fd) < next)
+      continue;
+    if (static_cast<unsigned>(fd) > next &&
+        ::syscall(SYS_close_range, next, static_cast<unsigned>(fd) - 1, 0) < 0)
+      return fail_errno("close inherited fds");
+    next = static_cast<unsigned>(fd) + 1;
+  }
+  if (::syscall(SYS_close_range, next, ~0U, 0) < 0)
+    return fail_errno("close inherited fds");
+  return {};
+}
+
 struct Prepared {
   std::string executable;
   std::vector<std::string> warnings;
@@ -78,16 +102,13 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   const auto &config = ctx.config;
   const auto &process = *config.process;
   Prepared prepared;
+  BERTH_TRY(close_unneeded_fds(ctx));
 
   if (!namespaces_entered) {
     if (ctx.namespaces.creates(CLONE_NEWUSER))
       BERTH_TRY(request_id_maps(ctx));
     BERTH_TRY(ctx.namespaces.join(~kForChildrenFlags));
   }
-
-  // If berth dies before the container is committed, the init must not outlive it.
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-    return fail_errno("set parent death signal");
 
   // Relative mount sources are relative to the bundle.
   if (::chdir(ctx.bundle.c_str()) < 0)
@@ -176,17 +197,18 @@ void run_init(const InitContext &ctx, bool namespaces_entered) {
     warnings += w + "\n";
   if (!ctx.channel.send(SyncMessage::Ready, warnings))
     ::_exit(1);
-  // Berth records the container, then lets go; if it died instead, stop here.
+  // Berth records the container, then lets go. If berth died instead, the
+  // channel reads end-of-file and the init ends here: no parent-death signal is
+  // needed (and one would race with create's own exit after Commit).
   if (!ctx.channel.expect(SyncMessage::Commit))
     ::_exit(1);
-  // From now on the init outlives berth create by design.
-  ::prctl(PR_SET_PDEATHSIG, 0);
   wait_for_start_and_exec(ctx, *prepared);
 }
 
 void run_staging_process(const InitContext &ctx) {
   auto staged = [&]() -> Result<pid_t> {
     const auto &plan = ctx.namespaces;
+    BERTH_TRY(close_unneeded_fds(ctx));
     BERTH_TRY(plan.join(~kForChildrenFlags));
     if (plan.creates(CLONE_NEWUSER)) {
       if (::unshare(CLONE_NEWUSER) < 0)

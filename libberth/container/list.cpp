@@ -24,7 +24,7 @@ Result<std::vector<State>> list(const GlobalOptions &global) {
     if (!validate_id(name) || entry->d_type != DT_DIR)
       continue;
     // A container deleted or still being created while we look is skipped.
-    auto opened = StateDir::open(global.root, name, LockMode::Shared);
+    auto opened = StateDir::open(global.root, name, LockMode::SharedIfFree);
     if (!opened)
       continue;
     auto stored = opened->read();

@@ -17,7 +17,10 @@ namespace berth::container {
 namespace {
 
 Result<void> lock(int fd, LockMode mode) {
-  while (::flock(fd, mode == LockMode::Exclusive ? LOCK_EX : LOCK_SH) < 0) {
+  int operation = mode == LockMode::Exclusive      ? LOCK_EX
+                  : mode == LockMode::SharedIfFree ? LOCK_SH | LOCK_NB
+                                                   : LOCK_SH;
+  while (::flock(fd, operation) < 0) {
     if (errno != EINTR)
       return fail_errno("lock state directory");
   }

@@ -32,7 +32,9 @@ struct StoredState {
   spec::StringMap annotations;
 };
 
-enum class LockMode { Shared, Exclusive };
+// SharedIfFree does not wait: opening fails with EWOULDBLOCK while another
+// command (a create in progress) holds the lock, so `list` never hangs.
+enum class LockMode { Shared, SharedIfFree, Exclusive };
 
 class StateDir {
 public:
