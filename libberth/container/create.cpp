@@ -76,7 +76,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
   BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
   BERTH_TRY_ASSIGN(auto warnings, check_supported(config, options));
-  BERTH_TRY(linux::validate_sysctl(config));
+  BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
   BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
   BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
 

@@ -70,12 +70,10 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
     return fail("config.json: /linux: berth needs at least a mount namespace");
   }
   const auto &linux = *config.linux;
-  bool own_mount_ns = false;
-  for (const auto &ns : linux.namespaces)
-    if (ns.type == spec::NamespaceType::Mount && !ns.path)
-      own_mount_ns = true;
-  if (!own_mount_ns)
-    return fail("config.json: /linux/namespaces: a new mount namespace is required");
+  // pivot_root needs a mount namespace that is not the host's: a new one, or an
+  // existing one whose filesystem view is already set up (see init.cpp).
+  if (!linux.find_namespace(spec::NamespaceType::Mount))
+    return fail("config.json: /linux/namespaces: a mount namespace (new or joined) is required");
   if (linux.seccomp)
     return not_yet("/linux/seccomp", "seccomp");
   if (linux.mount_label)
@@ -88,8 +86,6 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
     return not_yet("/linux/memoryPolicy", "memoryPolicy");
   if (!linux.net_devices.empty())
     return not_yet("/linux/netDevices", "netDevices");
-  if (!linux.time_offsets.empty())
-    return not_yet("/linux/timeOffsets", "timeOffsets");
   if (linux.resources) {
     auto names = present_resources(*linux.resources);
     if (!names.empty()) {

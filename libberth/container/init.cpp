@@ -108,16 +108,24 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
     if (ctx.namespaces.creates(CLONE_NEWUSER))
       BERTH_TRY(request_id_maps(ctx));
     BERTH_TRY(ctx.namespaces.join(~kForChildrenFlags));
+    if (!ctx.namespaces.time_offsets.empty())
+      BERTH_TRY(make_time_namespace(ctx.namespaces, true));
   }
 
   // Relative mount sources are relative to the bundle.
   if (::chdir(ctx.bundle.c_str()) < 0)
     return fail_errno("chdir to bundle " + ctx.bundle);
 
-  BERTH_TRY(linux::prepare_rootfs(config, {ctx.rootfs, ctx.options.no_pivot}));
+  // A joined mount namespace brings its own filesystem view (a pod's, another
+  // container's): setns already made its root ours, and pivoting inside it would
+  // move the root of every process there. Only a new one is set up.
+  bool own_mount_namespace = ctx.namespaces.creates(CLONE_NEWNS);
+  if (own_mount_namespace)
+    BERTH_TRY(linux::prepare_rootfs(config, {ctx.rootfs, ctx.options.no_pivot}));
   BERTH_TRY(linux::apply_sysctl(config));
   BERTH_TRY(linux::apply_hostname(config));
-  BERTH_TRY(linux::finalize_rootfs(config));
+  if (own_mount_namespace)
+    BERTH_TRY(linux::finalize_rootfs(config));
 
   if (!ctx.options.no_new_keyring)
     BERTH_TRY(join_session_keyring(ctx.options.id));
@@ -217,8 +225,10 @@ void run_staging_process(const InitContext &ctx) {
     }
     // Created now, so that they belong to the user namespace entered above;
     // the pid and time namespaces apply to the next child, the real init.
-    if (int rest = plan.new_flags & ~CLONE_NEWUSER; rest != 0 && ::unshare(rest) < 0)
+    if (int rest = clone_flags(plan) & ~CLONE_NEWUSER; rest != 0 && ::unshare(rest) < 0)
       return fail_errno("create namespaces");
+    if (!plan.time_offsets.empty())
+      BERTH_TRY(make_time_namespace(plan, false));
     struct clone_args args {};
     args.flags = CLONE_PARENT; // the init becomes berth's child, not ours
     long pid = sys::clone3_raw(&args);

@@ -34,6 +34,9 @@ Result<NamespacePlan> NamespacePlan::build(const spec::Config &config) {
   NamespacePlan plan;
   if (!config.linux)
     return plan;
+  for (const auto &[clock, offset] : config.linux->time_offsets)
+    plan.time_offsets += clock + " " + std::to_string(offset.secs) + " " +
+                         std::to_string(offset.nanosecs) + "\n";
   std::size_t index = 0;
   for (const auto &ns : config.linux->namespaces) {
     const auto &info = tables::namespace_info(ns.type);
@@ -68,6 +71,21 @@ Result<void> NamespacePlan::join(int flags) const {
         return fail_errno("join " + std::string(tables::namespace_info(ns.type).name) +
                           " namespace " + ns.path);
     }
+  return {};
+}
+
+Result<void> make_time_namespace(const NamespacePlan &plan, bool enter) {
+  if (::unshare(CLONE_NEWTIME) < 0)
+    return fail_errno("create time namespace");
+  // The new namespace is our time_for_children and still empty: the only moment
+  // its clocks' offsets can be set.
+  BERTH_TRY_CTX(sys::write_file("/proc/self/timens_offsets", plan.time_offsets),
+                "set linux.timeOffsets");
+  if (!enter)
+    return {};
+  BERTH_TRY_ASSIGN(UniqueFd ns, sys::open_path("/proc/self/ns/time_for_children", O_RDONLY));
+  if (::setns(ns.get(), CLONE_NEWTIME) < 0)
+    return fail_errno("enter the new time namespace");
   return {};
 }
 

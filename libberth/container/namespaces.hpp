@@ -23,6 +23,9 @@ struct JoinedNamespace {
 
 struct NamespacePlan {
   int new_flags = 0; // CLONE_NEW* of the namespaces to create
+  // linux.timeOffsets, as /proc/<pid>/timens_offsets wants them; when set, the
+  // time namespace is made with unshare, not clone3 (see make_time_namespace).
+  std::string time_offsets;
   std::vector<JoinedNamespace> joined;
 
   bool creates(int flag) const { return (new_flags & flag) != 0; }
@@ -39,6 +42,16 @@ struct NamespacePlan {
   // Enters the joined namespaces whose clone flag is in `flags`, user first.
   Result<void> join(int flags) const;
 };
+
+// The flags clone3 creates directly: all new ones, except a time namespace that
+// needs offsets (they can only be written while no process is inside it).
+inline int clone_flags(const NamespacePlan &plan) {
+  return plan.time_offsets.empty() ? plan.new_flags : (plan.new_flags & ~0x80 /* CLONE_NEWTIME */);
+}
+
+// Creates the time namespace with its offsets and, with `enter`, moves the
+// caller into it (the init does; a staging process leaves it for its child).
+Result<void> make_time_namespace(const NamespacePlan &plan, bool enter);
 
 // Namespaces that only affect the children of the process that enters them.
 inline constexpr int kForChildrenFlags = 0x20000000 /* CLONE_NEWPID */ | 0x80 /* CLONE_NEWTIME */;

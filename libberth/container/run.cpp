@@ -46,7 +46,12 @@ Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init
   if (sfd < 0)
     return fail_errno("signalfd");
   UniqueFd signals(sfd);
-  auto pidfd = open_pidfd(state.init);
+  // Our own child: its pid cannot be reused before we reap it, so the pidfd
+  // needs no identity check (and must not have one: a zombie is still ours).
+  int raw_pidfd = sys::pidfd_open_raw(init.pid());
+  if (raw_pidfd < 0)
+    return fail_errno("pidfd_open for container \"" + state.id + "\"");
+  UniqueFd pidfd(raw_pidfd);
   for (;;) {
     int status = 0;
     pid_t done = ::waitpid(init.pid(), &status, WNOHANG);
@@ -56,13 +61,13 @@ Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init
     }
     if (done < 0 && errno != EINTR)
       return fail_errno("wait for container \"" + state.id + "\"");
-    std::array<pollfd, 2> fds{{{signals.get(), POLLIN, 0}, {pidfd ? pidfd->get() : -1, POLLIN, 0}}};
+    std::array<pollfd, 2> fds{{{signals.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}}};
     if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
       return fail_errno("poll");
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info{};
-      if (::read(signals.get(), &info, sizeof info) == sizeof info && pidfd)
-        (void)sys::pidfd_send_signal_raw(pidfd->get(), static_cast<int>(info.ssi_signo));
+      if (::read(signals.get(), &info, sizeof info) == sizeof info)
+        (void)sys::pidfd_send_signal_raw(pidfd.get(), static_cast<int>(info.ssi_signo));
     }
   }
 }
@@ -85,8 +90,13 @@ Result<int> run(const GlobalOptions &global, const RunOptions &options) {
   StoredState state = created.state;
   { auto unlock = std::move(created.dir); }
   BERTH_TRY_ASSIGN(int code, wait_forwarding_signals(state, created.init));
-  if (!options.keep)
-    BERTH_TRY(remove(global, id, true));
+  if (!options.keep) {
+    // Someone may have deleted it meanwhile (delete --force from another shell):
+    // that is the outcome wanted here too, not an error.
+    auto removed = remove(global, id, true);
+    if (!removed && !is_container_not_found(removed.error(), id))
+      return fail(std::move(removed.error()));
+  }
   return code;
 }
 

@@ -33,7 +33,7 @@ Result<ChildProcess> clone_first_process(const InitContext &ctx) {
   struct clone_args args {};
   args.exit_signal = SIGCHLD;
   if (!staged)
-    args.flags = static_cast<std::uint64_t>(plan.new_flags);
+    args.flags = static_cast<std::uint64_t>(clone_flags(plan));
   long pid = sys::clone3_raw(&args);
   if (pid < 0)
     return fail_errno("clone container init");

@@ -122,8 +122,16 @@ Result<StateDir> StateDir::reserve(const std::string &root, const std::string &i
   return state;
 }
 
+Error container_not_found(const std::string &id) {
+  return Error("container \"" + id + "\" does not exist");
+}
+
+bool is_container_not_found(const Error &error, const std::string &id) {
+  return error.errno_value() == 0 && error.what() == container_not_found(id).what();
+}
+
 Result<StateDir> StateDir::open(const std::string &root, const std::string &id, LockMode mode) {
-  auto not_found = [&] { return fail("container \"" + id + "\" does not exist"); };
+  auto not_found = [&] { return fail(container_not_found(id)); };
   auto root_fd = open_state_root(root, false);
   if (!root_fd)
     return root_fd.error().errno_value() == ENOENT ? not_found() : fail(root_fd.error());

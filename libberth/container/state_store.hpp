@@ -74,6 +74,10 @@ private:
   bool remove_on_destruction_ = false;
 };
 
+// "container "<id>" does not exist", and the test for it, in one place.
+Error container_not_found(const std::string &id);
+bool is_container_not_found(const Error &error, const std::string &id);
+
 // Opens (creating it and its parents when missing) the state root directory.
 Result<UniqueFd> open_state_root(const std::string &root, bool create);
 
