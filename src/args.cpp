@@ -11,17 +11,6 @@
 namespace berth::cli {
 namespace {
 
-Result<void> ok() {
-  return {};
-}
-
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  out += text;
-  out += '"';
-  return out;
-}
-
 std::string help_hint(const CommandSpec *command) {
   if (!command)
     return " (see 'berth --help')";

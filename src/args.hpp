@@ -112,4 +112,17 @@ std::string usage(const CommandSpec *command);
 // Go's boolean spellings (strconv.ParseBool), which runc accepts for --flag=value.
 std::optional<bool> parse_bool(std::string_view text);
 
+// Small helpers the parser and the command table's setters share.
+inline Result<void> ok() {
+  return {};
+}
+inline std::string quoted(std::string_view text) {
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on
+  // "literal" + std::string here.
+  std::string out(1, '"');
+  out += text;
+  out += '"';
+  return out;
+}
+
 } // namespace berth::cli

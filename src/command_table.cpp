@@ -13,17 +13,6 @@
 namespace berth::cli {
 namespace {
 
-Result<void> ok() {
-  return {};
-}
-
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  out += text;
-  out += '"';
-  return out;
-}
-
 std::optional<unsigned> parse_unsigned(std::string_view text) {
   if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos)
     return std::nullopt;

@@ -6,6 +6,7 @@
 #include "linux/process_setup.hpp"
 #include "linux/procfs_write.hpp"
 #include "tables/namespaces.hpp"
+#include "json/value.hpp"
 
 namespace berth::linux {
 
@@ -14,16 +15,7 @@ namespace {
 // The JSON pointer of a sysctl key: '~' and '/' are escaped per RFC 6901, so
 // that the error names the member even for the keys it refuses.
 std::string pointer_to(std::string_view key) {
-  std::string out = "/linux/sysctl/";
-  for (char c : key) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
+  return json::pointer_append("/linux/sysctl", key);
 }
 
 Result<void> check_key_syntax(std::string_view key) {
