@@ -1,0 +1,510 @@
+"""Helpers for the berth end-to-end conformance tests.
+
+Everything here is plain Python so that a failing test reads like the steps a
+user would take: write a bundle, call the runtime, look at kernel objects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# ---------------------------------------------------------------------------
+# The default config.
+#
+# This is the same bundle configuration `runc spec` produces (the format every
+# OCI runtime accepts), written out here by hand so the tests do not depend on
+# another runtime being installed.  One deliberate difference: `terminal` is
+# false, because the tests read the container's output from pipes and files,
+# and berth does not support --console-socket yet.
+# ---------------------------------------------------------------------------
+
+DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+RUNC_DEFAULT_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
+
+
+def default_config() -> dict:
+    caps = list(RUNC_DEFAULT_CAPS)
+    return {
+        "ociVersion": "1.0.2-dev",
+        "process": {
+            "terminal": False,
+            "user": {"uid": 0, "gid": 0},
+            "args": ["sh"],
+            "env": [DEFAULT_PATH, "TERM=xterm"],
+            "cwd": "/",
+            "capabilities": {
+                "bounding": list(caps),
+                "effective": list(caps),
+                "permitted": list(caps),
+                "ambient": list(caps),
+            },
+            "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
+            "noNewPrivileges": True,
+        },
+        "root": {"path": "rootfs", "readonly": True},
+        "hostname": "runc",
+        "mounts": [
+            {"destination": "/proc", "type": "proc", "source": "proc"},
+            {
+                "destination": "/dev",
+                "type": "tmpfs",
+                "source": "tmpfs",
+                "options": ["nosuid", "strictatime", "mode=755", "size=65536k"],
+            },
+            {
+                "destination": "/dev/pts",
+                "type": "devpts",
+                "source": "devpts",
+                "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
+            },
+            {
+                "destination": "/dev/shm",
+                "type": "tmpfs",
+                "source": "shm",
+                "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+            },
+            {
+                "destination": "/dev/mqueue",
+                "type": "mqueue",
+                "source": "mqueue",
+                "options": ["nosuid", "noexec", "nodev"],
+            },
+            {
+                "destination": "/sys",
+                "type": "sysfs",
+                "source": "sysfs",
+                "options": ["nosuid", "noexec", "nodev", "ro"],
+            },
+            {
+                "destination": "/sys/fs/cgroup",
+                "type": "cgroup",
+                "source": "cgroup",
+                "options": ["nosuid", "noexec", "nodev", "relatime", "ro"],
+            },
+        ],
+        "linux": {
+            "resources": {"devices": [{"allow": False, "access": "rwm"}]},
+            "namespaces": [
+                {"type": "pid"},
+                {"type": "network"},
+                {"type": "ipc"},
+                {"type": "uts"},
+                {"type": "mount"},
+            ],
+            "maskedPaths": [
+                "/proc/acpi",
+                "/proc/asound",
+                "/proc/kcore",
+                "/proc/keys",
+                "/proc/latency_stats",
+                "/proc/timer_list",
+                "/proc/timer_stats",
+                "/proc/sched_debug",
+                "/sys/firmware",
+                "/proc/scsi",
+            ],
+            "readonlyPaths": [
+                "/proc/bus",
+                "/proc/fs",
+                "/proc/irq",
+                "/proc/sys",
+                "/proc/sysrq-trigger",
+            ],
+        },
+    }
+
+
+# ---------------------------------------------------------------------------
+# Capabilities: bit numbers from linux/capability.h (index == bit).
+# ---------------------------------------------------------------------------
+
+CAPABILITIES = [
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+    "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD",
+    "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+]
+CAP_BIT = {name: bit for bit, name in enumerate(CAPABILITIES)}
+
+
+def cap_mask(names) -> int:
+    mask = 0
+    for name in names:
+        mask |= 1 << CAP_BIT[name]
+    return mask
+
+
+def caps_after_exec(uid: int, caps: dict, no_new_privs: bool) -> dict:
+    """What /proc/self/status shows right after the runtime's execve of a
+    plain binary (no file capabilities, not setuid), given the sets the
+    runtime installed before it.  This is the transformation documented in
+    capabilities(7):
+
+      root (uid 0):  P'(perm) = bounding | inheritable | ambient,
+                     and with no_new_privs never more than P(perm) had;
+                     P'(eff) = P'(perm)
+      other users:   P'(perm) = P'(eff) = ambient
+
+    bounding, inheritable and ambient carry over unchanged.
+    """
+    bnd = cap_mask(caps.get("bounding", []))
+    inh = cap_mask(caps.get("inheritable", []))
+    amb = cap_mask(caps.get("ambient", []))
+    prm_before = cap_mask(caps.get("permitted", []))
+    if uid == 0:
+        prm = bnd | inh | amb
+        if no_new_privs:
+            prm &= prm_before
+    else:
+        prm = amb
+    return {"CapInh": inh, "CapPrm": prm, "CapEff": prm, "CapBnd": bnd, "CapAmb": amb}
+
+
+def parse_status(text: str) -> dict:
+    """/proc/<pid>/status as {key: value-string}."""
+    out = {}
+    for line in text.splitlines():
+        if ":" in line:
+            key, _, value = line.partition(":")
+            out[key.strip()] = value.strip()
+    return out
+
+
+# ---------------------------------------------------------------------------
+# /proc/self/mountinfo
+# ---------------------------------------------------------------------------
+
+def _unescape(s: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), s)
+
+
+@dataclass
+class MountEntry:
+    mount_id: int
+    parent_id: int
+    devno: str
+    root: str
+    mountpoint: str
+    options: set
+    optional: list
+    fstype: str
+    source: str
+    super_options: set
+    line: str
+
+    def all_options(self) -> set:
+        return self.options | self.super_options
+
+    def super_value(self, key: str):
+        for opt in self.super_options:
+            if opt.startswith(key + "="):
+                return opt.split("=", 1)[1]
+        return None
+
+
+def parse_mountinfo(text: str) -> list:
+    entries = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        left, sep, right = line.partition(" - ")
+        if not sep:
+            continue
+        lf = left.split()
+        rf = right.split()
+        if len(lf) < 6 or len(rf) < 2:
+            continue
+        entries.append(
+            MountEntry(
+                mount_id=int(lf[0]),
+                parent_id=int(lf[1]),
+                devno=lf[2],
+                root=_unescape(lf[3]),
+                mountpoint=_unescape(lf[4]),
+                options=set(lf[5].split(",")),
+                optional=lf[6:],
+                fstype=rf[0],
+                source=_unescape(rf[1]),
+                super_options=set(rf[2].split(",")) if len(rf) > 2 else set(),
+                line=line,
+            )
+        )
+    return entries
+
+
+def mount_at(entries: list, mountpoint: str):
+    """The visible (last, i.e. top-most) mount at a mount point, or None."""
+    found = None
+    for e in entries:
+        if e.mountpoint == mountpoint:
+            found = e
+    return found
+
+
+def host_mountinfo() -> list:
+    return parse_mountinfo(Path("/proc/self/mountinfo").read_text())
+
+
+# ---------------------------------------------------------------------------
+# Processes
+# ---------------------------------------------------------------------------
+
+def pid_alive(pid: int) -> bool:
+    """True if pid exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    state = stat.rsplit(")", 1)[1].split()[0]
+    return state not in ("Z", "X")
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def ns_inode(path: str) -> int:
+    return os.stat(path).st_ino
+
+
+def ns_link(kind: str, pid="self") -> str:
+    return os.readlink(f"/proc/{pid}/ns/{kind}")
+
+
+def processes_matching(token: str, under: str) -> list:
+    """Live processes that belong to a test: their environment carries the
+    test's token (berth and its children inherit it before exec, the
+    container process gets it from config.json), or their root or cwd lies
+    inside the test's directory."""
+    found = []
+    me = os.getpid()
+    tok = token.encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        if pid == me or not pid_alive(pid):
+            continue
+        hit = False
+        try:
+            if tok in Path(f"/proc/{pid}/environ").read_bytes():
+                hit = True
+        except OSError:
+            pass
+        for link in ("root", "cwd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/{link}")
+            except OSError:
+                continue
+            if target == under or target.startswith(under + "/"):
+                hit = True
+        if hit:
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                cmd = "?"
+            found.append((pid, cmd.strip()))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Running the binary
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    argv: list
+    rc: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list:
+        return [l for l in self.err.splitlines() if l.strip()]
+
+    @property
+    def out_lines(self) -> list:
+        return [l for l in self.out.splitlines() if l.strip()]
+
+    def __str__(self) -> str:
+        return (f"$ {' '.join(map(str, self.argv))}\n  exit {self.rc}\n"
+                f"  stdout: {self.out!r}\n  stderr: {self.err!r}")
+
+
+def is_warning(line: str) -> bool:
+    return "warn" in line.lower()
+
+
+class Berth:
+    """Runs the binary with a private --root and a marker in its environment.
+
+    Output goes to temporary files, never pipes: a container started by
+    `create` or `run -d` inherits berth's stdout and stderr, and a pipe would
+    then stay open for the container's whole life."""
+
+    def __init__(self, binary: str, root: str, token: str):
+        self.binary = binary
+        self.root = root
+        self.token = token
+        self.env = dict(os.environ)
+        self.env["BERTH_TEST_TOKEN"] = token
+
+    def argv(self, args, global_args=()):
+        return [self.binary, "--root", self.root, *global_args, *[str(a) for a in args]]
+
+    def __call__(self, *args, global_args=(), timeout=60, pass_fds=(), cwd=None, no_root=False) -> Result:
+        argv = [self.binary, *[str(a) for a in args]] if no_root else self.argv(args, global_args)
+        with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe,
+                                    pass_fds=pass_fds, cwd=cwd, env=self.env)
+            try:
+                rc = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                fo.seek(0)
+                fe.seek(0)
+                raise AssertionError(
+                    f"timed out after {timeout}s: {' '.join(argv)}\n"
+                    f"stdout: {fo.read().decode(errors='replace')!r}\n"
+                    f"stderr: {fe.read().decode(errors='replace')!r}")
+            fo.seek(0)
+            fe.seek(0)
+            return Result(argv, rc, fo.read().decode(errors="replace"), fe.read().decode(errors="replace"))
+
+    def popen(self, *args, global_args=(), stdout=None, stderr=None, cwd=None):
+        """Start berth in the background (e.g. a foreground `run` that a test
+        signals from the side).  stdout/stderr must be files."""
+        return subprocess.Popen(self.argv(args, global_args), stdin=subprocess.DEVNULL,
+                                stdout=stdout, stderr=stderr, cwd=cwd, env=self.env)
+
+
+# ---------------------------------------------------------------------------
+# Bundles
+# ---------------------------------------------------------------------------
+
+class Bundle:
+    def __init__(self, path: Path, rootfs_template: Path, token: str):
+        self.path = path
+        self.path.mkdir(mode=0o755)
+        self.rootfs = path / "rootfs"
+        shutil.copytree(rootfs_template, self.rootfs, symlinks=True)
+        os.chmod(self.rootfs, 0o755)
+        self.token = token
+        self.config = default_config()
+        self.config["process"]["env"].append(f"BERTH_TEST_TOKEN={token}")
+
+    # -- config tweaks -----------------------------------------------------
+    @property
+    def process(self) -> dict:
+        return self.config["process"]
+
+    @property
+    def linux(self) -> dict:
+        return self.config.setdefault("linux", {})
+
+    def args(self, *argv) -> "Bundle":
+        self.process["args"] = [str(a) for a in argv]
+        return self
+
+    def sh(self, script: str) -> "Bundle":
+        return self.args("/bin/sh", "-c", script)
+
+    def namespaces(self) -> list:
+        return self.linux.setdefault("namespaces", [])
+
+    def set_namespace(self, kind: str, path: str | None = None) -> "Bundle":
+        nss = [n for n in self.namespaces() if n["type"] != kind]
+        ns = {"type": kind}
+        if path is not None:
+            ns["path"] = path
+        nss.append(ns)
+        self.linux["namespaces"] = nss
+        return self
+
+    def drop_namespace(self, kind: str) -> "Bundle":
+        self.linux["namespaces"] = [n for n in self.namespaces() if n["type"] != kind]
+        return self
+
+    def add_mount(self, destination: str, type_: str | None, source: str, options=None,
+                  make_target=True) -> "Bundle":
+        m = {"destination": destination, "source": str(source)}
+        if type_ is not None:
+            m["type"] = type_
+        if options is not None:
+            m["options"] = list(options)
+        self.config["mounts"].append(m)
+        if make_target:
+            target = self.rootfs / destination.lstrip("/")
+            if Path(source).is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.touch()
+            else:
+                target.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def drop_mount(self, destination: str) -> "Bundle":
+        self.config["mounts"] = [m for m in self.config["mounts"] if m["destination"] != destination]
+        return self
+
+    def bind(self, destination: str, source, options=("rbind", "rw")) -> "Bundle":
+        return self.add_mount(destination, "bind", source, options)
+
+    def write(self) -> "Bundle":
+        (self.path / "config.json").write_text(json.dumps(self.config, indent=2))
+        return self
+
+    def write_raw(self, text: str) -> "Bundle":
+        (self.path / "config.json").write_text(text)
+        return self
+
+
+def kill_pids(pids):
+    for pid, _ in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
+
+
+def assert_one_error_line(res: Result, *must_contain: str) -> str:
+    """exit 1, and stderr holds exactly one error line `berth: ...` (warning
+    lines aside) that contains every string in must_contain (any case)."""
+    assert res.rc == 1, f"expected exit 1\n{res}"
+    if os.environ.get("BERTH_TEST_REFERENCE"):
+        # validating the bundles against another runtime (e.g. runc), whose
+        # messages are its own: only the failure itself is checked
+        return res.err
+    lines = [l for l in res.err_lines if not is_warning(l)]
+    assert len(lines) == 1, f"expected exactly one error line on stderr, got {len(lines)}\n{res}"
+    line = lines[0]
+    assert line.startswith("berth:"), f"error line does not start with 'berth:'\n{res}"
+    for s in must_contain:
+        assert s.lower() in line.lower(), f"error line does not mention {s!r}\n{res}"
+    return line

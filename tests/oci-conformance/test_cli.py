@@ -1,0 +1,239 @@
+"""The command line: runc-compatible flags, --version, --help, logging, the
+default --root, and the commands that answer "not supported yet"."""
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from berthtest import RFC3339, assert_one_error_line, pid_alive
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def project_versions():
+    text = (REPO / "meson.build").read_text()
+    version = re.search(r"version:\s*'([^']+)'", text)
+    spec = re.search(r"oci_spec_version\s*=\s*'([^']+)'", text)
+    return (version.group(1) if version else None, spec.group(1) if spec else None)
+
+
+def test_version(rt):
+    res = rt("--version", no_root=True)
+    assert res.rc == 0, res
+    assert "berth" in res.out.lower()
+    version, spec = project_versions()
+    if version:
+        assert version in res.out, f"--version does not print {version}\n{res}"
+    if spec:
+        assert spec in res.out, f"--version does not print the spec version {spec}\n{res}"
+    assert "spec" in res.out.lower(), res
+
+
+SUBCOMMANDS = ["create", "start", "state", "kill", "delete", "run", "list"]
+
+
+def test_help(rt):
+    res = rt("--help", no_root=True)
+    assert res.rc == 0, res
+    for sub in SUBCOMMANDS:
+        assert re.search(rf"\b{sub}\b", res.out), f"--help does not list {sub}\n{res}"
+    for flag in ("--root", "--log", "--log-format", "--debug"):
+        assert flag in res.out, f"--help does not mention {flag}"
+
+
+SUB_FLAGS = {
+    "create": ["--bundle", "--pid-file", "--no-pivot", "--no-new-keyring", "--preserve-fds"],
+    "run": ["--bundle", "--detach", "--pid-file", "--keep"],
+    "kill": ["--all"],
+    "delete": ["--force"],
+    "list": ["--format", "-q"],
+    "start": [],
+    "state": [],
+}
+
+
+@pytest.mark.parametrize("sub", sorted(SUB_FLAGS))
+def test_subcommand_help(rt, sub):
+    res = rt(sub, "--help")
+    assert res.rc == 0, res
+    for flag in SUB_FLAGS[sub]:
+        assert flag in res.out, f"`{sub} --help` does not mention {flag}\n{res}"
+
+
+def test_unknown_subcommand(rt):
+    assert_one_error_line(rt("frobnicate"))
+
+
+def test_unknown_flag(rt):
+    assert_one_error_line(rt("create", "--frobnicate", "x"))
+    assert_one_error_line(rt("--frobnicate", "list"))
+
+
+@pytest.mark.parametrize("sub", ["create", "start", "state", "delete", "kill", "run"])
+def test_missing_id(rt, sub):
+    assert_one_error_line(rt(sub))
+
+
+def test_extra_arguments(rt):
+    assert_one_error_line(rt("state", "a", "b"))
+
+
+def test_default_root_is_run_berth(rt):
+    b = rt.bundle()
+    b.sh("true")
+    b.write()
+    cid = rt.new_id("defroot")
+    try:
+        res = rt.berth("create", "-b", b.path, cid, no_root=True)
+        assert res.rc == 0, res
+        assert (Path("/run/berth") / cid).is_dir(), "state not under /run/berth"
+        assert not (Path(rt.root) / cid).exists()
+        st = rt.berth("state", cid, no_root=True)
+        assert st.rc == 0 and json.loads(st.out)["status"] == "created", st
+    finally:
+        rt.berth("delete", "--force", cid, no_root=True)
+    assert not (Path("/run/berth") / cid).exists()
+
+
+def test_no_pivot(rt):
+    out = rt.host_dir("out")
+    b = rt.bundle()
+    b.bind("/out", out)
+    b.config["hostname"] = "nopivot"
+    b.sh("hostname > /out/h; ls / > /out/root")
+    cid = rt.create_ok(b, None, "--no-pivot")
+    assert rt("start", cid).rc == 0
+    rt.wait_status(cid, "stopped")
+    assert (out / "h").read_text() == "nopivot\n"
+    assert set((out / "root").read_text().split()) >= {"bin", "etc", "proc", "out"}
+
+
+def keyrings_seen(rt, *flags):
+    out = rt.host_dir("out")
+    b = rt.bundle()
+    b.bind("/out", out)
+    b.linux["maskedPaths"] = []  # /proc/keys is masked by default
+    b.sh("cat /proc/keys > /out/keys")
+    cid = rt.create_ok(b, None, *flags)
+    assert rt("start", cid).rc == 0
+    rt.wait_status(cid, "stopped")
+    return cid, (out / "keys").read_text()
+
+
+def test_new_session_keyring_by_default(rt):
+    cid, keys = keyrings_seen(rt)
+    assert any("keyring" in l and cid in l for l in keys.splitlines()), \
+        f"the container has no session keyring of its own:\n{keys}"
+
+
+def test_no_new_keyring(rt):
+    cid, keys = keyrings_seen(rt, "--no-new-keyring")
+    assert cid not in keys, f"--no-new-keyring still made a keyring for {cid}:\n{keys}"
+
+
+# -- not supported yet ---------------------------------------------------------
+
+def test_console_socket_not_supported(rt):
+    b = rt.bundle()
+    b.sh("true")
+    before = rt.snapshot_mounts()
+    cid, res = rt.create(b, None, "--console-socket", rt.workdir / "console.sock")
+    assert_one_error_line(res, "not supported yet")
+    rt.assert_clean(cid, before)
+
+
+@pytest.mark.parametrize("argv", [
+    ["exec", "{id}", "true"], ["ps", "{id}"], ["pause", "{id}"], ["resume", "{id}"],
+    ["update", "{id}"], ["events", "{id}"], ["spec"], ["features"],
+])
+def test_unsupported_subcommands(rt, argv):
+    b = rt.bundle()
+    b.sh("exec sleep 1000")
+    cid = rt.create_ok(b)
+    assert rt("start", cid).rc == 0
+    rt.wait_status(cid, "running")
+    res = rt(*[a.format(id=cid) for a in argv], cwd=rt.workdir)
+    assert_one_error_line(res, "not supported yet")
+    st = rt.state(cid)
+    assert st["status"] == "running" and pid_alive(st["pid"]), "the container was affected"
+    assert not (rt.workdir / "config.json").exists(), "`spec` wrote a config.json"
+
+
+# -- logging ---------------------------------------------------------------------
+
+def failing_bundle(rt):
+    b = rt.bundle()
+    b.config["root"]["path"] = "no-such-rootfs"
+    return b
+
+
+def read_json_lines(path):
+    entries = []
+    for line in Path(path).read_text().splitlines():
+        if not line.strip():
+            continue
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            raise AssertionError(f"log line is not JSON: {line!r}")
+        assert isinstance(entries[-1], dict), line
+    return entries
+
+
+@pytest.mark.parametrize("command", ["run", "create"])
+def test_log_json_on_error(rt, command):
+    log = rt.workdir / "berth.log"
+    b = failing_bundle(rt)
+    b.write()
+    cid = rt.new_id()
+    res = rt(command, "-b", b.path, cid, global_args=["--log", log, "--log-format", "json"])
+    line = assert_one_error_line(res)
+    entries = read_json_lines(log)
+    assert entries, "log file is empty"
+    for e in entries:
+        assert {"level", "msg", "time"} <= set(e), f"log entry lacks level/msg/time: {e}"
+        assert RFC3339.match(e["time"]), f"time is not RFC 3339: {e['time']!r}"
+        datetime.fromisoformat(e["time"].replace("Z", "+00:00").replace("z", "+00:00"))
+    errors = [e for e in entries if e["level"] == "error"]
+    assert errors, f"no error entry in {entries}"
+    msg = line[len("berth:"):].strip()
+    assert any(msg in e["msg"] or e["msg"] in msg for e in errors), (msg, errors)
+
+
+def test_log_json_appends(rt):
+    log = rt.workdir / "berth.log"
+    log.write_text('{"level":"info","msg":"earlier","time":"2020-01-01T00:00:00Z"}\n')
+    b = failing_bundle(rt)
+    b.write()
+    res = rt("run", "-b", b.path, rt.new_id(), global_args=["--log", log, "--log-format", "json"])
+    assert res.rc == 1
+    entries = read_json_lines(log)
+    assert entries[0]["msg"] == "earlier", "the log file was truncated"
+    assert len(entries) >= 2
+
+
+def test_log_text(rt):
+    log = rt.workdir / "berth.log"
+    b = failing_bundle(rt)
+    b.write()
+    res = rt("run", "-b", b.path, rt.new_id(), global_args=["--log", log])
+    line = assert_one_error_line(res)
+    text = log.read_text()
+    assert line[len("berth:"):].strip() in text, f"log file lacks the error: {text!r}"
+
+
+def test_log_format_invalid(rt):
+    assert_one_error_line(rt("list", global_args=["--log-format", "xml"]))
+
+
+def test_debug_does_not_disturb_the_container(rt):
+    log = rt.workdir / "debug.log"
+    b = rt.bundle()
+    b.sh("echo out-only")
+    b.write()
+    res = rt("run", "-b", b.path, rt.new_id(), global_args=["--debug", "--log", log, "--log-format", "json"])
+    assert res.rc == 0 and res.out == "out-only\n", res
+    read_json_lines(log)

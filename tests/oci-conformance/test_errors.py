@@ -1,0 +1,324 @@
+"""Failures: config errors name their JSON path, every failure exits 1 with
+one error line, and leaves nothing behind (state dir, mount, process)."""
+
+import json
+import os
+import re
+
+import pytest
+
+from berthtest import assert_one_error_line
+
+
+def run_and_expect_clean_failure(rt, b, *must_contain, command="run"):
+    before = rt.snapshot_mounts()
+    if command == "run":
+        cid = rt.new_id()
+        res = rt.run(b, cid)
+    else:
+        cid, res = rt.create(b)
+    line = assert_one_error_line(res, *must_contain)
+    rt.assert_clean(cid, before)
+    return line
+
+
+# -- config errors -------------------------------------------------------------
+
+def _set(path, value):
+    def mutate(cfg):
+        node = cfg
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return mutate
+
+
+def _del(path):
+    def mutate(cfg):
+        node = cfg
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+    return mutate
+
+
+CONFIG_ERRORS = {
+    "args-not-array": (_set(["process", "args"], "sh"), "/process/args"),
+    "args-empty": (_set(["process", "args"], []), "/process/args"),
+    "args-item-not-string": (_set(["process", "args"], ["sh", 1]), "/process/args"),
+    "uid-string": (_set(["process", "user", "uid"], "0"), "/process/user/uid"),
+    "uid-negative": (_set(["process", "user", "uid"], -1), "/process/user/uid"),
+    "uid-too-big": (_set(["process", "user", "uid"], 2 ** 32), "/process/user/uid"),
+    "uid-fraction": (_set(["process", "user", "uid"], 1.5), "/process/user/uid"),
+    "missing-ociVersion": (_del(["ociVersion"]), "/ociVersion"),
+    "missing-root-path": (_set(["root"], {"readonly": True}), "/root/path"),
+    "missing-cwd": (_del(["process", "cwd"]), "/process/cwd"),
+    "relative-cwd": (_set(["process", "cwd"], "tmp"), "/process/cwd"),
+    "terminal-not-bool": (_set(["process", "terminal"], "no"), "/process/terminal"),
+    "bad-namespace-type": (_set(["linux", "namespaces", 0], {"type": "bogus"}), "/linux/namespaces/0/type"),
+    "mount-destination-number": (_set(["mounts", 0, "destination"], 5), "/mounts/0/destination"),
+    "mount-options-not-array": (_set(["mounts", 1, "options"], "nosuid"), "/mounts/1/options"),
+    "annotation-not-string": (_set(["annotations"], {"k": 1}), "/annotations/k"),
+    "rlimit-hard-string": (_set(["process", "rlimits", 0, "hard"], "1024"), "/process/rlimits/0/hard"),
+    "device-bad-type": (_set(["linux", "devices"], [{"path": "/dev/x", "type": "x", "major": 1, "minor": 3}]),
+                        "/linux/devices/0/type"),
+    "env-not-strings": (_set(["process", "env"], [1]), "/process/env"),
+    "uidmap-missing-size": (_set(["linux", "uidMappings"], [{"containerID": 0, "hostID": 1000}]),
+                            "/linux/uidMappings/0/size"),
+    "hostname-not-string": (_set(["hostname"], 7), "/hostname"),
+    "linux-not-object": (_set(["linux"], []), "/linux"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONFIG_ERRORS))
+@pytest.mark.parametrize("command", ["run", "create"])
+def test_config_error_names_json_path(rt, case, command):
+    mutate, path = CONFIG_ERRORS[case]
+    b = rt.bundle()
+    b.sh("true")
+    mutate(b.config)
+    line = run_and_expect_clean_failure(rt, b, command=command)
+    # the path appears as a whole JSON pointer (or one deeper into it)
+    assert re.search(re.escape(path) + r"(?=[:/ ,]|$)", line), f"error line does not name {path}: {line!r}"
+    assert "config.json" in line, f"error line does not name the file: {line!r}"
+
+
+@pytest.mark.parametrize("text", ['{"ociVersion": "1.0.2",', "", "[]", "{} {}", "nul", '{"a": tru}'])
+def test_malformed_json(rt, text):
+    b = rt.bundle()
+    b.write_raw(text)
+    before = rt.snapshot_mounts()
+    cid = rt.new_id()
+    res = rt("create", "-b", b.path, cid)
+    assert_one_error_line(res, "config.json")
+    rt.assert_clean(cid, before)
+
+
+def test_deep_nesting_is_refused(rt):
+    b = rt.bundle()
+    depth = 100000
+    text = json.dumps(b.config)[:-1] + ', "x-deep": ' + "[" * depth + "]" * depth + "}"
+    b.write_raw(text)
+    before = rt.snapshot_mounts()
+    cid = rt.new_id()
+    res = rt("create", "-b", b.path, cid)
+    assert_one_error_line(res, "config.json")
+    rt.assert_clean(cid, before)
+
+
+def test_missing_config_json(rt):
+    b = rt.bundle()
+    before = rt.snapshot_mounts()
+    cid = rt.new_id()
+    res = rt("create", "-b", b.path, cid)
+    assert_one_error_line(res, "config.json")
+    rt.assert_clean(cid, before)
+
+
+def test_missing_bundle_dir(rt):
+    before = rt.snapshot_mounts()
+    cid = rt.new_id()
+    res = rt("run", "-b", rt.workdir / "nope", cid)
+    assert_one_error_line(res)
+    rt.assert_clean(cid, before)
+
+
+def test_unknown_properties_are_ignored(rt):
+    b = rt.bundle()
+    b.config["x-vendor"] = {"nested": [1, 2, {"a": None}]}
+    b.process["x-extra"] = True
+    b.linux["x-extra"] = "yes"
+    b.config["mounts"][0]["x-extra"] = 1
+    b.config["windows"] = {"layerFolders": ["C:\\x"]}
+    b.sh("echo ok")
+    assert rt.run_ok(b) == "ok\n"
+
+
+def test_duplicate_namespace_type_is_an_error(rt):
+    b = rt.bundle()
+    b.linux["namespaces"].append({"type": "pid"})
+    b.sh("true")
+    run_and_expect_clean_failure(rt, b, "/linux/namespaces")
+
+
+def test_hostname_without_uts_namespace_is_an_error(rt):
+    b = rt.bundle()
+    b.drop_namespace("uts")
+    b.config["hostname"] = "wants-uts"
+    b.sh("true")
+    host = os.uname().nodename
+    run_and_expect_clean_failure(rt, b, "hostname")
+    assert os.uname().nodename == host
+
+
+# -- failures during setup --------------------------------------------------------
+
+def _bad_rootfs(b):
+    b.config["root"]["path"] = "no-such-rootfs"
+
+
+def _rootfs_is_file(b):
+    (b.path / "afile").write_text("x")
+    b.config["root"]["path"] = "afile"
+
+
+def _missing_exec(b):
+    b.args("/no/such/binary")
+
+
+def _missing_exec_in_path(b):
+    b.args("no-such-command")
+
+
+def _not_executable(b):
+    b.args("/etc/passwd")
+
+
+def _bind_missing_source(b):
+    b.config["mounts"].append({"destination": "/data", "type": "bind",
+                               "source": str(b.path / "no-such-source"), "options": ["rbind"]})
+
+
+def _bogus_fstype(b):
+    b.add_mount("/weird", "bogusfs", "none", [])
+
+
+def _bad_tmpfs_data(b):
+    b.add_mount("/t", "tmpfs", "tmpfs", ["size=lots"])
+
+
+def _bad_id_mapping(b):
+    b.set_namespace("user")
+    b.drop_mount("/sys/fs/cgroup")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 0}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+
+
+def _cwd_is_a_file(b):
+    b.process["cwd"] = "/etc/passwd"
+
+
+def _device_under_a_file(b):
+    # a late failure: after every mount succeeded
+    b.linux["devices"] = [{"path": "/dev/null/sub", "type": "c", "major": 1, "minor": 3}]
+
+
+SETUP_FAILURES = {
+    "bad-rootfs": (_bad_rootfs, "no-such-rootfs"),
+    "rootfs-is-a-file": (_rootfs_is_file, None),
+    "missing-executable": (_missing_exec, "/no/such/binary"),
+    "missing-executable-in-path": (_missing_exec_in_path, "no-such-command"),
+    "not-executable": (_not_executable, None),
+    "bind-missing-source": (_bind_missing_source, "no-such-source"),
+    "bogus-fstype": (_bogus_fstype, None),
+    "bad-tmpfs-data": (_bad_tmpfs_data, None),
+    "bad-id-mapping": (_bad_id_mapping, None),
+    "cwd-is-a-file": (_cwd_is_a_file, None),
+    "device-under-a-file": (_device_under_a_file, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SETUP_FAILURES))
+@pytest.mark.parametrize("command", ["run", "create"])
+def test_setup_failure_leaves_nothing(rt, case, command):
+    mutate, mention = SETUP_FAILURES[case]
+    b = rt.bundle()
+    out = rt.host_dir("out")
+    b.bind("/out", out)
+    b.sh("echo ran > /out/marker")
+    mutate(b)
+    run_and_expect_clean_failure(rt, b, *([mention] if mention else []), command=command)
+    assert not (out / "marker").exists()
+
+
+def test_failure_after_create_failure_id_is_reusable(rt):
+    b = rt.bundle()
+    _bad_rootfs(b)
+    cid = rt.new_id()
+    assert rt.run(b, cid).rc == 1
+    good = rt.bundle("good")
+    good.sh("echo second-try")
+    res = rt.run(good, cid)
+    assert res.rc == 0 and res.out == "second-try\n", res
+
+
+# -- features that are not there yet --------------------------------------------------
+
+UNSUPPORTED = {
+    "seccomp": (lambda b: b.linux.__setitem__("seccomp", {"defaultAction": "SCMP_ACT_ALLOW"}), ["seccomp"]),
+    "hooks-prestart": (lambda b: b.config.__setitem__("hooks", {"prestart": [{"path": "/bin/true"}]}), ["hook"]),
+    "hooks-createRuntime": (lambda b: b.config.__setitem__("hooks", {"createRuntime": [{"path": "/bin/true"}]}),
+                            ["hook"]),
+    "hooks-poststop": (lambda b: b.config.__setitem__("hooks", {"poststop": [{"path": "/bin/true"}]}), ["hook"]),
+    "apparmorProfile": (lambda b: b.process.__setitem__("apparmorProfile", "bt-profile"), ["apparmor"]),
+    "selinuxLabel": (lambda b: b.process.__setitem__("selinuxLabel", "system_u:system_r:container_t:s0"),
+                     ["selinux"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNSUPPORTED))
+@pytest.mark.parametrize("command", ["run", "create"])
+def test_unsupported_config_feature(rt, case, command):
+    mutate, words = UNSUPPORTED[case]
+    b = rt.bundle()
+    out = rt.host_dir("out")
+    b.bind("/out", out)
+    b.sh("echo ran > /out/marker")
+    mutate(b)
+    run_and_expect_clean_failure(rt, b, "not supported yet", *words, command=command)
+    assert not (out / "marker").exists()
+
+
+def test_unsupported_mount_label(rt):
+    b = rt.bundle()
+    b.linux["mountLabel"] = "system_u:object_r:container_file_t:s0"
+    b.sh("true")
+    line = run_and_expect_clean_failure(rt, b, "not supported yet")
+    assert "mountlabel" in line.lower() or "selinux" in line.lower(), line
+
+
+# -- linux.resources: not applied yet, with a warning -----------------------------------
+
+def warning_lines(res):
+    return [l for l in res.err_lines if "warn" in l.lower()]
+
+
+def test_default_resources_warn_and_run(rt):
+    b = rt.bundle()
+    b.sh("echo still-runs")
+    res = rt.run(b)
+    assert res.rc == 0, res
+    assert res.out == "still-runs\n"
+    warns = warning_lines(res)
+    assert warns, f"no warning about linux.resources\n{res}"
+    assert any("devices" in w for w in warns), f"warning does not name what was skipped\n{res}"
+
+
+def test_resources_warning_names_each_skipped_part(rt):
+    b = rt.bundle()
+    b.linux["resources"] = {"memory": {"limit": 268435456}, "pids": {"limit": 100},
+                            "cpu": {"shares": 512}}
+    b.sh("echo still-runs")
+    res = rt.run(b)
+    assert res.rc == 0 and res.out == "still-runs\n", res
+    text = " ".join(warning_lines(res))
+    for part in ("memory", "pids", "cpu"):
+        assert part in text, f"warning does not name {part}\n{res}"
+
+
+def test_no_resources_no_warning(rt):
+    b = rt.bundle()
+    del b.process["capabilities"]["ambient"]  # not grantable without inheritable: a warning
+    b.linux.pop("resources")
+    b.sh("echo quiet")
+    res = rt.run(b)
+    assert res.rc == 0 and res.out == "quiet\n" and res.err == "", res
+
+
+def test_empty_resources_no_warning(rt):
+    b = rt.bundle()
+    del b.process["capabilities"]["ambient"]  # not grantable without inheritable: a warning
+    b.linux["resources"] = {}
+    b.sh("echo quiet")
+    res = rt.run(b)
+    assert res.rc == 0 and res.out == "quiet\n" and warning_lines(res) == [], res

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Build berth and run every test suite: the Criterion unit tests and the OCI
+# conformance suite (pytest, as root).  Installs missing build and test
+# dependencies with apt-get first (Debian 12).
+#
+# The last line of output is always "N passed, N failed", summed over every
+# suite (each unit subtest and each conformance test counts once); the exit
+# status is non-zero if anything failed or could not run.
+#
+# Environment:
+#   BUILD_DIR          build directory (default: <repo>/build)
+#   PYTEST_ARGS        extra arguments for pytest (e.g. "-k lifecycle -x")
+#   SKIP_APT=1         never call apt-get
+#   CONFORMANCE_TIMEOUT  seconds for the conformance suite (default 3600)
+
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD_DIR:-$REPO/build}
+PY=/usr/bin/python3
+LOGS="$BUILD/meson-logs"
+
+PACKAGES=(meson ninja-build g++ pkg-config libyajl-dev libseccomp-dev libcap-ng-dev
+          libselinux1-dev libcriterion-dev busybox-static python3-pytest iproute2)
+
+total_passed=0
+total_failed=0
+
+say() { printf '==> %s\n' "$*"; }
+
+finish() {
+    echo "${total_passed} passed, ${total_failed} failed"
+    if [ "$total_failed" -gt 0 ]; then exit 1; fi
+    exit 0
+}
+
+# A step that could not run at all counts as one failure.
+fail_step() {
+    say "FAILED: $*"
+    total_failed=$((total_failed + 1))
+}
+
+# -- dependencies ---------------------------------------------------------------
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$pkg")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ -n "${SKIP_APT:-}" ]; then
+        say "missing packages (SKIP_APT is set): ${missing[*]}"
+    elif [ "$(id -u)" -ne 0 ]; then
+        say "missing packages: ${missing[*]} (run as root to install them)"
+    else
+        say "installing: ${missing[*]}"
+        if ! { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+               DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; }; then
+            fail_step "apt-get install ${missing[*]}"
+            finish
+        fi
+    fi
+fi
+
+# -- build ----------------------------------------------------------------------
+
+cd "$REPO" || exit 1
+if [ ! -f "$BUILD/build.ninja" ]; then
+    say "meson setup $BUILD"
+    if ! meson setup "$BUILD" -Dunit_tests=enabled; then
+        fail_step "meson setup"
+        finish
+    fi
+fi
+say "meson compile -C $BUILD"
+if ! meson compile -C "$BUILD"; then
+    fail_step "build"
+    finish
+fi
+
+# -- unit tests -----------------------------------------------------------------
+
+say "unit tests"
+rm -f "$LOGS/testlog.json"
+meson test -C "$BUILD" --suite unit --print-errorlogs
+unit_rc=$?
+if [ -f "$LOGS/testlog.json" ]; then
+    # One JSON object per test binary; a TAP binary's subtests are in its stdout.
+    read -r up uf < <("$PY" - "$LOGS/testlog.json" <<'EOF'
+import json, re, sys
+
+passed = failed = 0
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    t = json.loads(line)
+    ok = t.get("result") in ("OK", "EXPECTEDFAIL", "SKIP")
+    plan = None
+    seen = good = bad = 0
+    for l in (t.get("stdout") or "").splitlines():
+        m = re.match(r"^1\.\.(\d+)", l)
+        if m:
+            plan = int(m.group(1))
+            continue
+        m = re.match(r"^(not )?ok\b(.*)$", l)
+        if not m:
+            continue
+        seen += 1
+        directive = m.group(2).upper()
+        if "# SKIP" in directive:
+            continue
+        if m.group(1) and "# TODO" not in directive:
+            bad += 1
+        else:
+            good += 1
+    if plan is not None and seen < plan:
+        bad += plan - seen          # the binary stopped before reporting them
+    if seen == 0 and plan is None:
+        good, bad = (1, 0) if ok else (0, 1)
+    elif not ok and bad == 0:
+        bad = 1                     # crashed or timed out after its subtests
+    passed += good
+    failed += bad
+    if not ok:
+        print(f"unit: {t.get('name')}: {t.get('result')}", file=sys.stderr)
+print(passed, failed)
+EOF
+)
+    up=${up:-0}; uf=${uf:-1}
+    say "unit: ${up} passed, ${uf} failed"
+    total_passed=$((total_passed + up))
+    total_failed=$((total_failed + uf))
+elif [ "$unit_rc" -ne 0 ]; then
+    fail_step "meson test --suite unit (no testlog.json)"
+else
+    say "unit: no unit tests were run"
+fi
+
+# -- conformance ----------------------------------------------------------------
+
+say "conformance tests"
+if [ "$(id -u)" -ne 0 ]; then
+    fail_step "the conformance suite needs root"
+    finish
+fi
+XML="$LOGS/conformance.xml"
+rm -f "$XML"
+# shellcheck disable=SC2086
+BERTH="$BUILD/src/berth" PYTHONDONTWRITEBYTECODE=1 timeout "${CONFORMANCE_TIMEOUT:-3600}" \
+    "$PY" -m pytest "$REPO/tests/oci-conformance" -p no:cacheprovider -q \
+    --junitxml="$XML" ${PYTEST_ARGS:-}
+if [ -f "$XML" ]; then
+    read -r cp cf cs < <("$PY" - "$XML" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+tests = failures = errors = skipped = 0
+for s in suites:
+    tests += int(s.get("tests", 0))
+    failures += int(s.get("failures", 0))
+    errors += int(s.get("errors", 0))
+    skipped += int(s.get("skipped", 0))
+print(tests - failures - errors - skipped, failures + errors, skipped)
+EOF
+)
+    say "conformance: ${cp} passed, ${cf} failed, ${cs} skipped"
+    total_passed=$((total_passed + cp))
+    total_failed=$((total_failed + cf))
+else
+    fail_step "pytest did not produce a report"
+fi
+
+finish
