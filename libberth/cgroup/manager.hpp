@@ -1,0 +1,75 @@
+// One container's cgroup: a directory in every hierarchy of the host, created
+// by berth (and only then removed by it). Works the same on v1, v2 and hybrid
+// hosts; the backends differ only in the files they write.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cgroup/hierarchy.hpp"
+#include "json/value.hpp"
+#include "spec/config.hpp"
+#include "sys/error.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace berth::cgroup {
+
+// Statistics for `events --stats`, in runc's JSON shape (see stats.cpp).
+struct Stats {
+  json::Value data; // {"cpu":{...},"memory":{...},"pids":{...},"blkio":{...},"hugetlb":{...}}
+};
+
+class Manager {
+public:
+  // The cgroup for linux.cgroupsPath (absolute: from each hierarchy's root;
+  // relative: from berth's own cgroup there; absent: "<id>" relative).
+  static Result<Manager> for_container(const spec::Config &config, const std::string &id);
+  // A manager for a cgroup recorded in state.json by describe().
+  static Result<Manager> from_description(const json::Value &description);
+
+  // Creates the directories that do not exist yet (parents too; v2: enables the
+  // needed controllers in each parent's cgroup.subtree_control) and remembers
+  // which it created.
+  Result<void> create();
+  // Applies linux.resources (create and update).
+  Result<void> apply(const spec::Resources &resources);
+  // Places a process in every hierarchy (the init, before it runs user code).
+  Result<void> add_process(pid_t pid);
+  // v2 only: an O_PATH|O_DIRECTORY fd of the cgroup for clone3's
+  // CLONE_INTO_CGROUP, or -1 on v1 and hybrid hosts.
+  int clone_into_fd() const;
+
+  Result<void> freeze();
+  Result<void> thaw();
+  Result<bool> frozen() const;
+  // Every process in the cgroup (and its descendants).
+  Result<std::vector<pid_t>> pids() const;
+  // Signals every process (cgroup.kill on v2 for SIGKILL when available).
+  Result<void> signal_all(int signal) const;
+  Result<Stats> stats() const;
+  // memory.events oom_kill (v2) or memory.oom_control oom_kill (v1).
+  Result<std::uint64_t> oom_kill_count() const;
+
+  // Kills whatever is left (thawing a frozen cgroup first so the kill lands),
+  // waits for it to empty, and removes the directories berth created, deepest
+  // first. Never removes one that existed before create().
+  Result<void> destroy();
+
+  // For state.json: the paths per hierarchy and which ones berth created.
+  json::Value describe() const;
+
+  Manager(Manager &&) = default;
+  Manager &operator=(Manager &&) = default;
+  ~Manager();
+
+private:
+  Manager() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace berth::cgroup
