@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "cgroup/hierarchy.hpp"
-#include "json/value.hpp"
 #include "spec/config.hpp"
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
+#include "json/value.hpp"
 
 namespace berth::cgroup {
 
@@ -28,6 +28,9 @@ public:
   // The cgroup for linux.cgroupsPath (absolute: from each hierarchy's root;
   // relative: from berth's own cgroup there; absent: "<id>" relative).
   static Result<Manager> for_container(const spec::Config &config, const std::string &id);
+  // The same on given hierarchies (discover_hierarchies() or a subset of them).
+  static Result<Manager> for_container(const HostHierarchies &host, const spec::Config &config,
+                                       const std::string &id);
   // A manager for a cgroup recorded in state.json by describe().
   static Result<Manager> from_description(const json::Value &description);
 
@@ -35,12 +38,19 @@ public:
   // needed controllers in each parent's cgroup.subtree_control) and remembers
   // which it created.
   Result<void> create();
-  // Applies linux.resources (create and update).
+  // Applies a new container's linux.resources: every field given, and the
+  // device rules always (the config's, then the default devices; on v2 as an
+  // eBPF program), so that a config without rules still denies the rest.
   Result<void> apply(const spec::Resources &resources);
+  // `update`: only the fields given (device rules only when there are some),
+  // honouring memory.checkBeforeUpdate.
+  Result<void> update(const spec::Resources &resources);
   // Places a process in every hierarchy (the init, before it runs user code).
   Result<void> add_process(pid_t pid);
-  // v2 only: an O_PATH|O_DIRECTORY fd of the cgroup for clone3's
-  // CLONE_INTO_CGROUP, or -1 on v1 and hybrid hosts.
+  // After create(), when the unified hierarchy is the container's only one
+  // (pure v2): an O_PATH|O_DIRECTORY fd of the cgroup for clone3's
+  // CLONE_INTO_CGROUP, owned by the manager. -1 otherwise (v1 and hybrid
+  // hosts), where add_process() places the init.
   int clone_into_fd() const;
 
   Result<void> freeze();
@@ -62,8 +72,9 @@ public:
   // For state.json: the paths per hierarchy and which ones berth created.
   json::Value describe() const;
 
-  Manager(Manager &&) = default;
-  Manager &operator=(Manager &&) = default;
+  // Defined (as = default) in manager.cpp, where Impl is a complete type.
+  Manager(Manager &&) noexcept;
+  Manager &operator=(Manager &&) noexcept;
   ~Manager();
 
 private:
