@@ -3,6 +3,7 @@
 // <root>/<id>; commands on one id are serialized by a lock there.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,5 +63,24 @@ Result<void> remove(const GlobalOptions &global, const std::string &id, bool for
 // by signal N). With detach it returns 0 once the container runs.
 Result<int> run(const GlobalOptions &global, const RunOptions &options);
 Result<std::vector<State>> list(const GlobalOptions &global);
+
+// cgroup operations (runc's pause, resume, update, ps, events).
+Result<void> pause(const GlobalOptions &global, const std::string &id);
+Result<void> resume(const GlobalOptions &global, const std::string &id);
+// Applies new limits to a running (or created, or paused) container; the
+// fields absent from `resources` are left as they are.
+Result<void> update(const GlobalOptions &global, const std::string &id,
+                    const spec::Resources &resources);
+// Host pids of every process in the container.
+Result<std::vector<int>> processes(const GlobalOptions &global, const std::string &id);
+
+// One sample for `events`: statistics in runc's JSON shape and the number of
+// OOM kills so far (an increase between samples is an "oom" event).
+struct EventSample {
+  std::string stats_json; // the "data" of a {"type":"stats"} event
+  std::uint64_t oom_kills = 0;
+  Status status = Status::Stopped;
+};
+Result<EventSample> sample_events(const GlobalOptions &global, const std::string &id);
 
 } // namespace berth::container

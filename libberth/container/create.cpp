@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 
+#include "cgroup/manager.hpp"
 #include "container/feature_gate.hpp"
 #include "container/lifecycle.hpp"
 #include "linux/process_setup.hpp"
@@ -16,6 +17,22 @@
 
 namespace berth::container {
 namespace {
+
+// Destroys the container's cgroup unless create got to the end.
+class CgroupCleanup {
+public:
+  explicit CgroupCleanup(cgroup::Manager &cgroups) : cgroups_(&cgroups) {}
+  CgroupCleanup(const CgroupCleanup &) = delete;
+  CgroupCleanup &operator=(const CgroupCleanup &) = delete;
+  ~CgroupCleanup() {
+    if (cgroups_)
+      (void)cgroups_->destroy();
+  }
+  void release() { cgroups_ = nullptr; }
+
+private:
+  cgroup::Manager *cgroups_;
+};
 
 Result<std::string> real_path(const std::string &path, std::string_view what) {
   char resolved[PATH_MAX];
@@ -33,6 +50,25 @@ Result<std::string> resolve_rootfs(const std::string &bundle, const spec::Root &
   if (!S_ISDIR(st.st_mode))
     return fail("rootfs " + resolved + " is not a directory");
   return resolved;
+}
+
+// linux.resources plus what the rest of the config implies: every device of
+// linux.devices is the container's own and must pass its device cgroup (the
+// spec's default devices are allowed by the cgroup layer itself).
+spec::Resources effective_resources(const spec::Linux &linux) {
+  spec::Resources resources = linux.resources.value_or(spec::Resources{});
+  for (const auto &device : linux.devices) {
+    if (device.type == "p")
+      continue; // a FIFO is not a device the cgroup controls
+    resources.devices.push_back(spec::DeviceCgroupRule{
+        .allow = true,
+        .type = device.type == "b" ? "b" : "c", // "u" (unbuffered) is a char device
+        .major = device.major,
+        .minor = device.minor,
+        .access = "rwm",
+    });
+  }
+  return resources;
 }
 
 // The socket `start` connects to. Bound through the state directory's fd so
@@ -79,8 +115,13 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
   BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
   BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
+  BERTH_TRY_ASSIGN(cgroup::Manager cgroups, cgroup::Manager::for_container(config, options.id));
 
   BERTH_TRY_ASSIGN(StateDir dir, StateDir::reserve(global.root, options.id));
+  BERTH_TRY(cgroups.create());
+  CgroupCleanup cgroup_cleanup(cgroups); // a failed create leaves no cgroup
+  if (config.linux)
+    BERTH_TRY_CTX(cgroups.apply(effective_resources(*config.linux)), "apply linux.resources");
   BERTH_TRY_ASSIGN(UniqueFd listener, listen_for_start(dir));
   BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
   auto &[berth_end, init_end] = channel;
@@ -94,14 +135,19 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   state.owner = ::geteuid();
   state.annotations = config.annotations;
   state.own_pid_namespace = (namespaces.new_flags & CLONE_NEWPID) != 0;
+  state.cgroup = cgroups.describe();
 
-  InitContext ctx{config, options, bundle, rootfs, namespaces, init_end, listener.get()};
+  InitContext ctx{config,         options,        bundle, rootfs, namespaces, init_end,
+                  listener.get(), cgroups.clone_into_fd()};
   auto record_pid = [&](pid_t pid) -> Result<void> {
     auto start_time = live_process_start_time(pid);
     if (!start_time)
       return fail("container init exited during setup");
     state.init = {pid, *start_time};
-    return dir.write(state);
+    BERTH_TRY(dir.write(state));
+    if (ctx.cgroup_fd < 0)
+      BERTH_TRY_CTX(cgroups.add_process(pid), "move the init into its cgroup");
+    return {};
   };
   BERTH_TRY_ASSIGN(SpawnedInit spawned, spawn_init(ctx, berth_end, init_end, record_pid));
   listener.reset(); // the init holds it now
@@ -116,6 +162,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   BERTH_TRY(dir.write(state));
   BERTH_TRY(berth_end.send(SyncMessage::Commit));
   dir.commit();
+  cgroup_cleanup.release();
   return CreatedContainer{std::move(dir), std::move(spawned.init), std::move(state)};
 }
 

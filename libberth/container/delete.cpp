@@ -19,6 +19,11 @@ Result<void> remove(const GlobalOptions &global, const std::string &id, bool for
                 std::string(status_name(status)) + ": stop it first or use --force");
   if (status != Status::Stopped)
     BERTH_TRY(kill_and_wait(*stored));
+  // Also for a stopped container: processes it forked may outlive its init, and
+  // the cgroup (thawed first when paused) is only empty once they are gone.
+  BERTH_TRY_ASSIGN(auto cgroups, container_cgroup(*stored));
+  if (cgroups)
+    BERTH_TRY_CTX(cgroups->destroy(), "remove the cgroup of \"" + id + "\"");
   return dir.destroy();
 }
 

@@ -10,29 +10,6 @@ std::unexpected<Error> not_yet(std::string_view pointer, std::string_view what) 
               " is not supported yet");
 }
 
-std::vector<std::string> present_resources(const spec::Resources &r) {
-  std::vector<std::string> names;
-  if (!r.devices.empty())
-    names.emplace_back("devices");
-  if (r.memory)
-    names.emplace_back("memory");
-  if (r.cpu)
-    names.emplace_back("cpu");
-  if (r.pids_limit)
-    names.emplace_back("pids");
-  if (r.block_io)
-    names.emplace_back("blockIO");
-  if (!r.hugepage_limits.empty())
-    names.emplace_back("hugepageLimits");
-  if (r.network)
-    names.emplace_back("network");
-  if (!r.rdma.empty())
-    names.emplace_back("rdma");
-  if (!r.unified.empty())
-    names.emplace_back("unified");
-  return names;
-}
-
 } // namespace
 
 Result<std::vector<std::string>> check_supported(const spec::Config &config,
@@ -86,15 +63,6 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
     return not_yet("/linux/memoryPolicy", "memoryPolicy");
   if (!linux.net_devices.empty())
     return not_yet("/linux/netDevices", "netDevices");
-  if (linux.resources) {
-    auto names = present_resources(*linux.resources);
-    if (!names.empty()) {
-      std::string list;
-      for (const auto &n : names)
-        list += (list.empty() ? "" : ", ") + n;
-      warnings.push_back("cgroup limits are not applied yet: skipped linux.resources " + list);
-    }
-  }
   return warnings;
 }
 

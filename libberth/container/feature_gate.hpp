@@ -13,8 +13,7 @@
 
 namespace berth::container {
 
-// Fails on anything berth cannot honour; returns warnings for what it skips
-// (linux.resources until cgroup limits land).
+// Fails on anything berth cannot honour; returns warnings for what it skips.
 Result<std::vector<std::string>> check_supported(const spec::Config &config,
                                                  const CreateOptions &options);
 

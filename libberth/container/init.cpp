@@ -75,7 +75,7 @@ Result<void> make_directories(const std::string &path) {
 // other command on this container until the exec. Only stdio, the --preserve-fds
 // ones and what the setup itself needs survive.
 Result<void> close_unneeded_fds(const InitContext &ctx) {
-  std::vector<int> keep = {ctx.channel.fd(), ctx.start_listener};
+  std::vector<int> keep = {ctx.channel.fd(), ctx.start_listener, ctx.cgroup_fd};
   for (const auto &ns : ctx.namespaces.joined)
     keep.push_back(ns.fd.get());
   std::sort(keep.begin(), keep.end());
@@ -104,6 +104,10 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   Prepared prepared;
   BERTH_TRY(close_unneeded_fds(ctx));
 
+  // Nothing of the container runs outside its cgroup.
+  if (ctx.cgroup_fd < 0)
+    BERTH_TRY(ctx.channel.expect(SyncMessage::Placed));
+
   if (!namespaces_entered) {
     if (ctx.namespaces.creates(CLONE_NEWUSER))
       BERTH_TRY(request_id_maps(ctx));
@@ -111,6 +115,8 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
     if (!ctx.namespaces.time_offsets.empty())
       BERTH_TRY(make_time_namespace(ctx.namespaces, true));
   }
+  if (ctx.namespaces.creates(CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
+    return fail_errno("create cgroup namespace");
 
   // Relative mount sources are relative to the bundle.
   if (::chdir(ctx.bundle.c_str()) < 0)
@@ -231,6 +237,10 @@ void run_staging_process(const InitContext &ctx) {
       BERTH_TRY(make_time_namespace(plan, false));
     struct clone_args args {};
     args.flags = CLONE_PARENT; // the init becomes berth's child, not ours
+    if (ctx.cgroup_fd >= 0) {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = static_cast<std::uint64_t>(ctx.cgroup_fd);
+    }
     long pid = sys::clone3_raw(&args);
     if (pid < 0)
       return fail_errno("clone container init");

@@ -19,6 +19,9 @@ struct InitContext {
   const NamespacePlan &namespaces;
   const SyncChannel &channel; // the init's end
   int start_listener = -1;    // `start` connects here to release the init
+  // The container's cgroup for clone3's CLONE_INTO_CGROUP, or -1 when berth
+  // places the init after clone and says so with SyncMessage::Placed.
+  int cgroup_fd = -1;
 };
 
 // Entry point of the init (or, for a staged spawn, of its second stage):

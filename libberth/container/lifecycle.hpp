@@ -3,6 +3,9 @@
 
 #include <string>
 
+#include <optional>
+
+#include "cgroup/manager.hpp"
 #include "container/container.hpp"
 #include "container/spawn.hpp"
 #include "container/state_store.hpp"
@@ -34,5 +37,8 @@ Result<void> kill_and_wait(const StoredState &state);
 
 // The public State of a recorded container.
 State public_state(const StoredState &stored);
+
+// The container's cgroup, reopened from its state; nullopt when it has none.
+Result<std::optional<cgroup::Manager>> container_cgroup(const StoredState &state);
 
 } // namespace berth::container

@@ -11,6 +11,7 @@
 namespace berth::container {
 
 static_assert(kForChildrenFlags == (CLONE_NEWPID | CLONE_NEWTIME));
+static_assert(CLONE_NEWCGROUP == 0x02000000);
 
 bool NamespacePlan::joins(int flag) const {
   for (const auto &ns : joined)

@@ -44,9 +44,12 @@ struct NamespacePlan {
 };
 
 // The flags clone3 creates directly: all new ones, except a time namespace that
-// needs offsets (they can only be written while no process is inside it).
+// needs offsets (they can only be written while no process is inside it) and
+// the cgroup namespace, which the init makes itself once it is in its cgroup:
+// a cgroup namespace is rooted where its creator was at that moment.
 inline int clone_flags(const NamespacePlan &plan) {
-  return plan.time_offsets.empty() ? plan.new_flags : (plan.new_flags & ~0x80 /* CLONE_NEWTIME */);
+  int flags = plan.new_flags & ~0x02000000 /* CLONE_NEWCGROUP */;
+  return plan.time_offsets.empty() ? flags : (flags & ~0x80 /* CLONE_NEWTIME */);
 }
 
 // Creates the time namespace with its offsets and, with `enter`, moves the

@@ -32,8 +32,13 @@ Result<ChildProcess> clone_first_process(const InitContext &ctx) {
   bool staged = plan.needs_staging();
   struct clone_args args {};
   args.exit_signal = SIGCHLD;
-  if (!staged)
+  if (!staged) {
     args.flags = static_cast<std::uint64_t>(clone_flags(plan));
+    if (ctx.cgroup_fd >= 0) {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = static_cast<std::uint64_t>(ctx.cgroup_fd);
+    }
+  }
   long pid = sys::clone3_raw(&args);
   if (pid < 0)
     return fail_errno("clone container init");
@@ -64,10 +69,18 @@ Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_
   init_end.close();
   bool staged = ctx.namespaces.needs_staging();
 
+  // on_pid records the init and, without CLONE_INTO_CGROUP, moves it into its
+  // cgroup; the init waits for Placed before it does anything else.
+  auto init_known = [&](pid_t pid) -> Result<void> {
+    BERTH_TRY(on_pid(pid));
+    if (ctx.cgroup_fd < 0)
+      BERTH_TRY(berth_end.send(SyncMessage::Placed));
+    return {};
+  };
   SpawnedInit spawned;
   if (!staged) {
     spawned.init = std::move(first);
-    BERTH_TRY(on_pid(spawned.init.pid()));
+    BERTH_TRY(init_known(spawned.init.pid()));
   }
   for (;;) {
     BERTH_TRY_ASSIGN(auto message, berth_end.receive());
@@ -83,7 +96,7 @@ Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_
       // CLONE_PARENT made the init our child; the staging process is done.
       spawned.init = ChildProcess(pid);
       first.kill_and_reap();
-      BERTH_TRY(on_pid(pid));
+      BERTH_TRY(init_known(pid));
       break;
     }
     case SyncMessage::Ready: {

@@ -54,6 +54,7 @@ json::Value to_json(const StoredState &s) {
   v.set("ownPidNamespace", json::Value::boolean(s.own_pid_namespace));
   v.set("created", json::Value::string(s.created));
   v.set("owner", json::Value::number(std::uint64_t{s.owner}));
+  v.set("cgroup", s.cgroup);
   auto &annotations = v.set("annotations", json::Value::object());
   for (const auto &[key, value] : s.annotations)
     annotations.set(key, json::Value::string(value));
@@ -85,6 +86,8 @@ Result<StoredState> from_json(const json::Value &v) {
     return fail("state.json is corrupt: no pid");
   s.init.pid = static_cast<pid_t>(*pid->to_int64());
   s.init.start_time = *start->to_uint64();
+  if (const auto *cgroup = v.find("cgroup"))
+    s.cgroup = *cgroup;
   if (owner && owner->to_uint64())
     s.owner = static_cast<uid_t>(*owner->to_uint64());
   if (const auto *annotations = v.find("annotations"); annotations && annotations->is_object())

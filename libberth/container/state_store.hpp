@@ -8,6 +8,7 @@
 #include <string>
 
 #include "container/process_identity.hpp"
+#include "json/value.hpp"
 #include "spec/config.hpp"
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
@@ -30,6 +31,8 @@ struct StoredState {
   std::string created; // RFC 3339
   uid_t owner = 0;
   spec::StringMap annotations;
+  // cgroup::Manager::describe() of the container's cgroup; null when it has none.
+  json::Value cgroup;
 };
 
 // SharedIfFree does not wait: opening fails with EWOULDBLOCK while another

@@ -52,7 +52,22 @@ Status current_status(const StoredState &state) {
     return Status::Stopped;
   if (state.creating)
     return Status::Creating;
-  return state.started ? Status::Running : Status::Created;
+  if (!state.started)
+    return Status::Created;
+  auto cgroups = container_cgroup(state);
+  if (cgroups && *cgroups) {
+    auto frozen = (*cgroups)->frozen();
+    if (frozen && *frozen)
+      return Status::Paused;
+  }
+  return Status::Running;
+}
+
+Result<std::optional<cgroup::Manager>> container_cgroup(const StoredState &state) {
+  if (state.cgroup.is_null())
+    return std::optional<cgroup::Manager>();
+  BERTH_TRY_ASSIGN(auto manager, cgroup::Manager::from_description(state.cgroup));
+  return std::optional<cgroup::Manager>(std::move(manager));
 }
 
 State public_state(const StoredState &stored) {

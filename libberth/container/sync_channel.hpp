@@ -19,6 +19,7 @@ enum class SyncMessage : std::uint8_t {
   Ready,           // init -> berth: set up, blocked before exec (payload: warnings)
   Failed,          // init -> berth: setup failed (payload: the error)
   Commit,          // berth -> init: state recorded, wait for start
+  Placed,          // berth -> init: you are in the container's cgroup now
 };
 
 class SyncChannel {

@@ -1,0 +1,73 @@
+// pause, resume, update, ps and events: the operations that act on the
+// container's cgroup rather than on its init.
+#include "container/lifecycle.hpp"
+
+namespace berth::container {
+namespace {
+
+struct OpenedContainer {
+  StateDir dir;
+  StoredState state;
+  cgroup::Manager cgroups;
+};
+
+Result<OpenedContainer> open_with_cgroup(const GlobalOptions &global, const std::string &id,
+                                         LockMode mode) {
+  BERTH_TRY(validate_id(id));
+  BERTH_TRY_ASSIGN(StateDir dir, StateDir::open(global.root, id, mode));
+  BERTH_TRY_ASSIGN(StoredState state, dir.read());
+  BERTH_TRY_ASSIGN(auto cgroups, container_cgroup(state));
+  if (!cgroups)
+    return fail("container \"" + id + "\" has no cgroup");
+  return OpenedContainer{std::move(dir), std::move(state), std::move(*cgroups)};
+}
+
+std::unexpected<Error> wrong_status(const std::string &what, const std::string &id, Status status) {
+  return fail("cannot " + what + " container \"" + id + "\": it is " +
+              std::string(status_name(status)));
+}
+
+} // namespace
+
+Result<void> pause(const GlobalOptions &global, const std::string &id) {
+  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive));
+  Status status = current_status(c.state);
+  if (status != Status::Running && status != Status::Created)
+    return wrong_status("pause", id, status);
+  return c.cgroups.freeze();
+}
+
+Result<void> resume(const GlobalOptions &global, const std::string &id) {
+  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive));
+  Status status = current_status(c.state);
+  if (status != Status::Paused)
+    return wrong_status("resume", id, status);
+  return c.cgroups.thaw();
+}
+
+Result<void> update(const GlobalOptions &global, const std::string &id,
+                    const spec::Resources &resources) {
+  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive));
+  Status status = current_status(c.state);
+  if (status == Status::Stopped)
+    return wrong_status("update", id, status);
+  return c.cgroups.update(resources);
+}
+
+Result<std::vector<int>> processes(const GlobalOptions &global, const std::string &id) {
+  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Shared));
+  BERTH_TRY_ASSIGN(auto pids, c.cgroups.pids());
+  return std::vector<int>(pids.begin(), pids.end());
+}
+
+Result<EventSample> sample_events(const GlobalOptions &global, const std::string &id) {
+  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Shared));
+  EventSample sample;
+  sample.status = current_status(c.state);
+  BERTH_TRY_ASSIGN(auto stats, c.cgroups.stats());
+  sample.stats_json = json::serialize(stats.data);
+  BERTH_TRY_ASSIGN(sample.oom_kills, c.cgroups.oom_kill_count());
+  return sample;
+}
+
+} // namespace berth::container
