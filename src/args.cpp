@@ -179,6 +179,15 @@ Result<void> parse_command_line(std::span<const std::string_view> args, Invocati
   bool flags_done = false;
   for (; i < args.size(); ++i) {
     std::string_view arg = args[i];
+    // What follows belongs to another program (ps's options after the id) and
+    // may look like berth's flags: it is passed on unread, as runc does.
+    if (positional < command->positionals.size() && command->positionals[positional].rest) {
+      if (arg == "--")
+        ++i;
+      for (; i < args.size(); ++i)
+        BERTH_TRY(command->positionals[positional].set(out, args[i]));
+      return ok();
+    }
     if (!flags_done && arg == "--") {
       flags_done = true;
       continue;
@@ -232,6 +241,8 @@ std::string usage(const CommandSpec *command) {
   for (const PositionalSpec &arg : command->positionals) {
     out += arg.required ? " " : " [";
     out += arg.name;
+    if (arg.rest)
+      out += "...";
     if (!arg.required)
       out += ']';
   }

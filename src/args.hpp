@@ -9,6 +9,7 @@
 
 #include <csignal>
 
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,10 +24,26 @@ namespace berth::cli {
 enum class LogFormat { Text, Json };
 enum class Rootless { Auto, True, False };
 enum class ListFormat { Table, Json };
+enum class PsFormat { Table, Json };
 
 // What main dispatches on. Subcommands berth recognizes but does not implement
 // yet share NotSupported, so that they fail loudly instead of being unknown.
-enum class Command { Help, Create, Start, State, Kill, Delete, Run, List, NotSupported };
+enum class Command {
+  Help,
+  Create,
+  Start,
+  State,
+  Kill,
+  Delete,
+  Run,
+  List,
+  Pause,
+  Resume,
+  Update,
+  Ps,
+  Events,
+  NotSupported
+};
 
 struct GlobalArgs {
   container::GlobalOptions options; // --root, --systemd-cgroup
@@ -60,6 +77,13 @@ struct Invocation {
   ListFormat list_format = ListFormat::Table;
   bool quiet = false; // list
 
+  std::string resources_file;     // update --resources: a path, "-" for stdin, empty for none
+  spec::Resources resource_flags; // update's individual flags, laid over --resources
+  PsFormat ps_format = PsFormat::Table;
+  std::vector<std::string> ps_args;                            // ps: for the host's ps(1)
+  bool stats_once = false;                                     // events --stats
+  std::chrono::nanoseconds interval = std::chrono::seconds(5); // events --interval
+
   container::CreateOptions create_options() const;
   container::RunOptions run_options() const;
 };
@@ -82,6 +106,9 @@ struct PositionalSpec {
   std::string_view name; // "ID"
   bool required = true;
   ValueSetter set = nullptr;
+  // Takes every remaining argument verbatim, flags included, each through `set`
+  // (ps passes them on to ps(1)); a "--" right before them is dropped. Last only.
+  bool rest = false;
 };
 
 struct CommandSpec {

@@ -4,23 +4,81 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "args.hpp"
+#include "byte_size.hpp"
+#include "go_duration.hpp"
 #include "tables/signals.hpp"
 
 namespace berth::cli {
 namespace {
 
-std::optional<unsigned> parse_unsigned(std::string_view text) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos)
-    return std::nullopt;
-  unsigned n = 0;
+// Decimal digits, with a leading '-' for signed types only: no '+', no spaces,
+// nothing after the number, nothing out of T's range.
+template <class T> std::optional<T> parse_decimal(std::string_view text) {
+  T n{};
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size())
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
     return std::nullopt;
   return n;
+}
+
+std::unexpected<Error> invalid(std::string_view flag, std::string_view value,
+                               std::string_view expected) {
+  return fail("invalid --" + std::string(flag) + " " + quoted(value) + ": expected " +
+              std::string(expected));
+}
+
+// ---- Setters shared by update's flags. ----
+
+spec::MemoryResources &memory_flags(Invocation &inv) {
+  auto &memory = inv.resource_flags.memory;
+  return memory ? *memory : memory.emplace();
+}
+
+spec::CpuResources &cpu_flags(Invocation &inv) {
+  auto &cpu = inv.resource_flags.cpu;
+  return cpu ? *cpu : cpu.emplace();
+}
+
+// runc's memory flags take a size with an optional unit, or -1 for no limit.
+Result<void> store_memory_size(std::string_view flag, std::string_view value,
+                               std::optional<std::int64_t> &to) {
+  if (value == "-1") {
+    to = -1;
+    return ok();
+  }
+  auto bytes = parse_byte_size(value);
+  if (!bytes)
+    return invalid(flag, value, "a size such as 1048576, 512k, 64m or 1g, or -1 for no limit");
+  to = *bytes;
+  return ok();
+}
+
+template <class T>
+Result<void> store_number(std::string_view flag, std::string_view value, std::optional<T> &to) {
+  auto n = parse_decimal<T>(value);
+  if (!n)
+    return invalid(flag, value, std::is_signed_v<T> ? "an integer" : "a non-negative integer");
+  to = *n;
+  return ok();
+}
+
+Result<void> store_cpu_list(std::string_view flag, std::string_view value,
+                            std::optional<std::string> &to) {
+  if (value.empty())
+    return invalid(flag, value, "a list such as 0-3,7");
+  to = std::string(value);
+  return ok();
+}
+
+// Behind two rows: runc spells the flag --cpu-share, Docker --cpu-shares.
+Result<void> set_cpu_shares(Invocation &inv, std::string_view v) {
+  return store_number("cpu-share", v, cpu_flags(inv).shares);
 }
 
 template <std::size_t N, std::size_t M>
@@ -167,7 +225,7 @@ constexpr std::array kCreateFlags = {
              .value_name = "N",
              .help = "pass N extra fds (3 to 3+N-1) to the container",
              .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
-               auto n = parse_unsigned(v);
+               auto n = parse_decimal<unsigned>(v);
                if (!n)
                  return fail("invalid --preserve-fds " + quoted(v) +
                              ": expected a non-negative integer");
@@ -241,6 +299,157 @@ constexpr std::array kListFlags = {
                  }},
 };
 
+// runc's update flags, each changing one field of the container's resources.
+constexpr std::array kUpdateFlags = {
+    FlagSpec{.name = "resources",
+             .short_name = 'r',
+             .value_name = "FILE",
+             .help = "read the limits, a JSON LinuxResources object, from FILE (- for stdin)",
+             .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
+               if (v.empty())
+                 return invalid("resources", v, "a file name or -");
+               inv.resources_file = v;
+               return ok();
+             }},
+    FlagSpec{.name = "memory",
+             .value_name = "SIZE",
+             .help = "memory limit (bytes, or with a unit: 512k, 64m, 1g; -1 for none)",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_memory_size("memory", v, memory_flags(inv).limit);
+                 }},
+    FlagSpec{.name = "memory-reservation",
+             .value_name = "SIZE",
+             .help = "memory soft limit (as --memory)",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_memory_size("memory-reservation", v, memory_flags(inv).reservation);
+                 }},
+    FlagSpec{.name = "memory-swap",
+             .value_name = "SIZE",
+             .help = "limit of memory plus swap (as --memory)",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_memory_size("memory-swap", v, memory_flags(inv).swap);
+                 }},
+    FlagSpec{.name = "cpu-share",
+             .value_name = "N",
+             .help = "CPU shares (weight relative to other containers)",
+             .set_value = set_cpu_shares},
+    FlagSpec{.name = "cpu-shares",
+             .value_name = "N",
+             .help = "same as --cpu-share",
+             .set_value = set_cpu_shares},
+    FlagSpec{.name = "cpu-quota",
+             .value_name = "N",
+             .help = "CPU time allowed in each period, in microseconds (-1 for no limit)",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_number("cpu-quota", v, cpu_flags(inv).quota);
+                 }},
+    FlagSpec{.name = "cpu-period",
+             .value_name = "N",
+             .help = "CPU CFS period, in microseconds",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_number("cpu-period", v, cpu_flags(inv).period);
+                 }},
+    FlagSpec{.name = "cpu-burst",
+             .value_name = "N",
+             .help = "CPU time a period may borrow from earlier ones, in microseconds",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_number("cpu-burst", v, cpu_flags(inv).burst);
+                 }},
+    FlagSpec{.name = "cpu-rt-period",
+             .value_name = "N",
+             .help = "CPU realtime period, in microseconds",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_number("cpu-rt-period", v, cpu_flags(inv).realtime_period);
+                 }},
+    FlagSpec{.name = "cpu-rt-runtime",
+             .value_name = "N",
+             .help = "CPU realtime time allowed in each period, in microseconds",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_number("cpu-rt-runtime", v, cpu_flags(inv).realtime_runtime);
+                 }},
+    FlagSpec{.name = "cpuset-cpus",
+             .value_name = "LIST",
+             .help = "CPUs to run on, such as 0-3,7",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_cpu_list("cpuset-cpus", v, cpu_flags(inv).cpus);
+                 }},
+    FlagSpec{.name = "cpuset-mems",
+             .value_name = "LIST",
+             .help = "memory nodes to use, such as 0-1",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_cpu_list("cpuset-mems", v, cpu_flags(inv).mems);
+                 }},
+    FlagSpec{.name = "pids-limit",
+             .value_name = "N",
+             .help = "maximum number of processes (-1 for no limit)",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   return store_number("pids-limit", v, inv.resource_flags.pids_limit);
+                 }},
+    FlagSpec{.name = "blkio-weight",
+             .value_name = "N",
+             .help = "block IO weight, 10 to 1000 (0 leaves it as it is)",
+             .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
+               auto weight = parse_decimal<std::uint16_t>(v);
+               if (!weight || (*weight != 0 && (*weight < 10 || *weight > 1000)))
+                 return invalid("blkio-weight", v, "an integer from 10 to 1000");
+               // 0 is runc's "not given": the weight stays as it is.
+               if (*weight != 0) {
+                 auto &io = inv.resource_flags.block_io;
+                 (io ? *io : io.emplace()).weight = *weight;
+               }
+               return ok();
+             }},
+};
+
+constexpr std::array kPsFlags = {
+    FlagSpec{.name = "format",
+             .short_name = 'f',
+             .value_name = "FORMAT",
+             .help = "table (the host's ps output) or json (an array of pids); default \"table\"",
+             .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
+               if (v == "table")
+                 inv.ps_format = PsFormat::Table;
+               else if (v == "json")
+                 inv.ps_format = PsFormat::Json;
+               else
+                 return invalid("format", v, "table or json");
+               return ok();
+             }},
+};
+
+constexpr std::array kEventsFlags = {
+    FlagSpec{.name = "stats",
+             .help = "print the statistics once and exit",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.stats_once = v;
+                   return ok();
+                 }},
+    FlagSpec{.name = "interval",
+             .value_name = "DURATION",
+             .help = "time between statistics, such as 500ms, 5s or 1m30s (default 5s)",
+             .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
+               auto interval = parse_go_duration(v);
+               if (!interval)
+                 return invalid("interval", v, "a duration such as 500ms, 5s or 1m30s");
+               if (interval->count() <= 0)
+                 return fail("--interval must be greater than 0, got " + quoted(v));
+               inv.interval = *interval;
+               return ok();
+             }},
+};
+
 // ---- Positional arguments. ----
 
 constexpr PositionalSpec kIdArg{.name = "ID", .set = [](Invocation &inv, std::string_view v) {
@@ -261,6 +470,18 @@ constexpr std::array kKillArgs = {
                      inv.signal = *signal;
                      return ok();
                    }},
+};
+
+constexpr std::array kPsArgs = {
+    kIdArg,
+    PositionalSpec{.name = "PS_ARGS",
+                   .required = false,
+                   .set =
+                       [](Invocation &inv, std::string_view v) {
+                         inv.ps_args.emplace_back(v);
+                         return ok();
+                       },
+                   .rest = true},
 };
 
 constexpr std::array kHelpArgs = {
@@ -291,13 +512,19 @@ constexpr std::array kCommands = {
     CommandSpec{"run", "", Command::Run, "create and start a container, wait for it, delete it",
                 kRunFlags, kIdArgs},
     CommandSpec{"list", "ls", Command::List, "list the containers under --root", kListFlags, {}},
+    CommandSpec{"pause", "", Command::Pause, "freeze every process of a container", {}, kIdArgs},
+    CommandSpec{
+        "resume", "", Command::Resume, "thaw the processes of a paused container", {}, kIdArgs},
+    CommandSpec{"update", "", Command::Update, "change the resource limits of a container",
+                kUpdateFlags, kIdArgs},
+    CommandSpec{"ps", "", Command::Ps,
+                "show the processes of a container (PS_ARGS go to ps(1), default -ef)", kPsFlags,
+                kPsArgs},
+    CommandSpec{"events", "", Command::Events,
+                "print a container's statistics (and OOM kills) as JSON lines", kEventsFlags,
+                kIdArgs},
     CommandSpec{"help", "", Command::Help, "show the help of berth or of a command", {}, kHelpArgs},
     CommandSpec{"exec", "", Command::NotSupported, "(not supported yet)", {}, {}},
-    CommandSpec{"ps", "", Command::NotSupported, "(not supported yet)", {}, {}},
-    CommandSpec{"pause", "", Command::NotSupported, "(not supported yet)", {}, {}},
-    CommandSpec{"resume", "", Command::NotSupported, "(not supported yet)", {}, {}},
-    CommandSpec{"update", "", Command::NotSupported, "(not supported yet)", {}, {}},
-    CommandSpec{"events", "", Command::NotSupported, "(not supported yet)", {}, {}},
     CommandSpec{"spec", "", Command::NotSupported, "(not supported yet)", {}, {}},
     CommandSpec{"features", "", Command::NotSupported, "(not supported yet)", {}, {}},
     CommandSpec{"checkpoint", "", Command::NotSupported, "(not supported yet)", {}, {}},

@@ -47,6 +47,16 @@ Result<int> execute(const Invocation &invocation) {
     return run_command(invocation);
   case Command::List:
     return list_command(invocation);
+  case Command::Pause:
+    return pause_command(invocation);
+  case Command::Resume:
+    return resume_command(invocation);
+  case Command::Update:
+    return update_command(invocation);
+  case Command::Ps:
+    return ps_command(invocation);
+  case Command::Events:
+    return events_command(invocation);
   case Command::NotSupported:
     return not_supported_command(invocation);
   }

@@ -56,9 +56,19 @@ _berth() {
         --log-format)
             COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --format | -f)
-            if [ "$cmd" = list ] || [ "$cmd" = ls ]; then
-                COMPREPLY=($(compgen -W "table json" -- "$cur")); return
-            fi ;;
+            case $cmd in
+                list | ls | ps) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
+            esac ;;
+        --resources | -r)
+            [ "$cmd" = update ] && { COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
+        --interval)
+            COMPREPLY=($(compgen -W "500ms 1s 5s 10s 1m" -- "$cur")); return ;;
+        --memory | --memory-reservation | --memory-swap)
+            COMPREPLY=($(compgen -W "-1 64m 128m 256m 512m 1g 2g" -- "$cur")); return ;;
+        --cpu-share | --cpu-shares | --cpu-quota | --cpu-period | --cpu-burst | \
+            --cpu-rt-period | --cpu-rt-runtime | --cpuset-cpus | --cpuset-mems | \
+            --pids-limit | --blkio-weight)
+            return ;;
         --preserve-fds)
             COMPREPLY=($(compgen -W "0 1 2 3" -- "$cur")); return ;;
     esac
@@ -79,7 +89,12 @@ _berth() {
         kill) flags="--all -a --help" ;;
         delete) flags="--force -f --help" ;;
         list | ls) flags="--format -f --quiet -q --help" ;;
-        start | state) flags="--help" ;;
+        update) flags="--resources -r --memory --memory-reservation --memory-swap --cpu-share
+            --cpu-shares --cpu-quota --cpu-period --cpu-burst --cpu-rt-period --cpu-rt-runtime
+            --cpuset-cpus --cpuset-mems --pids-limit --blkio-weight --help" ;;
+        ps) flags="--format -f --help" ;;
+        events) flags="--stats --interval --help" ;;
+        start | state | pause | resume) flags="--help" ;;
         help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
     esac
     if [[ $cur == -* ]]; then
@@ -91,8 +106,12 @@ _berth() {
     local args=0
     for ((i = cmd_index + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-            --bundle | -b | --pid-file | --console-socket | --preserve-fds | --format) ((i++)) ;;
-            -f) [ "$cmd" = list ] || [ "$cmd" = ls ] && ((i++)) ;;
+            --bundle | -b | --pid-file | --console-socket | --preserve-fds | --format | \
+                --resources | -r | --interval | --memory | --memory-reservation | --memory-swap | \
+                --cpu-share | --cpu-shares | --cpu-quota | --cpu-period | --cpu-burst | \
+                --cpu-rt-period | --cpu-rt-runtime | --cpuset-cpus | --cpuset-mems | \
+                --pids-limit | --blkio-weight) ((i++)) ;;
+            -f) case $cmd in list | ls | ps) ((i++)) ;; esac ;;
             -*) ;;
             *) ((args++)) ;;
         esac

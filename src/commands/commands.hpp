@@ -14,6 +14,11 @@ Result<int> kill_command(const Invocation &invocation);
 Result<int> delete_command(const Invocation &invocation);
 Result<int> run_command(const Invocation &invocation);
 Result<int> list_command(const Invocation &invocation);
+Result<int> pause_command(const Invocation &invocation);
+Result<int> resume_command(const Invocation &invocation);
+Result<int> update_command(const Invocation &invocation);
+Result<int> ps_command(const Invocation &invocation);
+Result<int> events_command(const Invocation &invocation);
 Result<int> not_supported_command(const Invocation &invocation);
 
 // Writes text to stdout and flushes it, so that a closed pipe is an error

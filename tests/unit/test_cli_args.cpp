@@ -1,13 +1,17 @@
 #include <criterion/criterion.h>
 
 #include <csignal>
+#include <cstdint>
 
+#include <chrono>
 #include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "args.hpp"
+#include "byte_size.hpp"
+#include "go_duration.hpp"
 
 using namespace berth;
 using namespace berth::cli;
@@ -172,7 +176,8 @@ Test(cli_args, delete_and_list) {
 }
 
 Test(cli_args, missing_id) {
-  for (std::string_view command : {"create", "start", "state", "kill", "delete", "run"}) {
+  for (std::string_view command : {"create", "start", "state", "kill", "delete", "run", "pause",
+                                   "resume", "update", "ps", "events"}) {
     std::string error = error_of(parse({command}));
     cr_assert(contains(error, "missing container ID"), "%s", error.c_str());
     cr_assert(!contains(error, "\n"), "usage errors are one line");
@@ -236,7 +241,8 @@ Test(cli_args, help_and_version) {
   cr_assert(version.result.has_value() && version.invocation.version);
   cr_assert(parse({"-v"}).invocation.version);
 
-  for (std::string_view command : {"create", "start", "state", "kill", "delete", "run", "list"}) {
+  for (std::string_view command : {"create", "start", "state", "kill", "delete", "run", "list",
+                                   "pause", "resume", "update", "ps", "events"}) {
     auto p = parse({command, "--help"});
     cr_assert(p.result.has_value(), "%s --help", std::string(command).c_str());
     cr_assert(p.invocation.help);
@@ -264,8 +270,7 @@ Test(cli_args, usage_is_generated_from_the_tables) {
 }
 
 Test(cli_args, unsupported_features_are_refused) {
-  for (std::string_view command : {"exec", "ps", "pause", "resume", "update", "events", "spec",
-                                   "features", "checkpoint", "restore"}) {
+  for (std::string_view command : {"exec", "spec", "features", "checkpoint", "restore"}) {
     auto p = parse({command, "--anything", "c1"});
     cr_assert(p.result.has_value(), "recognized: the command itself refuses to run");
     cr_assert(command_of(p) == Command::NotSupported);
@@ -289,4 +294,343 @@ Test(cli_args, criu_is_accepted_and_ignored) {
   auto p = parse({"--criu", "/usr/sbin/criu", "state", "c1"});
   cr_assert(p.result.has_value());
   cr_assert(command_of(p) == Command::State);
+}
+
+// ---- pause, resume, update, ps, events ----
+
+Test(cli_args, pause_and_resume) {
+  auto p = parse({"pause", "c1"});
+  cr_assert(p.result.has_value());
+  cr_assert(command_of(p) == Command::Pause);
+  cr_assert_str_eq(p.invocation.id.c_str(), "c1");
+  auto r = parse({"resume", "c2"});
+  cr_assert(r.result.has_value());
+  cr_assert(command_of(r) == Command::Resume);
+  cr_assert_str_eq(r.invocation.id.c_str(), "c2");
+  cr_assert(contains(error_of(parse({"pause", "c1", "c2"})), "unexpected argument"));
+  cr_assert(contains(error_of(parse({"resume", "--force", "c1"})), "unknown flag --force"));
+}
+
+Test(cli_args, update_resources_file_both_spellings) {
+  auto p = parse({"update", "--resources", "/tmp/r.json", "c1"});
+  cr_assert(p.result.has_value());
+  cr_assert(command_of(p) == Command::Update);
+  cr_assert_str_eq(p.invocation.resources_file.c_str(), "/tmp/r.json");
+  cr_assert_str_eq(p.invocation.id.c_str(), "c1");
+  cr_assert_str_eq(parse({"update", "-r", "-", "c1"}).invocation.resources_file.c_str(), "-");
+  cr_assert_str_eq(parse({"update", "c1", "-r=/x"}).invocation.resources_file.c_str(), "/x");
+  cr_assert_str_eq(parse({"update", "--resources=/y", "c1"}).invocation.resources_file.c_str(),
+                   "/y");
+  cr_assert(parse({"update", "c1"}).invocation.resources_file.empty());
+  cr_assert(contains(error_of(parse({"update", "-r", "", "c1"})), "invalid --resources"));
+  cr_assert(contains(error_of(parse({"update", "c1", "-r"})), "--resources needs a value"));
+}
+
+Test(cli_args, update_memory_flags) {
+  auto p =
+      parse({"update", "--memory", "64m", "--memory-reservation=32M", "--memory-swap", "-1", "c1"});
+  cr_assert(p.result.has_value(), "%s", p.result ? "" : p.result.error().message().c_str());
+  const auto &memory = p.invocation.resource_flags.memory;
+  cr_assert(memory.has_value());
+  cr_assert_eq(*memory->limit, 64ll << 20);
+  cr_assert_eq(*memory->reservation, 32ll << 20);
+  cr_assert_eq(*memory->swap, -1);
+  cr_assert(!p.invocation.resource_flags.cpu, "no cpu flag, no cpu object");
+
+  auto q =
+      parse({"update", "c1", "--memory=1048576", "--memory-reservation", "-1", "--memory-swap=2g"});
+  cr_assert(q.result.has_value());
+  cr_assert_eq(*q.invocation.resource_flags.memory->limit, 1048576);
+  cr_assert_eq(*q.invocation.resource_flags.memory->reservation, -1);
+  cr_assert_eq(*q.invocation.resource_flags.memory->swap, 2ll << 30);
+  cr_assert(!q.invocation.resource_flags.pids_limit);
+
+  for (std::string_view bad : {"", "-2", "lots", "12q", "1e6"}) {
+    std::string arg = "--memory=" + std::string(bad);
+    auto r = parse({"update", arg, "c1"});
+    cr_assert(contains(error_of(r), "invalid --memory \"" + std::string(bad) + "\""), "%s",
+              arg.c_str());
+  }
+  cr_assert(contains(error_of(parse({"update", "--memory-swap", "x", "c1"})),
+                     "invalid --memory-swap \"x\""));
+  cr_assert(contains(error_of(parse({"update", "--memory-reservation", "x", "c1"})),
+                     "invalid --memory-reservation \"x\""));
+}
+
+Test(cli_args, update_cpu_flags) {
+  auto p = parse({"update", "--cpu-share", "512", "--cpu-quota", "-1", "--cpu-period=100000",
+                  "--cpu-burst", "1000", "--cpu-rt-period", "1000000", "--cpu-rt-runtime=950000",
+                  "--cpuset-cpus", "0-3,7", "--cpuset-mems=0", "c1"});
+  cr_assert(p.result.has_value(), "%s", p.result ? "" : p.result.error().message().c_str());
+  const auto &cpu = p.invocation.resource_flags.cpu;
+  cr_assert(cpu.has_value());
+  cr_assert_eq(*cpu->shares, 512u);
+  cr_assert_eq(*cpu->quota, -1);
+  cr_assert_eq(*cpu->period, 100000u);
+  cr_assert_eq(*cpu->burst, 1000u);
+  cr_assert_eq(*cpu->realtime_period, 1000000u);
+  cr_assert_eq(*cpu->realtime_runtime, 950000);
+  cr_assert_str_eq(cpu->cpus->c_str(), "0-3,7");
+  cr_assert_str_eq(cpu->mems->c_str(), "0");
+  cr_assert(!p.invocation.resource_flags.memory, "no memory flag, no memory object");
+
+  // runc spells it --cpu-share; Docker's --cpu-shares is accepted too.
+  cr_assert_eq(*parse({"update", "--cpu-shares=1024", "c1"}).invocation.resource_flags.cpu->shares,
+               1024u);
+  cr_assert_eq(
+      *parse({"update", "--cpu-quota", "50000", "c1"}).invocation.resource_flags.cpu->quota, 50000);
+
+  assert_error(parse({"update", "--cpu-share", "-1", "c1"}),
+               "invalid --cpu-share \"-1\": expected a non-negative integer");
+  assert_error(parse({"update", "--cpu-shares", "x", "c1"}),
+               "invalid --cpu-share \"x\": expected a non-negative integer");
+  assert_error(parse({"update", "--cpu-quota", "1.5", "c1"}),
+               "invalid --cpu-quota \"1.5\": expected an integer");
+  for (std::string_view flag : {"--cpu-period", "--cpu-burst", "--cpu-rt-period"}) {
+    auto r = parse({"update", flag, "-5", "c1"});
+    cr_assert(contains(error_of(r), "invalid " + std::string(flag)), "%s",
+              std::string(flag).c_str());
+  }
+  cr_assert(contains(error_of(parse({"update", "--cpu-rt-runtime", "+5", "c1"})),
+                     "invalid --cpu-rt-runtime"));
+  cr_assert(contains(error_of(parse({"update", "--cpu-period", "99999999999999999999", "c1"})),
+                     "invalid --cpu-period"));
+  cr_assert(contains(error_of(parse({"update", "--cpuset-cpus=", "c1"})), "invalid --cpuset-cpus"));
+  cr_assert(
+      contains(error_of(parse({"update", "--cpuset-mems", "", "c1"})), "invalid --cpuset-mems"));
+}
+
+Test(cli_args, update_pids_and_blkio_flags) {
+  auto p = parse({"update", "--pids-limit", "100", "--blkio-weight", "500", "c1"});
+  cr_assert(p.result.has_value());
+  cr_assert_eq(*p.invocation.resource_flags.pids_limit, 100);
+  cr_assert_eq(*p.invocation.resource_flags.block_io->weight, 500);
+  cr_assert_eq(*parse({"update", "--pids-limit=-1", "c1"}).invocation.resource_flags.pids_limit,
+               -1);
+  cr_assert_eq(
+      *parse({"update", "--blkio-weight=10", "c1"}).invocation.resource_flags.block_io->weight, 10);
+  // 0 is runc's "leave the weight alone".
+  auto zero = parse({"update", "--blkio-weight", "0", "c1"});
+  cr_assert(zero.result.has_value());
+  cr_assert(!zero.invocation.resource_flags.block_io);
+  for (std::string_view bad : {"9", "1001", "-1", "70000", "x"})
+    cr_assert(contains(error_of(parse({"update", "--blkio-weight", bad, "c1"})),
+                       "invalid --blkio-weight \"" + std::string(bad) +
+                           "\": expected an integer from 10 to 1000"));
+  cr_assert(
+      contains(error_of(parse({"update", "--pids-limit", "ten", "c1"})), "invalid --pids-limit"));
+}
+
+Test(cli_args, update_with_no_flag_parses) {
+  // The command itself refuses to change nothing (test_cli_update), after
+  // reading --resources, which may or may not set something.
+  auto p = parse({"update", "c1"});
+  cr_assert(p.result.has_value());
+  cr_assert(!p.invocation.resource_flags.memory && !p.invocation.resource_flags.cpu &&
+            !p.invocation.resource_flags.pids_limit && !p.invocation.resource_flags.block_io);
+  cr_assert(contains(error_of(parse({"update", "--kernel-memory", "1m", "c1"})), "unknown flag"));
+}
+
+Test(cli_args, ps_format_and_args) {
+  auto p = parse({"ps", "c1"});
+  cr_assert(p.result.has_value());
+  cr_assert(command_of(p) == Command::Ps);
+  cr_assert(p.invocation.ps_format == PsFormat::Table);
+  cr_assert(p.invocation.ps_args.empty());
+
+  cr_assert(parse({"ps", "--format", "json", "c1"}).invocation.ps_format == PsFormat::Json);
+  cr_assert(parse({"ps", "-f", "json", "c1"}).invocation.ps_format == PsFormat::Json);
+  cr_assert(parse({"ps", "--format=table", "c1"}).invocation.ps_format == PsFormat::Table);
+  cr_assert(parse({"ps", "-f=json", "c1"}).invocation.ps_format == PsFormat::Json);
+  assert_error(parse({"ps", "-f", "yaml", "c1"}),
+               "invalid --format \"yaml\": expected table or json");
+
+  // Everything after the id goes to ps(1), flags included.
+  auto q = parse({"ps", "-f", "table", "c1", "-o", "pid,comm", "--format", "x"});
+  cr_assert(q.result.has_value());
+  cr_assert_str_eq(q.invocation.id.c_str(), "c1");
+  cr_assert_eq(q.invocation.ps_args.size(), 4u);
+  cr_assert_str_eq(q.invocation.ps_args[0].c_str(), "-o");
+  cr_assert_str_eq(q.invocation.ps_args[1].c_str(), "pid,comm");
+  cr_assert_str_eq(q.invocation.ps_args[2].c_str(), "--format");
+  cr_assert(q.invocation.ps_format == PsFormat::Table);
+
+  // A "--" between the id and the ps arguments is dropped.
+  auto r = parse({"ps", "c1", "--", "-ef"});
+  cr_assert(r.result.has_value());
+  cr_assert_eq(r.invocation.ps_args.size(), 1u);
+  cr_assert_str_eq(r.invocation.ps_args[0].c_str(), "-ef");
+  auto s = parse({"ps", "--", "c1", "aux"});
+  cr_assert(s.result.has_value());
+  cr_assert_str_eq(s.invocation.id.c_str(), "c1");
+  cr_assert_eq(s.invocation.ps_args.size(), 1u);
+
+  auto help = parse({"ps", "c1", "--help"});
+  cr_assert(help.result.has_value() && !help.invocation.help, "--help after the id is ps's");
+  cr_assert_eq(help.invocation.ps_args.size(), 1u);
+}
+
+Test(cli_args, events_flags) {
+  auto p = parse({"events", "c1"});
+  cr_assert(p.result.has_value());
+  cr_assert(command_of(p) == Command::Events);
+  cr_assert(!p.invocation.stats_once);
+  cr_assert(p.invocation.interval == std::chrono::seconds(5));
+
+  auto q = parse({"events", "--stats", "--interval", "500ms", "c1"});
+  cr_assert(q.result.has_value());
+  cr_assert(q.invocation.stats_once);
+  cr_assert(q.invocation.interval == std::chrono::milliseconds(500));
+  auto r = parse({"events", "c1", "--interval=1m30s", "--stats=false"});
+  cr_assert(r.result.has_value());
+  cr_assert(!r.invocation.stats_once);
+  cr_assert(r.invocation.interval == std::chrono::seconds(90));
+
+  assert_error(parse({"events", "--interval", "5", "c1"}),
+               "invalid --interval \"5\": expected a duration such as 500ms, 5s or 1m30s");
+  assert_error(parse({"events", "--interval=0s", "c1"}),
+               "--interval must be greater than 0, got \"0s\"");
+  assert_error(parse({"events", "--interval=-1s", "c1"}),
+               "--interval must be greater than 0, got \"-1s\"");
+  cr_assert(contains(error_of(parse({"events", "c1", "--interval"})), "needs a value"));
+}
+
+Test(cli_args, usage_of_the_cgroup_commands) {
+  std::string ps = usage(find_command("ps"));
+  cr_assert(contains(ps, "Usage: berth ps [OPTIONS] ID [PS_ARGS...]"), "%s", ps.c_str());
+  cr_assert(contains(ps, "-f, --format FORMAT"));
+  std::string update = usage(find_command("update"));
+  cr_assert(contains(update, "Usage: berth update [OPTIONS] ID"));
+  for (std::string_view flag :
+       {"-r, --resources FILE", "--memory SIZE", "--memory-reservation SIZE", "--memory-swap SIZE",
+        "--cpu-share N", "--cpu-shares N", "--cpu-quota N", "--cpu-period N", "--cpu-rt-period N",
+        "--cpu-rt-runtime N", "--cpuset-cpus LIST", "--cpuset-mems LIST", "--pids-limit N",
+        "--blkio-weight N"})
+    cr_assert(contains(update, flag), "%s", std::string(flag).c_str());
+  std::string events = usage(find_command("events"));
+  cr_assert(contains(events, "--interval DURATION") && contains(events, "--stats"));
+  cr_assert(contains(usage(find_command("pause")), "Usage: berth pause ID"));
+}
+
+// ---- Sizes (update's memory flags) ----
+
+Test(byte_size, plain_bytes_and_units) {
+  struct Case {
+    std::string_view text;
+    std::int64_t bytes;
+  };
+  for (Case c : {Case{"0", 0},
+                 Case{"1", 1},
+                 Case{"1048576", 1048576},
+                 Case{"1b", 1},
+                 Case{"1B", 1},
+                 Case{"1k", 1024},
+                 Case{"1K", 1024},
+                 Case{"1kb", 1024},
+                 Case{"1KB", 1024},
+                 Case{"1KiB", 1024},
+                 Case{"1kib", 1024},
+                 Case{"64m", 64ll << 20},
+                 Case{"64M", 64ll << 20},
+                 Case{"64MB", 64ll << 20},
+                 Case{"64MiB", 64ll << 20},
+                 Case{"2g", 2ll << 30},
+                 Case{"2G", 2ll << 30},
+                 Case{"2gb", 2ll << 30},
+                 Case{"1t", 1ll << 40},
+                 Case{"1T", 1ll << 40},
+                 Case{"1p", 1ll << 50},
+                 Case{"1.5k", 1536},
+                 Case{"1.5g", 3ll << 29},
+                 Case{"0.5m", 512 << 10},
+                 Case{"2 g", 2ll << 30},
+                 Case{"1.0001k", 1024},
+                 Case{"8191p", 8191ll << 50}})
+    cr_assert(parse_byte_size(c.text) == c.bytes, "%s", std::string(c.text).c_str());
+}
+
+Test(byte_size, refuses_everything_else) {
+  for (std::string_view bad : {"",
+                               "-1",
+                               "+1",
+                               " 1",
+                               "1 ",
+                               "k",
+                               "1x",
+                               "1kk",
+                               "1bb",
+                               "1ik",
+                               "1i",
+                               "1.k",
+                               ".5k",
+                               "1..5",
+                               "1.2.3",
+                               "1e3",
+                               "0x10",
+                               "1 kb b",
+                               "1  k",
+                               "8192p",
+                               "99999999999999999999",
+                               "9223372036854775808"})
+    cr_assert(!parse_byte_size(bad), "%s", std::string(bad).c_str());
+  cr_assert(parse_byte_size("9223372036854775807") == INT64_MAX);
+}
+
+// ---- Durations (events --interval) ----
+
+Test(go_duration, go_syntax) {
+  using namespace std::chrono;
+  struct Case {
+    std::string_view text;
+    nanoseconds value;
+  };
+  for (Case c : {Case{"0", 0ns},
+                 Case{"5s", 5s},
+                 Case{"500ms", 500ms},
+                 Case{"1m", 1min},
+                 Case{"1m30s", 90s},
+                 Case{"1h", 1h},
+                 Case{"1h2m3s", 3723s},
+                 Case{"10ns", 10ns},
+                 Case{"7us", 7us},
+                 Case{"7\u00b5s", 7us},
+                 Case{"7\u03bcs", 7us},
+                 Case{"1.5s", 1500ms},
+                 Case{".5s", 500ms},
+                 Case{"1.s", 1s},
+                 Case{"0s", 0ns},
+                 Case{"+2s", 2s},
+                 Case{"-2s", -2s},
+                 Case{"-0", 0ns},
+                 Case{"1s500ms", 1500ms},
+                 Case{"2562047h", hours(2562047)},
+                 Case{"0.000000001s", 1ns},
+                 Case{"1.0000000001s", 1s}})
+    cr_assert(parse_go_duration(c.text) == c.value, "%s", std::string(c.text).c_str());
+  cr_assert(parse_go_duration("9223372036854775807ns") == nanoseconds(INT64_MAX));
+  cr_assert(parse_go_duration("-9223372036854775808ns") == nanoseconds(INT64_MIN));
+}
+
+Test(go_duration, refuses_everything_else) {
+  for (std::string_view bad : {"",
+                               "5",
+                               "1.5",
+                               "s",
+                               ".s",
+                               "-",
+                               "+",
+                               "1sec",
+                               "1S",
+                               "1 s",
+                               " 1s",
+                               "1s ",
+                               "1d",
+                               "1ms5",
+                               "1.2.3s",
+                               "5s-1s",
+                               "--5s",
+                               "2562048h",
+                               "9223372036854775808ns",
+                               "99999999999999999999s"})
+    cr_assert(!parse_go_duration(bad), "%s", std::string(bad).c_str());
 }
