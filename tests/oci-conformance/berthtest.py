@@ -331,6 +331,134 @@ def processes_matching(token: str, under: str) -> list:
 
 
 # ---------------------------------------------------------------------------
+# Cgroups: the host's hierarchies, whatever their layout (v1, v2 or hybrid)
+# ---------------------------------------------------------------------------
+
+@dataclass
+class CgroupHierarchy:
+    version: int          # 1 or 2
+    mount_point: Path     # /sys/fs/cgroup/memory, /sys/fs/cgroup/unified, /sys/fs/cgroup
+    controllers: frozenset  # v1: what the mount binds ("name=systemd" too); v2: cgroup.controllers
+    own: str              # this process's cgroup in it (/proc/self/cgroup), e.g. "/" or "/a/b"
+
+    @property
+    def label(self) -> str:
+        if self.version == 2:
+            return "unified"
+        return ",".join(sorted(self.controllers))
+
+    def dir(self, cgroup_path: str) -> Path:
+        """The directory of cgroup_path as berth resolves linux.cgroupsPath:
+        absolute from the hierarchy's root, relative from our own cgroup."""
+        base = "/" if cgroup_path.startswith("/") else self.own
+        full = os.path.normpath(os.path.join(base, cgroup_path))
+        return self.mount_point / full.lstrip("/")
+
+
+_V1_CONTROLLERS = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls",
+                   "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc"}
+
+
+def host_cgroup_hierarchies() -> list:
+    """Every cgroup hierarchy mounted in our mount namespace, once each (a
+    hierarchy mounted at several places counts once; only mounts of its root)."""
+    own_v1 = {}
+    own_v2 = "/"
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        hid, ctrls, path = line.split(":", 2)
+        if hid == "0" and ctrls == "":
+            own_v2 = path
+        else:
+            own_v1[frozenset(c for c in ctrls.split(",") if c)] = path
+    seen = set()
+    out = []
+    for m in host_mountinfo():
+        if m.fstype not in ("cgroup", "cgroup2") or m.root != "/" or m.devno in seen:
+            continue
+        seen.add(m.devno)
+        if m.fstype == "cgroup2":
+            try:
+                ctrls = frozenset(Path(m.mountpoint, "cgroup.controllers").read_text().split())
+            except OSError:
+                ctrls = frozenset()
+            out.append(CgroupHierarchy(2, Path(m.mountpoint), ctrls, own_v2))
+        else:
+            ctrls = frozenset(o for o in m.super_options
+                              if o in _V1_CONTROLLERS or o.startswith("name="))
+            out.append(CgroupHierarchy(1, Path(m.mountpoint), ctrls, own_v1.get(ctrls, "/")))
+    return out
+
+
+def cgroup_owner(hierarchies: list, controller: str):
+    """The hierarchy whose files control `controller`: a v1 hierarchy that binds
+    it, else the unified one if it offers it, else None."""
+    for h in hierarchies:
+        if h.version == 1 and controller in h.controllers:
+            return h
+    for h in hierarchies:
+        if h.version == 2 and controller in h.controllers:
+            return h
+    return None
+
+
+def cgroup_dirs(cgroup_path: str, hierarchies: list | None = None) -> dict:
+    """{hierarchy label: directory} of cgroup_path in every hierarchy."""
+    hierarchies = hierarchies if hierarchies is not None else host_cgroup_hierarchies()
+    return {h.label: h.dir(cgroup_path) for h in hierarchies}
+
+
+def existing_cgroup_dirs(cgroup_path: str, hierarchies: list | None = None) -> list:
+    return sorted(str(d) for d in cgroup_dirs(cgroup_path, hierarchies).values() if d.is_dir())
+
+
+def cgroup_procs(directory: Path) -> list:
+    """The pids in one cgroup directory (not its descendants)."""
+    try:
+        return [int(p) for p in (directory / "cgroup.procs").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def remove_cgroup_trees(tops, timeout=5.0):
+    """rmdir cgroup directories and their descendants, deepest first, after
+    thawing them and killing what is still in them (test teardown only: never
+    for a cgroup a test did not make).  Pass the same cgroup's directories in
+    every hierarchy together: a task frozen in the freezer hierarchy keeps the
+    others busy until it is thawed there."""
+    tops = [Path(t) for t in tops]
+    deadline = time.monotonic() + timeout
+    while True:
+        dirs = []
+        for top in tops:
+            if top.is_dir():
+                dirs += [Path(root) for root, _, _ in os.walk(top)]
+        if not dirs:
+            return
+        for d in dirs:
+            for name, value in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
+                try:
+                    (d / name).write_text(value)
+                except OSError:
+                    pass
+        for d in dirs:
+            for pid in cgroup_procs(d):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        for d in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        if not any(t.exists() for t in tops):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"could not remove cgroups {[str(t) for t in tops if t.exists()]}")
+        time.sleep(0.1)
+
+
+# ---------------------------------------------------------------------------
 # Running the binary
 # ---------------------------------------------------------------------------
 
@@ -375,11 +503,17 @@ class Berth:
     def argv(self, args, global_args=()):
         return [self.binary, "--root", self.root, *global_args, *[str(a) for a in args]]
 
-    def __call__(self, *args, global_args=(), timeout=60, pass_fds=(), cwd=None, no_root=False) -> Result:
+    def __call__(self, *args, global_args=(), timeout=60, pass_fds=(), cwd=None, no_root=False,
+                 stdin: bytes | None = None) -> Result:
+        """stdin: bytes to feed berth's standard input (default: /dev/null)."""
         argv = [self.binary, *[str(a) for a in args]] if no_root else self.argv(args, global_args)
-        with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe,
-                                    pass_fds=pass_fds, cwd=cwd, env=self.env)
+        with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe, \
+                tempfile.TemporaryFile() as fi:
+            if stdin is not None:
+                fi.write(stdin)
+                fi.seek(0)
+            proc = subprocess.Popen(argv, stdin=fi if stdin is not None else subprocess.DEVNULL,
+                                    stdout=fo, stderr=fe, pass_fds=pass_fds, cwd=cwd, env=self.env)
             try:
                 rc = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import (Berth, Bundle, Result, host_mountinfo, kill_pids,
-                       processes_matching, wait_for)
+from berthtest import (Berth, Bundle, Result, existing_cgroup_dirs, host_mountinfo,
+                       kill_pids, processes_matching, remove_cgroup_trees, wait_for)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -258,6 +258,10 @@ class Runtime:
             raise AssertionError(f"processes left behind: {self.leftovers()}")
         res = self.berth("state", cid)
         assert res.rc != 0, f"`state {cid}` still answers after a failure\n{res}"
+        # the default cgroup (no linux.cgroupsPath): "<id>" under berth's own
+        # cgroup in every hierarchy, and berth runs in ours
+        left = existing_cgroup_dirs(cid)
+        assert not left, f"cgroup directories of {cid} left behind: {left}"
 
     # -- teardown --------------------------------------------------------
     def cleanup(self):
@@ -274,6 +278,7 @@ class Runtime:
         step(self._delete_containers)
         step(self._kill_leftovers)
         step(self._stop_holders)
+        step(self._remove_default_cgroups)
         step(self._unmount_all)
         for name in self.netns:
             step(subprocess.run, ["ip", "netns", "del", name])
@@ -320,6 +325,17 @@ class Runtime:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
+
+    def _remove_default_cgroups(self):
+        """A container's default cgroup that is still there after `delete
+        --force` is a leak: removed here, and reported."""
+        leaked = []
+        for cid in self.ids:
+            left = existing_cgroup_dirs(cid)
+            remove_cgroup_trees(left)
+            leaked += left
+        if leaked:
+            raise AssertionError(f"cgroup directories left behind after delete --force: {leaked}")
 
     def _unmount_all(self):
         base = str(self.workdir)

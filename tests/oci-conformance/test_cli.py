@@ -32,7 +32,8 @@ def test_version(rt):
     assert "spec" in res.out.lower(), res
 
 
-SUBCOMMANDS = ["create", "start", "state", "kill", "delete", "run", "list"]
+SUBCOMMANDS = ["create", "start", "state", "kill", "delete", "run", "list",
+               "pause", "resume", "update", "ps", "events"]
 
 
 def test_help(rt):
@@ -52,6 +53,13 @@ SUB_FLAGS = {
     "list": ["--format", "-q"],
     "start": [],
     "state": [],
+    "pause": [],
+    "resume": [],
+    "update": ["--resources", "--memory", "--memory-reservation", "--memory-swap", "--cpu-shares",
+               "--cpu-quota", "--cpu-period", "--cpuset-cpus", "--cpuset-mems", "--pids-limit",
+               "--blkio-weight"],
+    "ps": ["--format"],
+    "events": ["--stats", "--interval"],
 }
 
 
@@ -145,10 +153,8 @@ def test_console_socket_not_supported(rt):
     rt.assert_clean(cid, before)
 
 
-@pytest.mark.parametrize("argv", [
-    ["exec", "{id}", "true"], ["ps", "{id}"], ["pause", "{id}"], ["resume", "{id}"],
-    ["update", "{id}"], ["events", "{id}"], ["spec"], ["features"],
-])
+# (ps, pause, resume, update and events work now: see test_cgroups.py)
+@pytest.mark.parametrize("argv", [["exec", "{id}", "true"], ["spec"], ["features"]])
 def test_unsupported_subcommands(rt, argv):
     b = rt.bundle()
     b.sh("exec sleep 1000")

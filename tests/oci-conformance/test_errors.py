@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from berthtest import assert_one_error_line
+from berthtest import (assert_one_error_line, cgroup_owner, existing_cgroup_dirs,
+                       host_cgroup_hierarchies)
 
 
 def run_and_expect_clean_failure(rt, b, *must_contain, command="run"):
@@ -277,33 +278,58 @@ def test_unsupported_mount_label(rt):
     assert "mountlabel" in line.lower() or "selinux" in line.lower(), line
 
 
-# -- linux.resources: not applied yet, with a warning -----------------------------------
+# -- linux.resources: applied, without a warning ---------------------------------------
+# (what each resource does is tested in test_cgroups.py)
 
 def warning_lines(res):
     return [l for l in res.err_lines if "warn" in l.lower()]
 
 
-def test_default_resources_warn_and_run(rt):
+
+
+def test_default_resources_applied_without_warning(rt):
+    # the default config's device rule (deny everything) is applied: the
+    # container's devices cgroup no longer allows everything
     b = rt.bundle()
-    b.sh("echo still-runs")
-    res = rt.run(b)
+    del b.process["capabilities"]["ambient"]  # not grantable without inheritable: a warning
+    out = rt.host_dir("out")
+    b.bind("/out", out)
+    b.sh("echo ok > /dev/null && echo null-ok > /out/null")
+    cid, res = rt.create(b)
     assert res.rc == 0, res
-    assert res.out == "still-runs\n"
-    warns = warning_lines(res)
-    assert warns, f"no warning about linux.resources\n{res}"
-    assert any("devices" in w for w in warns), f"warning does not name what was skipped\n{res}"
+    assert warning_lines(res) == [], f"a warning, though linux.resources are applied now\n{res}"
+    devices = cgroup_owner(host_cgroup_hierarchies(), "devices")
+    if devices is not None and devices.version == 1:
+        rules = (devices.dir(cid) / "devices.list").read_text().split("\n")
+        assert "a *:* rwm" not in rules, f"devices rule 'deny all' not applied: {rules}"
+    assert rt("start", cid).rc == 0
+    rt.wait_status(cid, "stopped")
+    assert (out / "null").read_text() == "null-ok\n", "the default devices (/dev/null) are not allowed"
+    assert rt("delete", cid).rc == 0
+    assert existing_cgroup_dirs(cid) == []
 
 
-def test_resources_warning_names_each_skipped_part(rt):
+def test_resources_are_applied_not_warned_about(rt):
     b = rt.bundle()
+    del b.process["capabilities"]["ambient"]  # not grantable without inheritable: a warning
     b.linux["resources"] = {"memory": {"limit": 268435456}, "pids": {"limit": 100},
                             "cpu": {"shares": 512}}
-    b.sh("echo still-runs")
-    res = rt.run(b)
-    assert res.rc == 0 and res.out == "still-runs\n", res
-    text = " ".join(warning_lines(res))
-    for part in ("memory", "pids", "cpu"):
-        assert part in text, f"warning does not name {part}\n{res}"
+    b.sh("exec sleep 1000")
+    cid, res = rt.create(b)
+    assert res.rc == 0, res
+    assert warning_lines(res) == [], f"a warning, though linux.resources are applied now\n{res}"
+    hs = host_cgroup_hierarchies()
+    expect = {("memory", "memory.limit_in_bytes"): "268435456",
+              ("pids", "pids.max"): "100",
+              ("cpu", "cpu.shares"): "512"}
+    for (controller, name), value in expect.items():
+        owner = cgroup_owner(hs, controller)
+        if owner is None or owner.version != 1:
+            continue  # v2 files: see test_cgroups.py
+        got = (owner.dir(cid) / name).read_text().strip()
+        assert got == value, f"{controller}: {name} is {got}, expected {value}"
+    assert rt("delete", "--force", cid).rc == 0
+    assert existing_cgroup_dirs(cid) == []
 
 
 def test_no_resources_no_warning(rt):
