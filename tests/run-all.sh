@@ -174,4 +174,45 @@ else
     fail_step "pytest did not produce a report"
 fi
 
+# -- cgroup v2 VM (tests/vm) -----------------------------------------------------
+# Boots Debian's kernel (linux-image-amd64, fetched with apt-get download and
+# unpacked into a cache: nothing is installed, /boot is not touched) in qemu
+# with -machine accel=tcg, from an initramfs holding busybox, the static berth
+# and the suite of tests/vm/ on a pure cgroup v2 hierarchy with every
+# controller.  About 1.5 minutes.  SKIP_VM=1 skips it; VM_TIMEOUT is the VM's
+# limit in seconds (default 900); the logs go to $LOGS/vm/.
+
+if [ -n "${SKIP_VM:-}" ]; then
+    say "cgroup v2 VM: skipped (SKIP_VM is set)"
+else
+    say "cgroup v2 VM tests"
+    vm_ready=1
+    if ! command -v qemu-system-x86_64 >/dev/null; then
+        if [ -n "${SKIP_APT:-}" ]; then
+            fail_step "qemu-system-x86_64 is missing (SKIP_APT is set)"
+            vm_ready=""
+        elif ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-x86; then
+            # the package lists may be older than the mirror
+            if ! { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+                   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-x86; }; then
+                fail_step "apt-get install qemu-system-x86"
+                vm_ready=""
+            fi
+        fi
+    fi
+    if [ -n "$vm_ready" ]; then
+        VM_LOG="$LOGS/vm.log"
+        "$REPO/tests/vm/run.sh" --berth "$BUILD/src/berth" --out "$LOGS/vm" 2>&1 | tee "$VM_LOG"
+        vm_line=$(grep -E '^vm: [0-9]+ passed, [0-9]+ failed$' "$VM_LOG" | tail -n 1)
+        if [ -n "$vm_line" ]; then
+            read -r vp vf < <(sed -E 's/^vm: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/' <<<"$vm_line")
+            say "cgroup v2 VM: ${vp} passed, ${vf} failed"
+            total_passed=$((total_passed + vp))
+            total_failed=$((total_failed + vf))
+        else
+            fail_step "the VM suite printed no summary (see $VM_LOG)"
+        fi
+    fi
+fi
+
 finish
