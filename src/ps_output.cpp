@@ -1,4 +1,5 @@
 #include "ps_output.hpp"
+#include "sys/text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -7,22 +8,6 @@
 
 namespace berth::cli {
 namespace {
-
-std::vector<std::string_view> split_fields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    std::size_t start = line.find_first_not_of(" \t", i);
-    if (start == std::string_view::npos)
-      break;
-    std::size_t end = line.find_first_of(" \t", start);
-    if (end == std::string_view::npos)
-      end = line.size();
-    fields.push_back(line.substr(start, end - start));
-    i = end;
-  }
-  return fields;
-}
 
 std::optional<int> parse_pid(std::string_view text) {
   int pid = 0;
@@ -48,7 +33,7 @@ std::string pids_json(std::span<const int> pids) {
 Result<std::string> filter_ps_table(std::string_view ps_output, std::span<const int> pids) {
   std::size_t header_end = ps_output.find('\n');
   std::string_view header = ps_output.substr(0, header_end);
-  std::vector<std::string_view> columns = split_fields(header);
+  std::vector<std::string_view> columns = sys::split_words(header);
   auto pid_column = std::find(columns.begin(), columns.end(), "PID");
   if (pid_column == columns.end())
     return fail("ps output has no PID column (its options must keep one)");
@@ -58,11 +43,8 @@ Result<std::string> filter_ps_table(std::string_view ps_output, std::span<const 
   out += '\n';
   std::string_view rest =
       header_end == std::string_view::npos ? std::string_view() : ps_output.substr(header_end + 1);
-  while (!rest.empty()) {
-    std::size_t line_end = rest.find('\n');
-    std::string_view line = rest.substr(0, line_end);
-    rest = line_end == std::string_view::npos ? std::string_view() : rest.substr(line_end + 1);
-    std::vector<std::string_view> fields = split_fields(line);
+  for (std::string_view line : sys::split_lines(rest)) {
+    std::vector<std::string_view> fields = sys::split_words(line);
     if (fields.empty())
       continue;
     std::optional<int> pid =

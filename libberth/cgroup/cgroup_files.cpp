@@ -1,4 +1,5 @@
 #include "cgroup/cgroup_files.hpp"
+#include "sys/text.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -104,10 +105,7 @@ std::optional<std::uint64_t> parse_cgroup_number(std::string_view text) {
 
 std::map<std::string, std::uint64_t> parse_flat_keyed(std::string_view text) {
   std::map<std::string, std::uint64_t> values;
-  while (!text.empty()) {
-    auto newline = text.find('\n');
-    auto line = text.substr(0, newline);
-    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+  for (std::string_view line : sys::split_lines(text)) {
     auto space = line.find(' ');
     if (space == std::string_view::npos)
       continue;
@@ -144,11 +142,8 @@ Result<std::vector<std::string>> list_cgroup_dir(const std::string &dir, bool di
 Result<std::vector<pid_t>> read_cgroup_procs(const std::string &dir) {
   BERTH_TRY_ASSIGN(auto text, read_cgroup_file(dir, "cgroup.procs"));
   std::vector<pid_t> pids;
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    auto newline = rest.find('\n');
-    auto line = trim(rest.substr(0, newline));
-    rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
+  for (std::string_view raw : sys::split_lines(text)) {
+    auto line = trim(raw);
     pid_t pid = 0;
     auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
     if (ec == std::errc() && end == line.data() + line.size() && pid > 0)

@@ -1,4 +1,5 @@
 #include "cgroup/hierarchy.hpp"
+#include "sys/text.hpp"
 
 #include <algorithm>
 #include <map>
@@ -34,11 +35,8 @@ std::vector<std::string> split(std::string_view text, char separator) {
 Result<std::vector<OwnCgroup>> parse_self_cgroup(std::string_view text) {
   std::vector<OwnCgroup> entries;
   int line_number = 0;
-  while (!text.empty()) {
+  for (std::string_view line : sys::split_lines(text)) {
     ++line_number;
-    auto newline = text.find('\n');
-    auto line = text.substr(0, newline);
-    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
     if (line.empty())
       continue;
     auto first = line.find(':');

@@ -6,6 +6,7 @@
 
 #include "cgroup/cgroup_files.hpp"
 #include "cgroup/stats_detail.hpp"
+#include "sys/text.hpp"
 
 namespace berth::cgroup::stats_detail {
 namespace {
@@ -47,17 +48,8 @@ Result<std::optional<json::Value>> memory_entry(const CgroupDir &dir, const std:
 // "Total 8192" is not a device and is left out.
 json::Value blkio_entries(std::string_view text) {
   auto entries = json::Value::array();
-  while (!text.empty()) {
-    auto newline = text.find('\n');
-    std::string_view line = text.substr(0, newline);
-    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
-    std::vector<std::string_view> words;
-    while (!line.empty()) {
-      auto space = line.find(' ');
-      if (space != 0)
-        words.push_back(line.substr(0, space));
-      line.remove_prefix(space == std::string_view::npos ? line.size() : space + 1);
-    }
+  for (std::string_view line : sys::split_lines(text)) {
+    auto words = sys::split_words(line);
     if (words.size() < 2 || words.size() > 3)
       continue;
     auto colon = words[0].find(':');

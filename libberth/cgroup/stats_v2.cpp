@@ -4,6 +4,7 @@
 
 #include "cgroup/cgroup_files.hpp"
 #include "cgroup/stats_detail.hpp"
+#include "sys/text.hpp"
 
 namespace berth::cgroup::stats_detail {
 namespace {
@@ -78,10 +79,7 @@ Result<json::Value> v2_io(const CgroupDir &dir) {
   auto ios = json::Value::array();
   std::string_view rest = text ? std::string_view(*text) : std::string_view();
   // "8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0"
-  while (!rest.empty()) {
-    auto newline = rest.find('\n');
-    std::string_view line = rest.substr(0, newline);
-    rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
+  for (std::string_view line : sys::split_lines(rest)) {
     auto space = line.find(' ');
     auto device = line.substr(0, space);
     auto colon = device.find(':');

@@ -137,8 +137,8 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   state.own_pid_namespace = (namespaces.new_flags & CLONE_NEWPID) != 0;
   state.cgroup = cgroups.describe();
 
-  InitContext ctx{config,         options,        bundle, rootfs, namespaces, init_end,
-                  listener.get(), cgroups.clone_into_fd()};
+  InitContext ctx{config,     options,  bundle,         rootfs,
+                  namespaces, init_end, listener.get(), cgroups.clone_into_fd()};
   auto record_pid = [&](pid_t pid) -> Result<void> {
     auto start_time = live_process_start_time(pid);
     if (!start_time)

@@ -1,7 +1,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-
 #include "container/lifecycle.hpp"
 #include "sys/syscalls.hpp"
 

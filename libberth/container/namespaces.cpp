@@ -36,8 +36,8 @@ Result<NamespacePlan> NamespacePlan::build(const spec::Config &config) {
   if (!config.linux)
     return plan;
   for (const auto &[clock, offset] : config.linux->time_offsets)
-    plan.time_offsets += clock + " " + std::to_string(offset.secs) + " " +
-                         std::to_string(offset.nanosecs) + "\n";
+    plan.time_offsets +=
+        clock + " " + std::to_string(offset.secs) + " " + std::to_string(offset.nanosecs) + "\n";
   std::size_t index = 0;
   for (const auto &ns : config.linux->namespaces) {
     const auto &info = tables::namespace_info(ns.type);

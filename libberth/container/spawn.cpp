@@ -1,4 +1,5 @@
 #include "container/spawn.hpp"
+#include "sys/text.hpp"
 
 #include <sched.h>
 #include <signal.h>
@@ -102,12 +103,8 @@ Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_
     case SyncMessage::Ready: {
       if (!spawned.init.pid())
         return fail("container init reported ready before its pid");
-      std::string_view rest = message.second;
-      while (!rest.empty()) {
-        auto nl = rest.find('\n');
-        spawned.warnings.emplace_back(rest.substr(0, nl));
-        rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-      }
+      for (std::string_view warning : sys::split_lines(message.second))
+        spawned.warnings.emplace_back(warning);
       return spawned;
     }
     case SyncMessage::Failed:

@@ -2,6 +2,7 @@
 
 #include "container/lifecycle.hpp"
 #include "sys/syscalls.hpp"
+#include "sys/text.hpp"
 #include "json/value.hpp"
 
 namespace berth::container {
@@ -12,11 +13,7 @@ namespace {
 std::string user_name(uid_t uid) {
   auto passwd = sys::read_file("/etc/passwd", 4u << 20);
   if (passwd) {
-    std::string_view rest = *passwd;
-    while (!rest.empty()) {
-      auto nl = rest.find('\n');
-      std::string_view line = rest.substr(0, nl);
-      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    for (std::string_view line : sys::split_lines(*passwd)) {
       auto c1 = line.find(':');
       auto c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
       auto c3 = c2 == std::string_view::npos ? c2 : line.find(':', c2 + 1);

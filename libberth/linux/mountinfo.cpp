@@ -1,4 +1,5 @@
 #include "linux/mountinfo.hpp"
+#include "sys/text.hpp"
 
 #include <charconv>
 
@@ -63,11 +64,8 @@ bool MountInfo::unbindable() const {
 Result<std::vector<MountInfo>> parse_mountinfo(std::string_view text) {
   std::vector<MountInfo> mounts;
   int line_number = 0;
-  while (!text.empty()) {
+  for (std::string_view line : sys::split_lines(text)) {
     ++line_number;
-    auto newline = text.find('\n');
-    auto line = text.substr(0, newline);
-    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
     if (line.empty())
       continue;
     auto fields = split_fields(line);
