@@ -12,6 +12,7 @@
 #include "sys/mount_api.hpp"
 #include "sys/path_resolve.hpp"
 #include "sys/syscalls.hpp"
+#include "tables/default_devices.hpp"
 
 namespace berth::linux {
 namespace {
@@ -114,16 +115,8 @@ bool devpts_mounted(int root_fd) {
 } // namespace
 
 std::vector<spec::Device> default_devices() {
-  struct Default {
-    const char *path;
-    std::int64_t major, minor;
-  };
-  static constexpr Default kDefaults[] = {
-      {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
-      {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
-  };
   std::vector<spec::Device> devices;
-  for (const auto &entry : kDefaults)
+  for (const auto &entry : tables::kDefaultDevices)
     devices.push_back(spec::Device{std::string("c"), std::string(entry.path), entry.major,
                                    entry.minor, 0666u, 0u, 0u});
   return devices;
