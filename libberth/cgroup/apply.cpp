@@ -46,6 +46,22 @@ Result<void> check_memory_usage(const CgroupSet &cgroups, const spec::MemoryReso
   return {};
 }
 
+// cpu.max holds quota and period together: an update that names only the
+// period must carry the current quota along, or writing "max PERIOD" would
+// silently lift the limit (v1 keeps them in separate files).
+Result<void> keep_current_cpu_quota(const CgroupSet &cgroups, spec::CpuResources &cpu) {
+  const CgroupDir *owner = cgroups.owner_of("cpu");
+  if (!owner || !owner->v2() || !cpu.period || cpu.quota)
+    return {};
+  BERTH_TRY_ASSIGN(auto text, read_cgroup_value(owner->dir(), "cpu.max"));
+  if (!text)
+    return {};
+  auto quota = text->substr(0, text->find(' '));
+  if (auto value = parse_cgroup_number(quota))
+    cpu.quota = static_cast<std::int64_t>(*value); // "max" stays absent: unlimited
+  return {};
+}
+
 Result<void> attach_devices(const CgroupDir &unified,
                             const std::vector<spec::DeviceCgroupRule> &rules) {
   BERTH_TRY_ASSIGN(UniqueFd dir, sys::open_path(unified.dir(), O_RDONLY | O_DIRECTORY));
@@ -63,6 +79,8 @@ Result<void> apply_resources(const CgroupSet &cgroups, const spec::Resources &gi
   }
   if (mode == Mode::Update && resources.memory)
     BERTH_TRY(check_memory_usage(cgroups, *resources.memory));
+  if (mode == Mode::Update && resources.cpu)
+    BERTH_TRY(keep_current_cpu_quota(cgroups, *resources.cpu));
   auto pointer = mode == Mode::Create ? "/linux/resources" : "";
   BERTH_TRY_ASSIGN(auto plan, plan_resources(resources, cgroups.versions(), pointer));
   for (const auto &ignored : plan.ignored)

@@ -171,6 +171,10 @@ t_cg_update() {
     expect_file "$d/memory.max" 41943040 || bad=1
     expect_file "$d/pids.max" 30 || bad=1
     [ "$bad" -eq 0 ] || fail "update --resources not applied"
+    # cpu.max holds quota and period together: a period alone keeps the quota.
+    b_capture "$WORK/upd3" update --cpu-period 200000 cg-upd
+    [ "$RC" -eq 0 ] || { show "$WORK/upd3"; fail "update --cpu-period exited $RC"; }
+    expect_file "$d/cpu.max" "20000 200000" || fail "update --cpu-period lost the quota"
     status_is cg-upd running || fail "not running after update: $(b state cg-upd 2>&1)"
     delete_ok cg-upd
 }
