@@ -78,7 +78,10 @@ Result<int> run(const GlobalOptions &global, const RunOptions &options) {
   BERTH_TRY_ASSIGN(CreatedContainer created, create_container(global, options.create));
   auto started = release_init(created.dir, created.state);
   if (!started) {
-    (void)created.dir.destroy();
+    // The exec failed (a bad binary format, say): remove everything as a forced
+    // delete would, the cgroup included, once our own lock is let go.
+    { auto unlock = std::move(created.dir); }
+    (void)remove(global, options.create.id, true);
     return fail(std::move(started.error()));
   }
   if (options.detach) {

@@ -232,6 +232,33 @@ def test_setup_failure_leaves_nothing(rt, case, command):
     assert not (out / "marker").exists()
 
 
+def _exec_format_error(b):
+    # executable and found at create, refused by execve(2) only at start
+    garbage = b.rootfs / "bin" / "garbage"
+    garbage.write_bytes(b"not a program\n")
+    garbage.chmod(0o755)
+    b.args("/bin/garbage")
+
+
+def test_exec_failure_at_start_leaves_nothing_after_run(rt):
+    b = rt.bundle()
+    _exec_format_error(b)
+    line = run_and_expect_clean_failure(rt, b, "/bin/garbage")
+    assert "Exec format error" in line, line
+
+
+def test_exec_failure_at_start_is_reported_by_start(rt):
+    b = rt.bundle()
+    _exec_format_error(b)
+    before = rt.snapshot_mounts()
+    cid = rt.create_ok(b)
+    res = rt("start", cid)
+    assert_one_error_line(res, "Exec format error")
+    assert rt.state(cid)["status"] == "stopped"
+    assert rt("delete", cid).rc == 0
+    rt.assert_clean(cid, before)
+
+
 def test_failure_after_create_failure_id_is_reusable(rt):
     b = rt.bundle()
     _bad_rootfs(b)
