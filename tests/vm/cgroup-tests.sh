@@ -42,18 +42,29 @@ t_cg_placement() {
 # Each resource lands in its v2 file with the right value.
 t_cg_limit_files() {
     C_CGROUPS_PATH=/berth-vm-files \
-        C_RESOURCES='"memory": {"limit": 67108864, "reservation": 33554432},
+        C_RESOURCES='"memory": {"limit": 67108864, "reservation": 33554432, "swap": 100663296},
                      "pids": {"limit": 50},
-                     "cpu": {"quota": 50000, "period": 100000, "cpus": "1", "mems": "0"}' \
+                     "cpu": {"shares": 1024, "quota": 50000, "period": 100000, "burst": 10000,
+                             "cpus": "1", "mems": "0"},
+                     "hugepageLimits": [{"pageSize": "2MB", "limit": 8388608}],
+                     "unified": {"memory.high": "60000000"}' \
         start_sleeper cg-files
     d=$CG/berth-vm-files
     bad=0
     expect_file "$d/memory.max" 67108864 || bad=1
     expect_file "$d/memory.low" 33554432 || bad=1
+    # the spec's swap is memory+swap; v2's swap.max is swap alone
+    expect_file "$d/memory.swap.max" 33554432 || bad=1
     expect_file "$d/pids.max" 50 || bad=1
+    # shares 1024 -> weight 1 + (1024 - 2) * 9999 / 262142
+    expect_file "$d/cpu.weight" 39 || bad=1
     expect_file "$d/cpu.max" "50000 100000" || bad=1
+    expect_file "$d/cpu.max.burst" 10000 || bad=1
     expect_file "$d/cpuset.cpus" 1 || bad=1
     expect_file "$d/cpuset.mems" 0 || bad=1
+    expect_file "$d/hugetlb.2MB.max" 8388608 || bad=1
+    # unified is written verbatim (memory.high rounds down to whole pages)
+    expect_file "$d/memory.high" 59998208 || bad=1
     [ "$bad" -eq 0 ] || fail "limits not applied"
     delete_ok cg-files
 }
@@ -284,7 +295,7 @@ t_cg_parents_removed() {
 }
 
 test_case "cgroup: the init runs in linux.cgroupsPath (parents made), else in a cgroup of its own" t_cg_placement
-test_case "cgroup: memory, pids, cpu and cpuset limits land in their v2 files" t_cg_limit_files
+test_case "cgroup: memory, swap, pids, cpu (weight, max, burst), cpuset, hugetlb and unified land in their v2 files" t_cg_limit_files
 test_case "cgroup: a memory hog is OOM-killed, run exits 137" t_cg_oom_run
 test_case "cgroup: events reports the oom kill, memory.events counts it" t_cg_oom_events
 test_case "cgroup: forks beyond pids.limit fail" t_cg_pids_limit
