@@ -59,6 +59,35 @@ def berth_binary() -> str:
     return binary
 
 
+def _unified_roots() -> list[Path]:
+    """The roots of the cgroup2 hierarchies mounted on the host."""
+    roots = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        left, _, right = line.partition(" - ")
+        if right.split(" ")[0] == "cgroup2":
+            roots.append(Path(left.split(" ")[4]))
+    return roots
+
+
+@pytest.fixture(scope="session", autouse=True)
+def host_cgroup_controls_restored():
+    """Containers asking for a controller make berth enable it in the parents'
+    cgroup.subtree_control, the host's root among them (hugetlb on a hybrid
+    host). The suite puts the host's own setting back as it found it."""
+    before = {}
+    for root in _unified_roots():
+        control = root / "cgroup.subtree_control"
+        if control.exists():
+            before[control] = set(control.read_text().split())
+    yield
+    for control, enabled in before.items():
+        for controller in set(control.read_text().split()) - enabled:
+            try:
+                control.write_text(f"-{controller}")
+            except OSError:
+                pass  # something of the host's uses it now: leave it
+
+
 @pytest.fixture(scope="session")
 def session_dir():
     base = os.environ.get("BERTH_TEST_TMPDIR", "/tmp")

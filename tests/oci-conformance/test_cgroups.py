@@ -404,25 +404,13 @@ def test_hugetlb_limits(rt, cg):
     if not present:
         pytest.skip("no 2MB or 1GB huge pages on this kernel")
     limits = {"2MB": 4 * 2 * MiB, "1GB": 1024 * MiB}
-    # On a hybrid host berth enables hugetlb in the unified root's
-    # subtree_control for the container: the host's own setting, put back as
-    # it was found once the container is gone.
-    root_control = Path(h.mount_point) / "cgroup.subtree_control" if h.version == 2 else None
-    enabled_before = root_control is not None and "hugetlb" in root_control.read_text().split()
-    try:
-        cid, path = created(rt, cg, {"hugepageLimits": [{"pageSize": s, "limit": limits[s]} for s in present]})
-        for s in present:
-            name = f"hugetlb.{s}.max" if h.version == 2 else f"hugetlb.{s}.limit_in_bytes"
-            f = h.dir(path) / name
-            assert f.exists(), f"{f} missing (hugetlb not enabled for the container's cgroup?)"
-            assert f.read_text().strip() == str(limits[s]), f"{f}: {f.read_text().strip()}"
-        finish(rt, cg, cid, path)
-    finally:
-        if root_control is not None and not enabled_before:
-            try:
-                root_control.write_text("-hugetlb")
-            except OSError:
-                pass  # another cgroup of the host uses it now: leave it
+    cid, path = created(rt, cg, {"hugepageLimits": [{"pageSize": s, "limit": limits[s]} for s in present]})
+    for s in present:
+        name = f"hugetlb.{s}.max" if h.version == 2 else f"hugetlb.{s}.limit_in_bytes"
+        f = h.dir(path) / name
+        assert f.exists(), f"{f} missing (hugetlb not enabled for the container's cgroup?)"
+        assert f.read_text().strip() == str(limits[s]), f"{f}: {f.read_text().strip()}"
+    finish(rt, cg, cid, path)
 
 
 # ---------------------------------------------------------------------------
