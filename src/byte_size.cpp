@@ -1,4 +1,5 @@
 #include "byte_size.hpp"
+#include "decimal_scale.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -60,22 +61,11 @@ std::optional<std::int64_t> parse_byte_size(std::string_view text) {
   auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), units);
   if (ec != std::errc() || end != whole.data() + whole.size())
     return std::nullopt;
-  std::uint64_t bytes = 0;
-  if (__builtin_mul_overflow(units, multiplier, &bytes))
+  // The largest multiplier, 2^50, is below 10^16.
+  auto scaled = scale_decimal(units, fraction, multiplier);
+  if (!scaled)
     return std::nullopt;
-  if (!fraction.empty()) {
-    // Digits beyond the 18th cannot change the result: the largest multiplier,
-    // 2^50, is below 10^16.
-    long double part = 0;
-    long double scale = 1;
-    for (char digit : fraction.substr(0, 18)) {
-      part = part * 10 + (digit - '0');
-      scale *= 10;
-    }
-    auto extra = static_cast<std::uint64_t>(part * static_cast<long double>(multiplier) / scale);
-    if (__builtin_add_overflow(bytes, extra, &bytes))
-      return std::nullopt;
-  }
+  std::uint64_t bytes = *scaled;
   if (bytes > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
     return std::nullopt;
   return static_cast<std::int64_t>(bytes);

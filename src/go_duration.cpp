@@ -1,4 +1,5 @@
 #include "go_duration.hpp"
+#include "decimal_scale.hpp"
 
 #include <array>
 #include <cstdint>
@@ -82,22 +83,11 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text)
     const DurationUnit *unit = take_unit(text);
     if (!unit)
       return std::nullopt;
-    auto per_unit = static_cast<std::uint64_t>(unit->nanoseconds);
-    std::uint64_t part = 0;
-    if (__builtin_mul_overflow(whole, per_unit, &part))
+    // A unit is at most an hour, 3.6e12 ns: well below 10^16.
+    auto scaled = scale_decimal(whole, fraction, static_cast<std::uint64_t>(unit->nanoseconds));
+    if (!scaled)
       return std::nullopt;
-    if (!fraction.empty()) {
-      // 18 digits are more than a unit of at most 3.6e12 ns can resolve.
-      long double digits = 0;
-      long double scale = 1;
-      for (char digit : fraction.substr(0, 18)) {
-        digits = digits * 10 + (digit - '0');
-        scale *= 10;
-      }
-      auto extra = static_cast<std::uint64_t>(digits * static_cast<long double>(per_unit) / scale);
-      if (__builtin_add_overflow(part, extra, &part))
-        return std::nullopt;
-    }
+    std::uint64_t part = *scaled;
     if (__builtin_add_overflow(total, part, &total) || total > kLimit)
       return std::nullopt;
   }

@@ -71,16 +71,13 @@ spec::Resources effective_resources(const spec::Linux &linux) {
   return resources;
 }
 
-// The socket `start` connects to. Bound through the state directory's fd so
-// that the path stays short whatever --root is (sun_path holds 108 bytes).
+// The socket `start` connects to.
 Result<UniqueFd> listen_for_start(const StateDir &dir) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return fail_errno("create start socket");
   UniqueFd listener(fd);
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir.fd(), kStartSocket);
+  auto addr = dir.start_socket_address();
   if (::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) < 0)
     return fail_errno("bind start socket in " + dir.path());
   if (::listen(fd, 1) < 0)

@@ -237,10 +237,7 @@ void run_staging_process(const InitContext &ctx) {
       BERTH_TRY(make_time_namespace(plan, false));
     struct clone_args args {};
     args.flags = CLONE_PARENT; // the init becomes berth's child, not ours
-    if (ctx.cgroup_fd >= 0) {
-      args.flags |= CLONE_INTO_CGROUP;
-      args.cgroup = static_cast<std::uint64_t>(ctx.cgroup_fd);
-    }
+    clone_into_cgroup(args, ctx);
     long pid = sys::clone3_raw(&args);
     if (pid < 0)
       return fail_errno("clone container init");

@@ -2,6 +2,9 @@
 // program. It never returns: it execs, or reports its error to berth and exits.
 #pragma once
 
+#include <linux/sched.h>
+
+#include <cstdint>
 #include <string>
 
 #include "container/container.hpp"
@@ -23,6 +26,15 @@ struct InitContext {
   // places the init after clone and says so with SyncMessage::Placed.
   int cgroup_fd = -1;
 };
+
+// Makes clone3 start the child in the container's cgroup when berth has an fd
+// for it (pure cgroup v2); otherwise berth moves it and sends Placed.
+inline void clone_into_cgroup(struct clone_args &args, const InitContext &ctx) {
+  if (ctx.cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<std::uint64_t>(ctx.cgroup_fd);
+  }
+}
 
 // Entry point of the init (or, for a staged spawn, of its second stage):
 // `namespaces_entered` says whether the joined namespaces are already entered.

@@ -35,10 +35,7 @@ Result<ChildProcess> clone_first_process(const InitContext &ctx) {
   args.exit_signal = SIGCHLD;
   if (!staged) {
     args.flags = static_cast<std::uint64_t>(clone_flags(plan));
-    if (ctx.cgroup_fd >= 0) {
-      args.flags |= CLONE_INTO_CGROUP;
-      args.cgroup = static_cast<std::uint64_t>(ctx.cgroup_fd);
-    }
+    clone_into_cgroup(args, ctx);
   }
   long pid = sys::clone3_raw(&args);
   if (pid < 0)

@@ -12,9 +12,7 @@ Result<void> release_init(const StateDir &dir, StoredState &state) {
   if (fd < 0)
     return fail_errno("create socket");
   UniqueFd connection(fd);
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir.fd(), kStartSocket);
+  auto addr = dir.start_socket_address();
   if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) < 0)
     return fail_errno("start container \"" + state.id + "\": its init is not waiting");
   // The init execs on connect; its end is close-on-exec, so end-of-file means the

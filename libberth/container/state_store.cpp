@@ -3,9 +3,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <ctime>
 #include <memory>
 #include <vector>
@@ -195,6 +197,13 @@ Result<void> StateDir::destroy() {
   if (::unlinkat(root_fd_.get(), id_.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
     return fail_errno("remove " + path());
   return {};
+}
+
+struct sockaddr_un StateDir::start_socket_address() const {
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", fd(), kStartSocket);
+  return addr;
 }
 
 std::string rfc3339_now() {

@@ -4,14 +4,15 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <string>
 
 #include "container/process_identity.hpp"
-#include "json/value.hpp"
 #include "spec/config.hpp"
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
+#include "json/value.hpp"
 
 namespace berth::container {
 
@@ -62,8 +63,11 @@ public:
 
   int fd() const { return dir_.get(); }
   const std::string &id() const { return id_; }
-  // <root>/<id>, for messages and for sockets bound relative to it.
+  // <root>/<id>, for messages.
   std::string path() const { return root_ + "/" + id_; }
+  // The address of the start socket, through the directory's fd so that it
+  // stays short whatever --root is (sun_path holds 108 bytes).
+  struct sockaddr_un start_socket_address() const;
 
 private:
   StateDir(UniqueFd root, UniqueFd dir, std::string root_path, std::string id)
