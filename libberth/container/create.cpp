@@ -106,6 +106,11 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   BERTH_TRY(validate_id(options.id));
   if (global.systemd_cgroup)
     return fail("--systemd-cgroup is not supported yet");
+  // Without root every later step fails on its own (cgroups, mounts, id maps)
+  // with a message that does not say why: say it once, up front.
+  if (::geteuid() != 0)
+    return fail("rootless containers (berth run by uid " + std::to_string(::geteuid()) +
+                ") are not supported yet");
   BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
   BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
   BERTH_TRY_ASSIGN(auto warnings, check_supported(config, options));
