@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "linux/process_setup.hpp"
-#include "linux/procfs_write.hpp"
+#include "sys/procfs_write.hpp"
 #include "tables/namespaces.hpp"
 #include "json/value.hpp"
 
@@ -113,10 +113,10 @@ Result<void> apply_sysctl(const spec::Config &config) {
   // of the others half-applied.
   for (const auto &[key, value] : config.linux->sysctl)
     BERTH_TRY(check_sysctl(config, key));
-  BERTH_TRY_ASSIGN(UniqueFd proc_sys, open_procfs_dir("/proc/sys"));
+  BERTH_TRY_ASSIGN(UniqueFd proc_sys, sys::open_procfs_dir("/proc/sys"));
   for (const auto &[key, value] : config.linux->sysctl) {
     std::string relative = relative_path(key);
-    BERTH_TRY_CTX(write_procfs_file(proc_sys.get(), relative, value, "/proc/sys/" + relative),
+    BERTH_TRY_CTX(sys::write_procfs_file(proc_sys.get(), relative, value, "/proc/sys/" + relative),
                   "sysctl " + key);
   }
   return {};

@@ -1,4 +1,4 @@
-#include "linux/procfs_write.hpp"
+#include "sys/procfs_write.hpp"
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -7,7 +7,7 @@
 
 #include "sys/syscalls.hpp"
 
-namespace berth::linux {
+namespace berth::sys {
 
 namespace {
 

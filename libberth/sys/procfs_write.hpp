@@ -9,7 +9,7 @@
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
 
-namespace berth::linux {
+namespace berth::sys {
 
 // An O_PATH fd of the directory at `path` (an absolute path, symlinks followed),
 // refused unless it is on procfs.

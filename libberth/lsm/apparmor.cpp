@@ -1,0 +1,1 @@
+#include "lsm/apparmor.hpp"

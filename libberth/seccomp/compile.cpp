@@ -1,0 +1,1 @@
+#include "seccomp/filter.hpp"

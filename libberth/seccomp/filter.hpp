@@ -1,0 +1,56 @@
+// linux.seccomp turned into a kernel filter: compiled once by berth before the
+// init is cloned (so config errors come before any side effect, and the init
+// inherits the program in its copy of memory), loaded by the init as late as
+// it can, and, for SCMP_ACT_NOTIFY, its listener fd handed to the agent at
+// listenerPath (config-linux.md "Seccomp", runtime.md "Container Process State").
+#pragma once
+
+#include <linux/filter.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spec/config.hpp"
+#include "sys/error.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace berth::seccomp {
+
+// A compiled filter, ready for seccomp(SECCOMP_SET_MODE_FILTER).
+struct Program {
+  std::vector<sock_filter> instructions;
+  // SECCOMP_FILTER_FLAG_* for seccomp(2): the config's flags (TSYNC dropped: the
+  // init is single-threaded, and it cannot go with NEW_LISTENER), plus
+  // NEW_LISTENER when any rule or the default action is SCMP_ACT_NOTIFY.
+  unsigned long flags = 0;
+  bool uses_notify() const;
+};
+
+// Compiles `seccomp` (already validated by spec/) for the native architecture
+// and the listed ones. Syscall names this libseccomp does not know are skipped
+// with a debug log line (they may be newer than the kernel). Errors name the
+// JSON path under `pointer` ("/linux/seccomp/syscalls/3/names/0: ...").
+Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer = "/linux/seccomp");
+
+// Loads the program into the calling thread. Without no_new_privs the caller
+// needs CAP_SYS_ADMIN in its user namespace. Returns the notify listener fd
+// when the program uses notify, an empty UniqueFd otherwise.
+Result<UniqueFd> load(const Program &program);
+
+// The "container process state" of runtime.md that goes with the listener fd:
+// {"ociVersion", "fds": ["seccompFd"], "pid", "metadata", "state": <state>},
+// where `state_json` is the container's state document as `berth state` prints it.
+std::string process_state_json(std::string_view oci_version, int pid,
+                               const std::optional<std::string> &metadata,
+                               std::string_view state_json);
+
+// Connects to the unix socket at `listener_path` (a host path): berth does this
+// before the init is cloned, so the init can send from inside the container.
+Result<UniqueFd> connect_listener(const std::string &listener_path);
+
+// Sends `process_state` with `notify_fd` in one SCM_RIGHTS message over
+// `connection`, as the spec asks.
+Result<void> send_listener_fd(int connection, int notify_fd, std::string_view process_state);
+
+} // namespace berth::seccomp
