@@ -1,1 +1,491 @@
+// linux.seccomp -> a BPF program, built with libseccomp and exported rather
+// than loaded: berth loads it itself with seccomp(2) in the init, at the last
+// moment, and libseccomp is never asked to touch the process's own state.
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "seccomp/filter.hpp"
+#include "sys/log.hpp"
+#include "tables/seccomp.hpp"
+#include "json/value.hpp"
+
+namespace berth::seccomp {
+namespace {
+
+// config-linux.md: errnoRet and defaultErrnoRet default to EPERM.
+constexpr std::uint32_t kDefaultErrnoRet = EPERM;
+
+// The kernel passes six arguments to a system call.
+constexpr std::size_t kArgCount = 6;
+
+// How many libseccomp rules one syscalls entry may become per name when its
+// conditions on one argument have to be spelled as alternatives (see
+// ArgValues). Real profiles need a handful; this keeps a pathological entry
+// from silently eating the kernel's 4096-instruction budget.
+constexpr std::size_t kMaxRulesPerEntry = 128;
+
+constexpr std::uint64_t kAllOnes = std::numeric_limits<std::uint64_t>::max();
+
+struct ContextRelease {
+  void operator()(void *ctx) const { seccomp_release(ctx); }
+};
+using Context = std::unique_ptr<void, ContextRelease>;
+
+std::unexpected<Error> fail_at(std::string_view pointer, std::string_view why,
+                               int errno_value = 0) {
+  std::string message = "config.json: ";
+  message += pointer;
+  message += ": ";
+  message += why;
+  return fail(std::move(message), errno_value);
+}
+
+std::string at(std::string_view pointer, std::string_view key) {
+  return json::pointer_append(pointer, key);
+}
+std::string at(std::string_view pointer, std::size_t index) {
+  return json::pointer_append(pointer, index);
+}
+
+std::string libseccomp_version() {
+  const scmp_version *v = seccomp_version();
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+}
+
+// libseccomp 2.5.4 refuses an ERRNO or TRACE action whose data is 4095 or
+// more (the kernel would cap it at 4095, MAX_ERRNO).
+constexpr std::uint32_t kMaxErrnoRet = 4094;
+
+// The action of `name` with its errno folded in; errors name the action or
+// the errnoRet at the given pointers.
+Result<std::uint32_t> action_value(const std::string &name,
+                                   const std::optional<std::uint32_t> &errno_ret,
+                                   std::string_view action_pointer,
+                                   std::string_view errno_pointer) {
+  const auto *info = tables::find_seccomp_action(name);
+  if (!info)
+    return fail_at(action_pointer, "unknown seccomp action \"" + name + "\"");
+  if (info->takes_errno && errno_ret && *errno_ret > kMaxErrnoRet)
+    return fail_at(errno_pointer, "expected an errno from 0 to " + std::to_string(kMaxErrnoRet) +
+                                      " (libseccomp " + libseccomp_version() + "), got " +
+                                      std::to_string(*errno_ret));
+  return tables::seccomp_action_value(*info, errno_ret.value_or(kDefaultErrnoRet));
+}
+
+scmp_arg_cmp make_cmp(unsigned index, scmp_compare op, std::uint64_t a, std::uint64_t b = 0) {
+  return scmp_arg_cmp{.arg = index, .op = op, .datum_a = a, .datum_b = b};
+}
+
+// The values of one argument that several conditions accept together.
+//
+// The spec's conditions in one entry all have to hold (libseccomp's own
+// meaning of a rule's conditions), but libseccomp 2.5.4 refuses a rule with
+// two conditions on the same argument (EINVAL). Rather than give up, or read
+// them as alternatives (which would widen what the entry matches, and for an
+// ALLOW rule weaken the filter), berth computes the exact set of values the
+// conditions accept together and spells it with one comparison per rule:
+// a single EQ/NE/LE/GE/MASKED_EQ when one says it, otherwise several rules
+// whose MASKED_EQ conditions cover the set exactly (any range of integers is a
+// union of aligned power-of-two blocks, each a MASKED_EQ, and two MASKED_EQs
+// intersect into one). Only when that needs more than kMaxRulesPerEntry
+// rules is the entry an error. A set with no values means the entry can never
+// match, and it adds no rule. (On 32-bit architectures libseccomp compares
+// only the low words, for these conditions as for any other.)
+class ArgValues {
+public:
+  void restrict(scmp_compare op, std::uint64_t a, std::uint64_t b) {
+    switch (op) {
+    case SCMP_CMP_EQ:
+      clip(a, a);
+      break;
+    case SCMP_CMP_NE:
+      remove(a);
+      break;
+    case SCMP_CMP_LT:
+      if (a == 0)
+        intervals_.clear();
+      else
+        clip(0, a - 1);
+      break;
+    case SCMP_CMP_LE:
+      clip(0, a);
+      break;
+    case SCMP_CMP_GT:
+      if (a == kAllOnes)
+        intervals_.clear();
+      else
+        clip(a + 1, kAllOnes);
+      break;
+    case SCMP_CMP_GE:
+      clip(a, kAllOnes);
+      break;
+    case SCMP_CMP_MASKED_EQ:
+      // libseccomp compares (arg & mask) with (datum & mask).
+      intersect_masked(Masked{a, b & a});
+      break;
+    default:
+      intervals_.clear();
+      break;
+    }
+  }
+
+  // One comparison per alternative, std::nullopt for "any value"; empty when
+  // no value passes.
+  std::vector<std::optional<scmp_arg_cmp>> alternatives(unsigned index) const {
+    std::vector<std::optional<scmp_arg_cmp>> out;
+    if (intervals_.empty() || no_masked_value_)
+      return out;
+    if (auto single = as_one_comparison(index)) {
+      out.push_back(*single);
+      return out;
+    }
+    for (const Interval &interval : intervals_) {
+      for (Masked block : blocks(interval)) {
+        if (masked_) {
+          auto both = intersect(block, *masked_);
+          if (!both)
+            continue;
+          block = *both;
+        }
+        if (block.mask == kAllOnes)
+          out.push_back(make_cmp(index, SCMP_CMP_EQ, block.value));
+        else
+          out.push_back(make_cmp(index, SCMP_CMP_MASKED_EQ, block.mask, block.value));
+        // Past the limit the caller fails anyway; stop building.
+        if (out.size() > kMaxRulesPerEntry)
+          return out;
+      }
+    }
+    return out;
+  }
+
+private:
+  struct Interval {
+    std::uint64_t lo, hi;
+  };
+  // The values v with (v & mask) == value, value being within mask.
+  struct Masked {
+    std::uint64_t mask, value;
+  };
+
+  static std::optional<Masked> intersect(Masked x, Masked y) {
+    if (((x.value ^ y.value) & x.mask & y.mask) != 0)
+      return std::nullopt;
+    return Masked{x.mask | y.mask, x.value | y.value};
+  }
+
+  // [lo, hi] as aligned power-of-two blocks, largest first from lo.
+  static std::vector<Masked> blocks(Interval interval) {
+    std::vector<Masked> out;
+    std::uint64_t lo = interval.lo;
+    for (;;) {
+      // The low bits a block starting at lo may leave free: lo's alignment,
+      // shrunk until the block ends at or before hi.
+      std::uint64_t free_bits = lo == 0 ? kAllOnes : (lo & (~lo + 1)) - 1;
+      while (free_bits > interval.hi - lo)
+        free_bits >>= 1;
+      out.push_back(Masked{~free_bits, lo});
+      if (interval.hi - lo == free_bits)
+        return out;
+      lo += free_bits + 1;
+    }
+  }
+
+  void clip(std::uint64_t lo, std::uint64_t hi) {
+    std::vector<Interval> kept;
+    for (const Interval &interval : intervals_) {
+      Interval cut{std::max(interval.lo, lo), std::min(interval.hi, hi)};
+      if (cut.lo <= cut.hi)
+        kept.push_back(cut);
+    }
+    intervals_ = std::move(kept);
+  }
+
+  void remove(std::uint64_t value) {
+    std::vector<Interval> kept;
+    for (const Interval &interval : intervals_) {
+      if (value < interval.lo || value > interval.hi) {
+        kept.push_back(interval);
+        continue;
+      }
+      if (value > interval.lo)
+        kept.push_back(Interval{interval.lo, value - 1});
+      if (value < interval.hi)
+        kept.push_back(Interval{value + 1, interval.hi});
+    }
+    intervals_ = std::move(kept);
+  }
+
+  void intersect_masked(Masked m) {
+    if (!masked_) {
+      masked_ = m;
+      return;
+    }
+    masked_ = intersect(*masked_, m);
+    if (!masked_)
+      no_masked_value_ = true;
+  }
+
+  // The set as one libseccomp comparison, when one says it exactly.
+  std::optional<std::optional<scmp_arg_cmp>> as_one_comparison(unsigned index) const {
+    using Alternative = std::optional<scmp_arg_cmp>;
+    if (masked_) {
+      if (intervals_.size() == 1 && intervals_[0].lo == 0 && intervals_[0].hi == kAllOnes)
+        return Alternative(make_cmp(index, SCMP_CMP_MASKED_EQ, masked_->mask, masked_->value));
+      return std::nullopt;
+    }
+    if (intervals_.size() == 1) {
+      const Interval &only = intervals_[0];
+      if (only.lo == 0 && only.hi == kAllOnes)
+        return Alternative(std::nullopt);
+      if (only.lo == only.hi)
+        return Alternative(make_cmp(index, SCMP_CMP_EQ, only.lo));
+      if (only.lo == 0)
+        return Alternative(make_cmp(index, SCMP_CMP_LE, only.hi));
+      if (only.hi == kAllOnes)
+        return Alternative(make_cmp(index, SCMP_CMP_GE, only.lo));
+    }
+    if (intervals_.size() == 2 && intervals_[0].lo == 0 && intervals_[1].hi == kAllOnes &&
+        intervals_[0].hi + 2 == intervals_[1].lo)
+      return Alternative(make_cmp(index, SCMP_CMP_NE, intervals_[0].hi + 1));
+    return std::nullopt;
+  }
+
+  std::vector<Interval> intervals_{Interval{0, kAllOnes}};
+  std::optional<Masked> masked_;
+  bool no_masked_value_ = false;
+};
+
+// The conditions of each libseccomp rule one syscalls entry becomes (an empty
+// list is an unconditional rule; no lists at all, a rule that never matches).
+Result<std::vector<std::vector<scmp_arg_cmp>>> plan_conditions(const spec::SeccompSyscall &syscall,
+                                                               std::string_view pointer) {
+  std::array<std::vector<const spec::SeccompArg *>, kArgCount> by_index;
+  for (std::size_t i = 0; i < syscall.args.size(); ++i) {
+    const spec::SeccompArg &arg = syscall.args[i];
+    std::string entry = at(at(pointer, "args"), i);
+    if (arg.index >= kArgCount)
+      return fail_at(at(entry, "index"), "expected an integer from 0 to 5");
+    if (!tables::find_seccomp_operator(arg.op))
+      return fail_at(at(entry, "op"), "unknown seccomp operator \"" + arg.op + "\"");
+    by_index[arg.index].push_back(&arg);
+  }
+
+  std::vector<std::vector<scmp_arg_cmp>> rules(1);
+  for (unsigned index = 0; index < kArgCount; ++index) {
+    const auto &args = by_index[index];
+    if (args.empty())
+      continue;
+    if (args.size() == 1) {
+      // One condition goes to libseccomp as written.
+      const spec::SeccompArg &arg = *args[0];
+      scmp_arg_cmp cmp = make_cmp(index, tables::find_seccomp_operator(arg.op)->op, arg.value,
+                                  arg.value_two.value_or(0));
+      for (auto &rule : rules)
+        rule.push_back(cmp);
+      continue;
+    }
+    ArgValues values;
+    for (const spec::SeccompArg *arg : args)
+      values.restrict(tables::find_seccomp_operator(arg->op)->op, arg->value,
+                      arg->value_two.value_or(0));
+    auto alternatives = values.alternatives(index);
+    if (alternatives.empty())
+      return std::vector<std::vector<scmp_arg_cmp>>{};
+    if (rules.size() * alternatives.size() > kMaxRulesPerEntry)
+      return fail_at(at(pointer, "args"), "the conditions on one argument need more than " +
+                                              std::to_string(kMaxRulesPerEntry) +
+                                              " libseccomp rules");
+    std::vector<std::vector<scmp_arg_cmp>> expanded;
+    expanded.reserve(rules.size() * alternatives.size());
+    for (const auto &rule : rules)
+      for (const auto &alternative : alternatives) {
+        auto &next = expanded.emplace_back(rule);
+        if (alternative)
+          next.push_back(*alternative);
+      }
+    rules = std::move(expanded);
+  }
+  return rules;
+}
+
+Result<void> add_architectures(scmp_filter_ctx ctx, const spec::Seccomp &seccomp,
+                               std::string_view pointer) {
+  for (std::size_t i = 0; i < seccomp.architectures.size(); ++i) {
+    const std::string &name = seccomp.architectures[i];
+    std::string where = at(at(pointer, "architectures"), i);
+    const auto *arch = tables::find_seccomp_arch(name);
+    if (!arch)
+      return fail_at(where, "unknown seccomp architecture \"" + name + "\"");
+    if (!arch->available)
+      return fail_at(where, name + " is not supported by libseccomp " + libseccomp_version());
+    int rc = seccomp_arch_add(ctx, arch->token);
+    // The native architecture is always there; listing it again is fine.
+    if (rc < 0 && rc != -EEXIST)
+      return fail_at(where, "add architecture " + name, -rc);
+  }
+  return {};
+}
+
+Result<void> add_rules(scmp_filter_ctx ctx, const spec::Seccomp &seccomp,
+                       std::uint32_t default_action, std::string_view pointer) {
+  for (std::size_t i = 0; i < seccomp.syscalls.size(); ++i) {
+    const spec::SeccompSyscall &syscall = seccomp.syscalls[i];
+    std::string entry = at(at(pointer, "syscalls"), i);
+    BERTH_TRY_ASSIGN(std::uint32_t action,
+                     action_value(syscall.action, syscall.errno_ret, at(entry, "action"),
+                                  at(entry, "errnoRet")));
+    // libseccomp refuses a rule that repeats the default action (EACCES), and
+    // such a rule would change nothing anyway.
+    if (action == default_action)
+      continue;
+    BERTH_TRY_ASSIGN(auto rules, plan_conditions(syscall, entry));
+    if (rules.empty()) {
+      if (log::debug_enabled())
+        log::debug("seccomp: " + entry + ": the conditions accept no value; no rule added");
+      continue;
+    }
+    for (std::size_t j = 0; j < syscall.names.size(); ++j) {
+      const std::string &name = syscall.names[j];
+      int nr = seccomp_syscall_resolve_name(name.c_str());
+      if (nr == __NR_SCMP_ERROR) {
+        // Profiles list calls newer than this libseccomp (or for other
+        // architectures only); a call it cannot name, it cannot filter.
+        if (log::debug_enabled())
+          log::debug("seccomp: skipping unknown system call \"" + name + "\" (" +
+                     at(at(entry, "names"), j) + ")");
+        continue;
+      }
+      // Not seccomp_rule_add_exact: the plain form lets libseccomp rewrite the
+      // rule for architectures where the call is multiplexed (socketcall, ipc)
+      // or missing.
+      for (const auto &conditions : rules) {
+        int rc = seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(conditions.size()),
+                                        conditions.data());
+        if (rc < 0)
+          return fail_at(entry, "add rule for " + name, -rc);
+      }
+    }
+  }
+  return {};
+}
+
+// libseccomp 2.5 can only export to an fd; a memfd keeps that off the disk.
+Result<std::vector<sock_filter>> export_program(scmp_filter_ctx ctx, std::string_view pointer) {
+  UniqueFd memfd(::memfd_create("berth-seccomp", MFD_CLOEXEC));
+  if (!memfd)
+    return fail_errno("seccomp: memfd_create");
+  int rc = seccomp_export_bpf(ctx, memfd.get());
+  if (rc < 0)
+    return fail("seccomp: export the filter", -rc);
+  struct stat st {};
+  if (::fstat(memfd.get(), &st) < 0)
+    return fail_errno("seccomp: stat the exported filter");
+  auto size = static_cast<std::size_t>(st.st_size);
+  if (size == 0 || size % sizeof(sock_filter) != 0)
+    return fail("seccomp: the exported filter has " + std::to_string(size) +
+                " bytes, not a whole number of instructions");
+  std::size_t count = size / sizeof(sock_filter);
+  // The kernel refuses longer programs (EINVAL at load); say so now, with the path.
+  if (count > BPF_MAXINSNS)
+    return fail_at(pointer, "the filter has " + std::to_string(count) +
+                                " instructions, more than the kernel's " +
+                                std::to_string(BPF_MAXINSNS));
+  std::vector<sock_filter> instructions(count);
+  auto *bytes = reinterpret_cast<char *>(instructions.data());
+  std::size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(memfd.get(), bytes + done, size - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return fail_errno("seccomp: read the exported filter");
+    if (n == 0)
+      return fail("seccomp: the exported filter is shorter than its size");
+    done += static_cast<std::size_t>(n);
+  }
+  return instructions;
+}
+
+bool mentions_notify(const spec::Seccomp &seccomp) {
+  if (seccomp.default_action == "SCMP_ACT_NOTIFY")
+    return true;
+  for (const auto &syscall : seccomp.syscalls)
+    if (syscall.action == "SCMP_ACT_NOTIFY")
+      return true;
+  return false;
+}
+
+Result<unsigned long> kernel_flags(const spec::Seccomp &seccomp, bool notify,
+                                   std::string_view pointer) {
+  unsigned long flags = 0;
+  for (std::size_t i = 0; i < seccomp.flags.size(); ++i) {
+    const auto *flag = tables::find_seccomp_flag(seccomp.flags[i]);
+    if (!flag)
+      return fail_at(at(at(pointer, "flags"), i),
+                     "unknown seccomp flag \"" + seccomp.flags[i] + "\"");
+    // TSYNC only matters to a multi-threaded caller; the init has one thread,
+    // and the kernel refuses TSYNC together with NEW_LISTENER.
+    if (flag->kernel_flag == SECCOMP_FILTER_FLAG_TSYNC)
+      continue;
+    flags |= flag->kernel_flag;
+  }
+  if (notify) {
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  } else if ((flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) != 0) {
+    // It changes how a listener waits, and the kernel refuses it without one.
+    log::debug("seccomp: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV dropped: no SCMP_ACT_NOTIFY");
+    flags &= ~static_cast<unsigned long>(SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+  }
+  return flags;
+}
+
+} // namespace
+
+Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer) {
+  BERTH_TRY_ASSIGN(std::uint32_t default_action,
+                   action_value(seccomp.default_action, seccomp.default_errno_ret,
+                                at(pointer, "defaultAction"), at(pointer, "defaultErrnoRet")));
+  // spec/ validation does not tie the two together; without an agent to
+  // answer, a notified call would block forever.
+  bool notify = mentions_notify(seccomp);
+  if (notify && !seccomp.listener_path)
+    return fail_at(at(pointer, "listenerPath"), "SCMP_ACT_NOTIFY needs a listenerPath");
+
+  Program program;
+  BERTH_TRY_ASSIGN(program.flags, kernel_flags(seccomp, notify, pointer));
+
+  Context ctx(seccomp_init(default_action));
+  if (!ctx)
+    return fail_at(at(pointer, "defaultAction"),
+                   "libseccomp refuses default action " + seccomp.default_action, EINVAL);
+  // berth loads the exported program itself; no_new_privs is the config's
+  // business (process.noNewPrivileges), not libseccomp's. Raw return codes
+  // make libseccomp's errors the kernel's errnos rather than its own ECANCELED.
+  int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
+  if (rc == 0)
+    rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_API_SYSRAWRC, 1);
+  if (rc < 0)
+    return fail("seccomp: set libseccomp filter attributes", -rc);
+
+  BERTH_TRY(add_architectures(ctx.get(), seccomp, pointer));
+  BERTH_TRY(add_rules(ctx.get(), seccomp, default_action, pointer));
+  BERTH_TRY_ASSIGN(program.instructions, export_program(ctx.get(), pointer));
+  return program;
+}
+
+} // namespace berth::seccomp

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,26 +23,32 @@ namespace berth::seccomp {
 struct Program {
   std::vector<sock_filter> instructions;
   // SECCOMP_FILTER_FLAG_* for seccomp(2): the config's flags (TSYNC dropped: the
-  // init is single-threaded, and it cannot go with NEW_LISTENER), plus
-  // NEW_LISTENER when any rule or the default action is SCMP_ACT_NOTIFY.
+  // init is single-threaded, and it cannot go with NEW_LISTENER; WAIT_KILLABLE_RECV
+  // dropped without a listener, which the kernel requires for it), plus
+  // NEW_LISTENER when the default action or any rule's action is SCMP_ACT_NOTIFY.
   unsigned long flags = 0;
-  bool uses_notify() const;
+  bool uses_notify() const { return (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0; }
 };
 
 // Compiles `seccomp` (already validated by spec/) for the native architecture
 // and the listed ones. Syscall names this libseccomp does not know are skipped
-// with a debug log line (they may be newer than the kernel). Errors name the
-// JSON path under `pointer` ("/linux/seccomp/syscalls/3/names/0: ...").
+// with a debug log line (they may be newer than the library). Errors are config
+// errors naming the JSON path under `pointer`
+// ("config.json: /linux/seccomp/syscalls/3: add rule for mount: Invalid argument").
 Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer = "/linux/seccomp");
 
 // Loads the program into the calling thread. Without no_new_privs the caller
 // needs CAP_SYS_ADMIN in its user namespace. Returns the notify listener fd
-// when the program uses notify, an empty UniqueFd otherwise.
+// (close-on-exec) when the program uses notify, an empty UniqueFd otherwise.
+// Meant for the last moment before execve: it makes one system call and, when
+// that succeeds, nothing else (no allocation the new filter could refuse).
 Result<UniqueFd> load(const Program &program);
 
 // The "container process state" of runtime.md that goes with the listener fd:
 // {"ociVersion", "fds": ["seccompFd"], "pid", "metadata", "state": <state>},
-// where `state_json` is the container's state document as `berth state` prints it.
+// where `state_json` is the container's state document as `berth state` prints
+// it, embedded as an object ("metadata" only when given). A `state_json` that
+// does not parse (a bug in the caller) is embedded as null.
 std::string process_state_json(std::string_view oci_version, int pid,
                                const std::optional<std::string> &metadata,
                                std::string_view state_json);
@@ -50,7 +58,8 @@ std::string process_state_json(std::string_view oci_version, int pid,
 Result<UniqueFd> connect_listener(const std::string &listener_path);
 
 // Sends `process_state` with `notify_fd` in one SCM_RIGHTS message over
-// `connection`, as the spec asks.
+// `connection`, as the spec asks. Allocates nothing unless it fails, so the
+// init may call it after load().
 Result<void> send_listener_fd(int connection, int notify_fd, std::string_view process_state);
 
 } // namespace berth::seccomp
