@@ -7,6 +7,7 @@
 #include "linux/cgroup_mount.hpp"
 #include "linux/copy_tree.hpp"
 #include "linux/idmap_userns.hpp"
+#include "lsm/selinux.hpp"
 #include "sys/log.hpp"
 #include "sys/path_resolve.hpp"
 #include "sys/syscalls.hpp"
@@ -104,6 +105,41 @@ Result<UniqueFd> bind_host_sysfs(const MountPlan &plan) {
   return create_bind(host_sys.get(), bind_plan, true);
 }
 
+// linux.mountLabel, when the config has one.
+const std::string *mount_label(const MountContext &context) {
+  if (!context.config || !context.config->linux || !context.config->linux->mount_label)
+    return nullptr;
+  return &*context.config->linux->mount_label;
+}
+
+// The plan of a new filesystem with linux.mountLabel as its context= where the
+// type takes one (lsm/selinux.cpp says which). Binds are not relabeled: they
+// show the source's files with the source's labels.
+MountPlan labeled_plan(const std::string &type, const MountPlan &plan,
+                       const MountContext &context) {
+  MountPlan labeled = plan;
+  if (const auto *label = mount_label(context))
+    labeled.data_options =
+        lsm::selinux_mount_options(type, std::move(labeled.data_options), *label);
+  return labeled;
+}
+
+// mqueue refuses context= (its superblock is the IPC namespace's), so its root
+// takes the mount label instead; only a new IPC namespace's, as one the config
+// joins (or the host's) belongs to others. A failure costs the container no
+// confinement (an unlabeled root is only less reachable), and happens where
+// setxattr is refused (a read-only mount, a user namespace): a warning.
+void label_mqueue_root(int mount_fd, const MountContext &context) {
+  const auto *label = mount_label(context);
+  if (!label)
+    return;
+  const auto *ipc = context.config->linux->find_namespace(spec::NamespaceType::Ipc);
+  if (!ipc || ipc->path)
+    return;
+  if (auto labeled = lsm::selinux_label_directory(mount_fd, *label); !labeled)
+    log::warn("mqueue keeps its default SELinux label: " + labeled.error().message());
+}
+
 Result<void> mount_filesystem_entry(const spec::Mount &mount, const MountPlan &plan,
                                     const MountContext &context) {
   const std::string &type = *mount.type;
@@ -115,13 +151,16 @@ Result<void> mount_filesystem_entry(const spec::Mount &mount, const MountPlan &p
   if (type == "cgroup")
     return mount_cgroup(plan, target.get(), context);
 
-  auto created = create_filesystem(type, mount.source.value_or(type), plan);
+  auto created =
+      create_filesystem(type, mount.source.value_or(type), labeled_plan(type, plan, context));
   if (!created && type == "sysfs" && context.user_namespace &&
       created.error().errno_value() == EPERM)
     created = bind_host_sysfs(plan);
   if (!created)
     return fail(std::move(created).error());
   UniqueFd filesystem = std::move(*created);
+  if (type == "mqueue")
+    label_mqueue_root(filesystem.get(), context);
   if (plan.tmpcopyup)
     BERTH_TRY_CTX(copy_tree(target.get(), filesystem.get()), "tmpcopyup");
   auto recursive = plan.recursive_attr_change();
@@ -139,6 +178,8 @@ Result<UniqueFd> create_filesystem(const std::string &fstype, const std::string 
     BERTH_TRY(context.set_string("source", source));
   for (const auto &flag : plan.superblock_flags())
     BERTH_TRY(context.set_flag(flag));
+  // fsconfig takes each value whole, so the quotes mount(2)'s data string needs
+  // around a value with commas (an SELinux context="...:s0:c1,c2") come off.
   for (const auto &option : plan.data_options) {
     auto equals = option.find('=');
     if (equals == std::string::npos) {

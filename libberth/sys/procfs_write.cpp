@@ -58,4 +58,4 @@ Result<void> write_procfs_file(int dirfd, const std::string &relative, std::stri
   return {};
 }
 
-} // namespace berth::linux
+} // namespace berth::sys

@@ -21,4 +21,4 @@ Result<UniqueFd> open_procfs_dir(const std::string &path);
 Result<void> write_procfs_file(int dirfd, const std::string &relative, std::string_view data,
                                const std::string &shown);
 
-} // namespace berth::linux
+} // namespace berth::sys
