@@ -11,6 +11,7 @@
 #include "container/feature_gate.hpp"
 #include "container/lifecycle.hpp"
 #include "linux/process_setup.hpp"
+#include "seccomp/filter.hpp"
 #include "spec/parser.hpp"
 #include "sys/log.hpp"
 #include "sys/syscalls.hpp"
@@ -98,6 +99,37 @@ Result<void> write_pid_file(const std::string &path, pid_t pid) {
                       "pid file " + path);
 }
 
+// linux.seccomp compiled now, with the rest of validation, so that a bad profile
+// fails before any side effect; and its listenerPath connected while berth can
+// still reach host paths (the init sends the listener fd over it).
+struct SeccompSetup {
+  std::optional<seccomp::Program> program;
+  UniqueFd listener;
+};
+
+Result<SeccompSetup> prepare_seccomp(const spec::Config &config) {
+  SeccompSetup setup;
+  if (!config.linux || !config.linux->seccomp)
+    return setup;
+  const auto &profile = *config.linux->seccomp;
+  BERTH_TRY_ASSIGN(setup.program, seccomp::compile(profile));
+  if (setup.program->uses_notify()) {
+    BERTH_TRY_ASSIGN(setup.listener, seccomp::connect_listener(*profile.listener_path));
+  }
+  return setup;
+}
+
+// What the init sends to the listenerPath agent with the listener fd. The
+// filter is loaded during create or, usually, right before the exec at start:
+// the state says which.
+std::string seccomp_process_state(const spec::Config &config, const StoredState &stored) {
+  const auto &profile = *config.linux->seccomp;
+  State state = public_state(stored);
+  state.status = seccomp_loads_before_exec(*config.process) ? Status::Running : Status::Creating;
+  return seccomp::process_state_json(config.oci_version, stored.init.pid, profile.listener_metadata,
+                                     state.to_json());
+}
+
 } // namespace
 
 Result<CreatedContainer> create_container(const GlobalOptions &global,
@@ -117,6 +149,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
   BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
   BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
+  BERTH_TRY_ASSIGN(SeccompSetup seccomp_setup, prepare_seccomp(config));
   BERTH_TRY_ASSIGN(cgroup::Manager cgroups, cgroup::Manager::for_container(config, options.id));
 
   BERTH_TRY_ASSIGN(StateDir dir, StateDir::reserve(global.root, options.id));
@@ -141,6 +174,9 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
 
   InitContext ctx{config,     options,  bundle,         rootfs,
                   namespaces, init_end, listener.get(), cgroups.clone_into_fd()};
+  if (seccomp_setup.program)
+    ctx.seccomp = &*seccomp_setup.program;
+  ctx.seccomp_listener = seccomp_setup.listener.get();
   auto record_pid = [&](pid_t pid) -> Result<void> {
     auto start_time = live_process_start_time(pid);
     if (!start_time)
@@ -153,6 +189,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   };
   BERTH_TRY_ASSIGN(SpawnedInit spawned, spawn_init(ctx, berth_end, init_end, record_pid));
   listener.reset(); // the init holds it now
+  seccomp_setup.listener.reset();
 
   for (const auto &w : warnings)
     log::warn(w);
@@ -162,7 +199,10 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
     BERTH_TRY(write_pid_file(options.pid_file, spawned.init.pid()));
   state.creating = false;
   BERTH_TRY(dir.write(state));
-  BERTH_TRY(berth_end.send(SyncMessage::Commit));
+  std::string process_state;
+  if (seccomp_setup.program && seccomp_setup.program->uses_notify())
+    process_state = seccomp_process_state(config, state);
+  BERTH_TRY(berth_end.send(SyncMessage::Commit, process_state));
   dir.commit();
   cgroup_cleanup.release();
   return CreatedContainer{std::move(dir), std::move(spawned.init), std::move(state)};

@@ -1,5 +1,6 @@
 #include "container/feature_gate.hpp"
 
+#include "lsm/apparmor.hpp"
 #include "tables/mount_options.hpp"
 
 namespace berth::container {
@@ -20,10 +21,10 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
   const auto &process = *config.process;
   if (process.terminal)
     return not_yet("/process/terminal", "a terminal");
-  if (process.apparmor_profile)
-    return not_yet("/process/apparmorProfile", "AppArmor");
-  if (process.selinux_label)
-    return not_yet("/process/selinuxLabel", "SELinux");
+  // A profile the host cannot enforce must not be dropped silently. (SELinux
+  // labels are ignored where SELinux is disabled, as runc does: lsm/selinux.hpp.)
+  if (process.apparmor_profile && !lsm::apparmor_enabled())
+    return fail("config.json: /process/apparmorProfile: AppArmor is not enabled on this host");
   if (process.scheduler)
     return not_yet("/process/scheduler", "scheduler");
   if (process.io_priority)
@@ -51,10 +52,6 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
   // existing one whose filesystem view is already set up (see init.cpp).
   if (!linux.find_namespace(spec::NamespaceType::Mount))
     return fail("config.json: /linux/namespaces: a mount namespace (new or joined) is required");
-  if (linux.seccomp)
-    return not_yet("/linux/seccomp", "seccomp");
-  if (linux.mount_label)
-    return not_yet("/linux/mountLabel", "SELinux");
   if (linux.intel_rdt)
     return not_yet("/linux/intelRdt", "intelRdt");
   if (linux.personality)

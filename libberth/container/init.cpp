@@ -10,11 +10,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <limits.h>
+
 #include <algorithm>
 #include <vector>
 
 #include "linux/process_setup.hpp"
 #include "linux/rootfs.hpp"
+#include "lsm/apparmor.hpp"
+#include "lsm/selinux.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
@@ -75,7 +79,8 @@ Result<void> make_directories(const std::string &path) {
 // other command on this container until the exec. Only stdio, the --preserve-fds
 // ones and what the setup itself needs survive.
 Result<void> close_unneeded_fds(const InitContext &ctx) {
-  std::vector<int> keep = {ctx.channel.fd(), ctx.start_listener, ctx.cgroup_fd};
+  std::vector<int> keep = {ctx.channel.fd(), ctx.start_listener, ctx.cgroup_fd,
+                           ctx.seccomp_listener};
   for (const auto &ns : ctx.namespaces.joined)
     keep.push_back(ns.fd.get());
   std::sort(keep.begin(), keep.end());
@@ -96,12 +101,52 @@ Result<void> close_unneeded_fds(const InitContext &ctx) {
 struct Prepared {
   std::string executable;
   std::vector<std::string> warnings;
+  // The seccomp listener fd when the filter was loaded during setup; it goes to
+  // the listenerPath agent once berth has recorded the container.
+  UniqueFd early_notify_fd;
 };
+
+// CVE-2019-5736: while the init runs berth's code inside the container, a
+// process there must not reach it through /proc/<pid>/exe (or mem, fd/...).
+// A non-dumpable task's /proc entries belong to the host's root and refuse
+// ptrace access; execve makes the container's own program dumpable again.
+Result<void> become_non_dumpable() {
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return fail_errno("prctl PR_SET_DUMPABLE 0");
+  return {};
+}
+
+// CVE-2024-21626: a cwd reached through an fd or a path that leads out of the
+// container (a leaked host directory) would give the process the host's tree.
+// After pivot_root the kernel reports such a cwd as unreachable.
+Result<void> enter_cwd(const std::string &cwd) {
+  if (::chdir(cwd.c_str()) < 0)
+    return fail_errno("chdir to cwd " + cwd);
+  char buffer[PATH_MAX];
+  const char *now = ::getcwd(buffer, sizeof buffer);
+  if (!now || now[0] != '/')
+    return fail("cwd " + cwd + " is outside the container");
+  return {};
+}
+
+// process.apparmorProfile and process.selinuxLabel apply from the next execve.
+// They are written while the init still has its privileges, through the
+// container's procfs (checked to be procfs).
+Result<void> apply_lsm_labels(const spec::Process &process) {
+  if (process.apparmor_profile)
+    BERTH_TRY_CTX(lsm::apparmor_set_exec_profile(*process.apparmor_profile),
+                  "apply AppArmor profile " + *process.apparmor_profile);
+  if (process.selinux_label)
+    BERTH_TRY_CTX(lsm::selinux_set_exec_label(*process.selinux_label),
+                  "apply SELinux label " + *process.selinux_label);
+  return {};
+}
 
 Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   const auto &config = ctx.config;
   const auto &process = *config.process;
   Prepared prepared;
+  BERTH_TRY(become_non_dumpable());
   BERTH_TRY(close_unneeded_fds(ctx));
 
   // Nothing of the container runs outside its cgroup.
@@ -141,9 +186,12 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
 
   // The cwd is created as root (runc does so too), entered as the user.
   BERTH_TRY(make_directories(process.cwd));
+  BERTH_TRY(apply_lsm_labels(process));
+  if (ctx.seccomp && !seccomp_loads_before_exec(process)) {
+    BERTH_TRY_ASSIGN(prepared.early_notify_fd, seccomp::load(*ctx.seccomp));
+  }
   BERTH_TRY(linux::apply_credentials(process, prepared.warnings));
-  if (::chdir(process.cwd.c_str()) < 0)
-    return fail_errno("chdir to cwd " + process.cwd);
+  BERTH_TRY(enter_cwd(process.cwd));
   BERTH_TRY_ASSIGN(prepared.executable, linux::find_executable(process));
   if (process.no_new_privileges)
     BERTH_TRY(linux::apply_no_new_privileges());
@@ -172,9 +220,35 @@ std::vector<char *> c_strings(const std::vector<std::string> &strings) {
   return out;
 }
 
+// Hands the seccomp listener fd, with the container process state berth sent
+// with Commit, to the agent at listenerPath.
+Result<void> send_notify_fd(const InitContext &ctx, const UniqueFd &notify_fd,
+                            std::string_view process_state) {
+  if (!notify_fd)
+    return {};
+  return with_context(
+      seccomp::send_listener_fd(ctx.seccomp_listener, notify_fd.get(), process_state),
+      "send the seccomp listener fd to " + *ctx.config.linux->seccomp->listener_path);
+}
+
+// The last step before execve: nothing berth does after it is filtered but the
+// exec itself.
+Result<void> load_seccomp_before_exec(const InitContext &ctx, std::string_view process_state) {
+  if (!ctx.seccomp || !seccomp_loads_before_exec(*ctx.config.process))
+    return {};
+  BERTH_TRY_ASSIGN(UniqueFd notify_fd, seccomp::load(*ctx.seccomp));
+  return send_notify_fd(ctx, notify_fd, process_state);
+}
+
+[[noreturn]] void exit_with_error_to(int connection, const Error &error) {
+  (void)sys::write_all(connection, error.message());
+  ::_exit(127);
+}
+
 // Blocks until `start` connects, then execs. The connection is close-on-exec:
 // `start` reads end-of-file when the exec succeeded, and the error otherwise.
-[[noreturn]] void wait_for_start_and_exec(const InitContext &ctx, const Prepared &prepared) {
+[[noreturn]] void wait_for_start_and_exec(const InitContext &ctx, const Prepared &prepared,
+                                          std::string_view process_state) {
   int connection;
   do
     connection = ::accept4(ctx.start_listener, nullptr, nullptr, SOCK_CLOEXEC);
@@ -190,10 +264,10 @@ std::vector<char *> c_strings(const std::vector<std::string> &strings) {
   const auto &process = *ctx.config.process;
   auto argv = c_strings(process.args);
   auto envp = c_strings(process.env);
+  if (auto loaded = load_seccomp_before_exec(ctx, process_state); !loaded)
+    exit_with_error_to(connection, loaded.error());
   ::execve(prepared.executable.c_str(), argv.data(), envp.data());
-  Error error = Error::from_errno("exec " + prepared.executable);
-  (void)sys::write_all(connection, error.message());
-  ::_exit(127);
+  exit_with_error_to(connection, Error::from_errno("exec " + prepared.executable));
 }
 
 } // namespace
@@ -214,14 +288,31 @@ void run_init(const InitContext &ctx, bool namespaces_entered) {
   // Berth records the container, then lets go. If berth died instead, the
   // channel reads end-of-file and the init ends here: no parent-death signal is
   // needed (and one would race with create's own exit after Commit).
-  if (!ctx.channel.expect(SyncMessage::Commit))
+  auto process_state = ctx.channel.expect(SyncMessage::Commit);
+  if (!process_state)
     ::_exit(1);
-  wait_for_start_and_exec(ctx, *prepared);
+  // A filter loaded during setup has its listener waiting: hand it over now.
+  // An agent that cannot take it leaves the container unstartable: start
+  // reports the init's death.
+  if (!send_notify_fd(ctx, prepared->early_notify_fd, *process_state))
+    ::_exit(1);
+  prepared->early_notify_fd.reset();
+  wait_for_start_and_exec(ctx, *prepared, *process_state);
+}
+
+bool seccomp_loads_before_exec(const spec::Process &process) {
+  if (process.no_new_privileges)
+    return true;
+  if (!process.capabilities)
+    return false;
+  const auto &effective = process.capabilities->effective;
+  return std::find(effective.begin(), effective.end(), "CAP_SYS_ADMIN") != effective.end();
 }
 
 void run_staging_process(const InitContext &ctx) {
   auto staged = [&]() -> Result<pid_t> {
     const auto &plan = ctx.namespaces;
+    BERTH_TRY(become_non_dumpable());
     BERTH_TRY(close_unneeded_fds(ctx));
     BERTH_TRY(plan.join(~kForChildrenFlags));
     if (plan.creates(CLONE_NEWUSER)) {

@@ -10,6 +10,7 @@
 #include "container/container.hpp"
 #include "container/namespaces.hpp"
 #include "container/sync_channel.hpp"
+#include "seccomp/filter.hpp"
 #include "spec/config.hpp"
 
 namespace berth::container {
@@ -25,7 +26,19 @@ struct InitContext {
   // The container's cgroup for clone3's CLONE_INTO_CGROUP, or -1 when berth
   // places the init after clone and says so with SyncMessage::Placed.
   int cgroup_fd = -1;
+  // linux.seccomp compiled by berth before the clone (the init has its own copy
+  // of this memory), or null; and, when it notifies, the connection to its
+  // listenerPath, opened by berth because the init cannot reach host paths.
+  const seccomp::Program *seccomp = nullptr;
+  int seccomp_listener = -1;
 };
+
+// Whether the init can load the seccomp filter at the last moment, right before
+// execve: loading needs no_new_privs or CAP_SYS_ADMIN, and the process' own
+// credentials may have neither. Otherwise it is loaded just before the switch
+// to the process' user and capabilities, as runc does, and the profile must
+// allow what the init still does after it (setresuid, capset, execve, ...).
+bool seccomp_loads_before_exec(const spec::Process &process);
 
 // Makes clone3 start the child in the container's cgroup when berth has an fd
 // for it (pure cgroup v2); otherwise berth moves it and sends Placed.

@@ -273,14 +273,10 @@ def test_failure_after_create_failure_id_is_reusable(rt):
 # -- features that are not there yet --------------------------------------------------
 
 UNSUPPORTED = {
-    "seccomp": (lambda b: b.linux.__setitem__("seccomp", {"defaultAction": "SCMP_ACT_ALLOW"}), ["seccomp"]),
     "hooks-prestart": (lambda b: b.config.__setitem__("hooks", {"prestart": [{"path": "/bin/true"}]}), ["hook"]),
     "hooks-createRuntime": (lambda b: b.config.__setitem__("hooks", {"createRuntime": [{"path": "/bin/true"}]}),
                             ["hook"]),
     "hooks-poststop": (lambda b: b.config.__setitem__("hooks", {"poststop": [{"path": "/bin/true"}]}), ["hook"]),
-    "apparmorProfile": (lambda b: b.process.__setitem__("apparmorProfile", "bt-profile"), ["apparmor"]),
-    "selinuxLabel": (lambda b: b.process.__setitem__("selinuxLabel", "system_u:system_r:container_t:s0"),
-                     ["selinux"]),
 }
 
 
@@ -295,14 +291,6 @@ def test_unsupported_config_feature(rt, case, command):
     mutate(b)
     run_and_expect_clean_failure(rt, b, "not supported yet", *words, command=command)
     assert not (out / "marker").exists()
-
-
-def test_unsupported_mount_label(rt):
-    b = rt.bundle()
-    b.linux["mountLabel"] = "system_u:object_r:container_file_t:s0"
-    b.sh("true")
-    line = run_and_expect_clean_failure(rt, b, "not supported yet")
-    assert "mountlabel" in line.lower() or "selinux" in line.lower(), line
 
 
 # -- linux.resources: applied, without a warning ---------------------------------------
