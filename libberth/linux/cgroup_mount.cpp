@@ -6,6 +6,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 
 #include "linux/mountinfo.hpp"
@@ -24,6 +25,7 @@ struct Hierarchy {
   bool v2 = false;
   std::vector<std::string> options;
   std::string host_path;
+  std::string mount_root; // the cgroup the host's mount shows as its root
 };
 
 std::vector<std::string> hierarchy_options(std::string_view super_options) {
@@ -56,7 +58,7 @@ Result<std::vector<Hierarchy>> host_hierarchies() {
     auto name = mount.mount_point.substr(prefix.size());
     if (name.empty() || name.find('/') != std::string::npos)
       continue;
-    Hierarchy hierarchy{name, mount.fstype == "cgroup2", {}, mount.mount_point};
+    Hierarchy hierarchy{name, mount.fstype == "cgroup2", {}, mount.mount_point, mount.root};
     if (!hierarchy.v2)
       hierarchy.options = hierarchy_options(mount.super_options);
     by_name[name] = std::move(hierarchy);
@@ -65,6 +67,61 @@ Result<std::vector<Hierarchy>> host_hierarchies() {
   for (auto &[name, hierarchy] : by_name)
     hierarchies.push_back(std::move(hierarchy));
   return hierarchies;
+}
+
+// One line of /proc/self/cgroup: "4:cpu,cpuacct:/path", "1:name=systemd:/path",
+// or "0::/path" for cgroup2.
+struct MembershipLine {
+  std::vector<std::string> controllers; // empty for cgroup2
+  std::string path;
+};
+
+Result<std::vector<MembershipLine>> own_memberships() {
+  BERTH_TRY_ASSIGN(std::string text, sys::read_file("/proc/self/cgroup", 64 * 1024));
+  std::vector<MembershipLine> lines;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    auto newline = rest.find('\n');
+    std::string_view line = rest.substr(0, newline);
+    rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
+    auto first = line.find(':');
+    auto second = first == std::string_view::npos ? first : line.find(':', first + 1);
+    if (second == std::string_view::npos)
+      continue;
+    lines.push_back({hierarchy_options(line.substr(first + 1, second - first - 1)),
+                     std::string(line.substr(second + 1))});
+  }
+  return lines;
+}
+
+bool selects(const Hierarchy &hierarchy, const MembershipLine &line) {
+  if (hierarchy.v2 || line.controllers.empty())
+    return hierarchy.v2 && line.controllers.empty();
+  for (const auto &controller : line.controllers)
+    if (std::find(hierarchy.options.begin(), hierarchy.options.end(), controller) ==
+        hierarchy.options.end())
+      return false;
+  return true;
+}
+
+// The host directory of the init's own cgroup in `hierarchy`: a container
+// without a cgroup namespace sees this one, as with runc, and not the host's
+// whole tree (a new mount there would show every cgroup of the host).
+Result<std::string> own_cgroup_dir(const Hierarchy &hierarchy,
+                                   const std::vector<MembershipLine> &memberships) {
+  for (const auto &line : memberships) {
+    if (!selects(hierarchy, line))
+      continue;
+    std::string_view path = line.path;
+    // The host's mount may itself show a sub-tree (berth in a cgroup namespace).
+    if (hierarchy.mount_root != "/") {
+      if (!path.starts_with(hierarchy.mount_root))
+        return fail("cgroup " + line.path + " is outside the host's mount of " + hierarchy.name);
+      path.remove_prefix(hierarchy.mount_root.size());
+    }
+    return hierarchy.host_path + std::string(path == "/" ? "" : path);
+  }
+  return fail("the container is in no cgroup of hierarchy " + hierarchy.name);
 }
 
 bool refused(const Error &error) {
@@ -81,7 +138,12 @@ Result<UniqueFd> bind_host(const std::string &host_path, const MountPlan &plan, 
 }
 
 Result<UniqueFd> create_hierarchy(const Hierarchy &hierarchy, const MountPlan &plan,
-                                  const MountContext &context) {
+                                  const MountContext &context,
+                                  const std::vector<MembershipLine> &memberships) {
+  if (!context.cgroup_namespace) {
+    BERTH_TRY_ASSIGN(std::string own, own_cgroup_dir(hierarchy, memberships));
+    return bind_host(own, plan, false);
+  }
   MountPlan hierarchy_plan = plan;
   hierarchy_plan.data_options = hierarchy.options;
   auto created = create_filesystem(hierarchy.v2 ? "cgroup2" : "cgroup", "cgroup", hierarchy_plan);
@@ -93,6 +155,7 @@ Result<UniqueFd> create_hierarchy(const Hierarchy &hierarchy, const MountPlan &p
 
 Result<void> mount_hybrid(const MountPlan &plan, int target_fd, const MountContext &context) {
   BERTH_TRY_ASSIGN(auto hierarchies, host_hierarchies());
+  BERTH_TRY_ASSIGN(auto memberships, own_memberships());
   // The tree is read-only only once every hierarchy is in place.
   MountPlan writable = plan;
   writable.flags &= ~MS_RDONLY;
@@ -116,8 +179,9 @@ Result<void> mount_hybrid(const MountPlan &plan, int target_fd, const MountConte
   for (const auto &hierarchy : hierarchies) {
     BERTH_TRY_ASSIGN(UniqueFd dir,
                      sys::open_at(tmpfs.get(), hierarchy.name, O_PATH | O_DIRECTORY | O_NOFOLLOW));
-    BERTH_TRY_ASSIGN(UniqueFd mounted, with_context(create_hierarchy(hierarchy, writable, context),
-                                                    "cgroup " + hierarchy.name));
+    BERTH_TRY_ASSIGN(UniqueFd mounted,
+                     with_context(create_hierarchy(hierarchy, writable, context, memberships),
+                                  "cgroup " + hierarchy.name));
     BERTH_TRY_CTX(sys::attach_mount(mounted.get(), dir.get()), "cgroup " + hierarchy.name);
   }
   if (plan.flags & MS_RDONLY) {
@@ -137,6 +201,17 @@ Result<void> mount_hybrid(const MountPlan &plan, int target_fd, const MountConte
 }
 
 Result<void> mount_unified(const MountPlan &plan, int target_fd, const MountContext &context) {
+  if (!context.cgroup_namespace) {
+    BERTH_TRY_ASSIGN(auto memberships, own_memberships());
+    Hierarchy unified{"", true, {}, std::string(kHostCgroupRoot), "/"};
+    BERTH_TRY_ASSIGN(auto mounts, read_mountinfo());
+    for (const auto &mount : mounts)
+      if (mount.mount_point == kHostCgroupRoot && mount.fstype == "cgroup2")
+        unified.mount_root = mount.root;
+    BERTH_TRY_ASSIGN(std::string own, own_cgroup_dir(unified, memberships));
+    BERTH_TRY_ASSIGN(UniqueFd bound, bind_host(own, plan, false));
+    return attach_with_propagation(bound.get(), target_fd, plan);
+  }
   auto created = create_filesystem("cgroup2", "cgroup", plan);
   if (!created && context.user_namespace && refused(created.error())) {
     log::debug("cgroup2 cannot be mounted here: binding the host's");

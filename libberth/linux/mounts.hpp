@@ -15,6 +15,9 @@ namespace berth::linux {
 struct MountContext {
   int root_fd = -1;            // the rootfs mount, O_PATH
   bool user_namespace = false; // the container runs in a user namespace of its own
+  // The container has a cgroup namespace (new or joined): a cgroup mount then
+  // shows only its own tree; without one berth binds the container's cgroup.
+  bool cgroup_namespace = false;
   const spec::Config *config = nullptr;
 };
 

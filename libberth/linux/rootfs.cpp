@@ -80,6 +80,8 @@ Result<void> prepare_rootfs(const spec::Config &config, const RootfsOptions &opt
   MountContext context;
   context.root_fd = root.get();
   context.user_namespace = has_user_namespace(config);
+  context.cgroup_namespace =
+      config.linux && config.linux->find_namespace(spec::NamespaceType::Cgroup);
   context.config = &config;
   for (const auto &mount : config.mounts)
     BERTH_TRY(mount_entry(mount, context));

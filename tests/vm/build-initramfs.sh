@@ -83,7 +83,8 @@ if [ -n "$with_libs" ] && ! is_static "$berth"; then
 fi
 install -m 755 "$HERE/init.sh" "$stage/init"
 install -m 755 "$HERE/vm-init.sh" "$HERE/run-tests.sh" "$stage/vmtests/"
-install -m 644 "$HERE/lib.sh" "$HERE/vm-tests.sh" "$HERE/cgroup-tests.sh" "$stage/vmtests/"
+install -m 644 "$HERE/lib.sh" "$HERE/vm-tests.sh" "$HERE/cgroup-tests.sh" \
+    "$HERE/security-tests.sh" "$stage/vmtests/"
 printf '::sysinit:/vmtests/vm-init.sh\n' >"$stage/etc/inittab"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$stage/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$stage/etc/group"

@@ -111,6 +111,7 @@ make_bundle() {
       "effective": [$_caps],
       "permitted": [$_caps]
     },
+    ${C_PROCESS_EXTRA:-}
     "noNewPrivileges": true
   },
   "root": {"path": "$ROOTFS", "readonly": true},
