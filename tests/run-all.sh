@@ -21,7 +21,8 @@ PY=/usr/bin/python3
 LOGS="$BUILD/meson-logs"
 
 PACKAGES=(meson ninja-build g++ pkg-config libyajl-dev libseccomp-dev libcap-ng-dev
-          libselinux1-dev libcriterion-dev busybox-static python3-pytest iproute2)
+          libselinux1-dev libcriterion-dev busybox-static python3-pytest iproute2
+          libcap2-bin)
 
 total_passed=0
 total_failed=0
