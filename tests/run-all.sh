@@ -22,7 +22,7 @@ LOGS="$BUILD/meson-logs"
 
 PACKAGES=(meson ninja-build g++ pkg-config libyajl-dev libseccomp-dev libcap-ng-dev
           libselinux1-dev libcriterion-dev busybox-static python3-pytest iproute2
-          libcap2-bin)
+          libcap2-bin gcc libc6-dev)
 
 total_passed=0
 total_failed=0
@@ -62,6 +62,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
             finish
         fi
     fi
+fi
+
+# The engines' default seccomp profiles, from Debian's packages (the conformance
+# suite converts them to OCI form; no profile text is kept in the repository).
+if [ -z "${SKIP_APT:-}" ] && [ "$(id -u)" -eq 0 ]; then
+    "$REPO/tests/oci-conformance/fetch_engine_profiles.sh" >/dev/null ||
+        fail_step "fetch engine seccomp profiles"
 fi
 
 # -- build ----------------------------------------------------------------------
