@@ -11,6 +11,7 @@
 #   BUILD_DIR          build directory (default: <repo>/build)
 #   PYTEST_ARGS        extra arguments for pytest (e.g. "-k lifecycle -x")
 #   SKIP_APT=1         never call apt-get
+#   SKIP_VM=1, SKIP_ENGINES=1  skip the cgroup v2 VM or the engine suites
 #   CONFORMANCE_TIMEOUT  seconds for the conformance suite (default 3600)
 
 set -uo pipefail
@@ -180,6 +181,29 @@ EOF
     total_failed=$((total_failed + cf))
 else
     fail_step "pytest did not produce a report"
+fi
+
+# -- engines (tests/integration) ---------------------------------------------------
+# containerd (ctr --runc-binary berth) and Podman (--runtime berth) from Debian's
+# packages, each with its own state directories; run.sh installs them, starts and
+# stops the engines and checks nothing is left behind.  SKIP_ENGINES=1 skips it.
+
+if [ -n "${SKIP_ENGINES:-}" ]; then
+    say "engine integration: skipped (SKIP_ENGINES is set)"
+else
+    say "engine integration tests"
+    IT_LOG="$LOGS/integration.log"
+    "$REPO/tests/integration/run.sh" --berth "$BUILD/src/berth" --out "$LOGS/integration" 2>&1 |
+        tee "$IT_LOG"
+    it_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$IT_LOG" | tail -n 1)
+    if [ -n "$it_line" ]; then
+        read -r ip if_ < <(sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/' <<<"$it_line")
+        say "engine integration: ${ip} passed, ${if_} failed"
+        total_passed=$((total_passed + ip))
+        total_failed=$((total_failed + if_))
+    else
+        fail_step "the integration suite printed no summary (see $IT_LOG)"
+    fi
 fi
 
 # -- cgroup v2 VM (tests/vm) -----------------------------------------------------

@@ -7,7 +7,13 @@ namespace berth::container {
 // containerd's shim relies on that: berth does the same (see berth(8)).
 Result<void> remove(const GlobalOptions &global, const std::string &id, bool force) {
   BERTH_TRY(validate_id(id));
-  BERTH_TRY_ASSIGN(StateDir dir, StateDir::open(global.root, id, LockMode::Exclusive));
+  auto opened = StateDir::open(global.root, id, LockMode::Exclusive);
+  // `delete --force` of a container that is not there has nothing to do, and
+  // succeeds as with runc and crun: Podman and containerd's shim call it to
+  // clean up after a create that failed, and an error there hides the real one.
+  if (!opened && force && is_container_not_found(opened.error(), id))
+    return {};
+  BERTH_TRY_ASSIGN(StateDir dir, std::move(opened));
   auto stored = dir.read();
   if (!stored) {
     // No state.json: a create that died before its init existed. Nothing runs.

@@ -554,3 +554,15 @@ def test_list_empty_root(rt):
     res = rt("list", "--format", "json")
     assert res.rc == 0, res
     assert json.loads(res.out) in ([], None), res
+
+
+def test_delete_missing_container(rt):
+    # Without --force it is an error; with --force there is nothing to do, and
+    # engines (Podman after a failed create, containerd's shim cleanup) rely
+    # on that succeeding quietly, as with runc and crun.
+    cid = rt.new_id()
+    res = rt("delete", cid)
+    assert_one_error_line(res, cid, "does not exist")
+    res = rt("delete", "--force", cid)
+    assert res.rc == 0 and res.err == "", res
+    assert not (Path(rt.root) / cid).exists()
