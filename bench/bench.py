@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import random
+import resource
 import select
 import shutil
 import statistics
@@ -21,6 +22,10 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The engine profile converter of the conformance tests: workload 2 runs with
+# Podman's default seccomp profile in the OCI form Podman would hand a runtime.
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "oci-conformance"))
+import engine_profiles  # noqa: E402
 PEERS = ("crun", "runc")
 ORDER = ("berth", "crun", "runc")  # interleaving order
 FLOOR = "floor"
@@ -58,6 +63,7 @@ class Bench:
         self.notes = {}         # runtime -> what it did with config (b)
         self.notes_a = {}       # runtime -> what it did with config (a)
         self.failures = []      # (workload, runtime, id, stderr)
+        self.seccomp = {}       # what workload 2's seccomp profile is
         self.seq = 0
 
     # ---------------------------------------------------------------- setup
@@ -97,43 +103,78 @@ class Bench:
             json.dump(spec, f, indent=1)
         self.bundle[name] = d
 
+    def podman_profile(self, spec):
+        """Podman's default seccomp profile (from Debian's package, fetched
+        by tests/oci-conformance/fetch_engine_profiles.sh) as Podman would
+        put it in config.json for this container's bounding set."""
+        try:
+            directory = engine_profiles.fetch()
+        except engine_profiles.ProfileError as e:
+            die(f"workload 2 needs Podman's seccomp profile: {e}")
+        caps = spec["process"]["capabilities"]["bounding"]
+        profile = engine_profiles.to_oci(engine_profiles.load(directory, "podman"), caps)
+        self.seccomp = {
+            "profile": "podman default (" + str(directory / engine_profiles.PROFILE_FILES["podman"]) + ")",
+            "defaultAction": profile["defaultAction"],
+            "architectures": profile.get("architectures", []),
+            "rules": len(profile["syscalls"]),
+            "names": sum(len(r["names"]) for r in profile["syscalls"]),
+        }
+        log(f"seccomp: {self.seccomp['profile']}: {self.seccomp['rules']} rules, "
+            f"{self.seccomp['names']} names, {', '.join(self.seccomp['architectures'])}")
+        return profile
+
     def make_bundles(self):
         self.make_rootfs()
         spec = self.default_spec()
         # (a) runc spec's default config running /bin/true
         self.write_bundle("a", spec)
         # (b) engine-like: runc's default capabilities and masked/readonly
-        # paths (already in (a)), plus a memory and pids limit. No seccomp yet
-        # (berth refuses linux.seccomp until issue 4).
+        # paths (already in (a)), a memory and pids limit, and Podman's
+        # default seccomp profile.
         b = json.loads(json.dumps(spec))
         b["linux"].setdefault("resources", {})
         b["linux"]["resources"]["memory"] = {"limit": MEM_LIMIT}
         b["linux"]["resources"]["pids"] = {"limit": PIDS_LIMIT}
+        b["linux"]["seccomp"] = self.podman_profile(spec)
         self.write_bundle("b", b)
         # (b) without the limits, for a runtime that refuses them here
         nb = json.loads(json.dumps(b))
         del nb["linux"]["resources"]["memory"]
         del nb["linux"]["resources"]["pids"]
         self.write_bundle("b-nolimits", nb)
+        # Both without seccomp, for workload 5's comparison.
+        for name in ("b", "b-nolimits"):
+            with open(os.path.join(self.bundle[name], "config.json")) as f:
+                plain = json.load(f)
+            del plain["linux"]["seccomp"]
+            self.write_bundle(name + "-noseccomp", plain)
 
     # ------------------------------------------------------------- helpers
 
-    def rt(self, runtime, *args, timeout=60):
+    def rt(self, runtime, *args, timeout=60, root=None):
         """Run the runtime; stderr goes to a file, not a pipe: the init that
         `create` leaves behind inherits it and would keep a pipe open. The
-        returned object has .ns, the wall time of the call alone."""
+        returned object has .ns, the wall time of the call alone, and
+        .cpu_ns, the CPU time (user + system) of the runtime's process and of
+        the children it waited for (not of a container init it left running).
+        `root` replaces the runtime's --root."""
+        cmd = self.cmds[runtime] if root is None else self.cmds[runtime][:-1] + [root]
         with tempfile.TemporaryFile(dir=self.work) as err:
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter_ns()
-            p = subprocess.run(self.cmds[runtime] + list(args), stdin=subprocess.DEVNULL,
+            p = subprocess.run(cmd + list(args), stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=err, timeout=timeout)
             p.ns = time.perf_counter_ns() - t0
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            p.cpu_ns = round((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1e9)
             err.seek(0)
             p.stderr = err.read().decode(errors="replace")
         return p
 
-    def force_delete(self, runtime, cid):
+    def force_delete(self, runtime, cid, root=None):
         try:
-            self.rt(runtime, "delete", "--force", cid)
+            self.rt(runtime, "delete", "--force", cid, root=root)
         except subprocess.TimeoutExpired:
             pass
 
@@ -300,6 +341,51 @@ class Bench:
                     self.force_delete(runtime, cid)
         return t1 - t0, bad
 
+    def timed_create(self, runtime, tag, bundle, root=None):
+        """The wall and CPU time of one `create`, then an untimed `delete
+        --force`; None (and a failure recorded) when the create fails."""
+        cid = self.new_id(tag)
+        p = self.rt(runtime, "create", "--bundle", bundle, cid, root=root)
+        self.force_delete(runtime, cid, root=root)
+        if p.returncode != 0:
+            self.fail("w5", runtime, cid, p.stderr)
+            return None
+        return p.ns, p.cpu_ns
+
+    def workload5(self, n):
+        """What the seccomp profile costs in `create`: workload 2's bundle with
+        and without linux.seccomp, per runtime, interleaved. berth keeps the
+        compiled program in <root>/@cache/seccomp, so its usual create is a
+        cache hit; a create in a fresh --root is its first create (a miss:
+        compile with libseccomp and write the cache file)."""
+        log(f"workload 5: create with and without seccomp, {n} x (berth, crun, runc, berth-first)")
+        kinds = ("noseccomp", "seccomp")
+        res = {k: {r: [] for r in ORDER} for k in kinds}
+        res["seccomp-first"] = {"berth": []}
+        cpu = json.loads(json.dumps(res))
+        for i in range(n):
+            for runtime in ORDER:
+                w2 = self.w2_bundle[runtime]
+                plain = self.bundle[os.path.basename(w2)[len("bundle-"):] + "-noseccomp"]
+                for kind, bundle in (("noseccomp", plain), ("seccomp", w2)):
+                    t = self.timed_create(runtime, f"w5-{runtime}", bundle)
+                    if t is not None:
+                        res[kind][runtime].append(t[0])
+                        cpu[kind][runtime].append(t[1])
+            fresh = os.path.join(self.work, f"root-berth-fresh-{i}")
+            os.mkdir(fresh, 0o700)
+            t = self.timed_create("berth", "w5-berth-first", self.w2_bundle["berth"], root=fresh)
+            if t is not None:
+                res["seccomp-first"]["berth"].append(t[0])
+                cpu["seccomp-first"]["berth"].append(t[1])
+            left = [e for e in os.listdir(fresh) if e != "@cache"]
+            if left:
+                self.fail("w5", "berth", fresh, f"state left in a fresh root: {left}")
+            shutil.rmtree(fresh, ignore_errors=True)
+        cache_dir = os.path.join(self.cmds["berth"][-1], "@cache", "seccomp")
+        cache_files = sorted(os.listdir(cache_dir)) if os.path.isdir(cache_dir) else []
+        return res, cpu, cache_files
+
     def workload3(self, rounds):
         log(f"workload 3: {THROUGHPUT_N} concurrent runs, {rounds} rounds x (berth, crun, runc, floor)")
         res = {r: [] for r in ORDER + (FLOOR,)}
@@ -428,7 +514,38 @@ def build_table(results):
     sz = {r: {"n": 1, "median": v["stripped_bytes"] / 2**20, "min": v["stripped_bytes"] / 2**20,
               "max": v["stripped_bytes"] / 2**20} for r, v in w["4"]["sizes"].items()}
     add("4 binary size (stripped)", "MiB", sz)
+    w5 = w["5"]["stats"]
+    add("5 create, no seccomp", "ms", w5["noseccomp"])
+    add("5 create, podman seccomp", "ms", w5["seccomp"])
+    add("5 create, seccomp, fresh root", "ms", w5["seccomp-first"])
+    # CPU time only for berth: crun and runc spend part of theirs in the
+    # container's init, which create does not wait for, so theirs would not
+    # compare.
+    c5 = w["5"]["cpu_stats"]
+    add("5 CPU of create, no seccomp", "ms CPU", {"berth": c5["noseccomp"]["berth"]})
+    add("5 CPU of create, seccomp", "ms CPU", {"berth": c5["seccomp"]["berth"]})
+    add("5 CPU of create, fresh root", "ms CPU", {"berth": c5["seccomp-first"]["berth"]})
     return rows
+
+
+def seccomp_costs(results):
+    """Median create time with seccomp minus without, per runtime (ms)."""
+    st = results["workloads"]["5"]["stats"]
+    out = {}
+    for runtime in ORDER:
+        plain, sec = st["noseccomp"].get(runtime), st["seccomp"].get(runtime)
+        if plain and sec:
+            out[runtime] = sec["median"] - plain["median"]
+    plain, first = st["noseccomp"].get("berth"), st["seccomp-first"].get("berth")
+    if plain and first:
+        out["berth, fresh root (cache miss)"] = first["median"] - plain["median"]
+    cpu = results["workloads"]["5"]["cpu_stats"]
+    plain = cpu["noseccomp"].get("berth")
+    for kind, who in (("seccomp", "berth CPU"), ("seccomp-first", "berth CPU, fresh root (cache miss)")):
+        with_it = cpu[kind].get("berth")
+        if plain and with_it:
+            out[who] = with_it["median"] - plain["median"]
+    return out
 
 
 def render_table(rows):
@@ -540,6 +657,8 @@ def main():
         die(f"{args.berth}: not executable")
 
     b = Bench(args)
+    # Other work on the machine shows up in every number: record how busy it was.
+    load_start = os.getloadavg()
     leaks = []
     try:
         b.make_bundles()
@@ -548,6 +667,7 @@ def main():
         w2, phases = b.workload2(n)
         w3 = b.workload3(rounds)
         rss, sizes = b.workload4(5)
+        w5, w5_cpu, cache_files = b.workload5(n)
     finally:
         leaks = b.cleanup()
         for l in leaks:
@@ -559,7 +679,8 @@ def main():
         versions[runtime] = (p.stdout.strip().splitlines() or ["?"])[0]
     results = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "host": {"kernel": platform.release(), "cpus": os.cpu_count()},
+        "host": {"kernel": platform.release(), "cpus": os.cpu_count(),
+                 "loadavg_start": load_start, "loadavg_end": os.getloadavg()},
         "versions": versions,
         "params": {"n": n, "throughput_containers": THROUGHPUT_N, "throughput_rounds": rounds,
                    "quick": args.quick},
@@ -570,6 +691,7 @@ def main():
         },
         "config_a": b.notes_a,
         "config_b": b.notes,
+        "seccomp_profile": b.seccomp,
         "workloads": {
             "1": {"what": "run /bin/true, default runc spec config, sequential, ns per container",
                   "samples_ns": w1, "stats": {r: summary(v) for r, v in w1.items()}},
@@ -584,6 +706,12 @@ def main():
             "4": {"what": "peak RSS (/usr/bin/time %M, KiB) of create with the default config; binary sizes",
                   "rss_kib": rss, "rss_stats": {r: summary(v, scale=1024) for r, v in rss.items()},
                   "sizes": sizes},
+            "5": {"what": "create (then an untimed delete --force) of workload 2's bundle without "
+                          "and with linux.seccomp; berth also in a fresh --root (seccomp cache miss)",
+                  "samples_ns": w5, "cpu_samples_ns": w5_cpu,
+                  "stats": {k: {r: summary(v) for r, v in per.items()} for k, per in w5.items()},
+                  "cpu_stats": {k: {r: summary(v) for r, v in per.items()} for k, per in w5_cpu.items()},
+                  "berth_seccomp_cache_files": cache_files},
         },
         "failures": b.failures,
         "leaks": leaks,
@@ -598,6 +726,7 @@ def main():
             if st.get("berth") and st.get(peer):
                 ratios[f"{key}/{peer}"] = st["berth"]["median"] / st[peer]["median"]
     results["ratios_berth_over_peer"] = ratios
+    results["seccomp_cost_in_create_ms"] = seccomp_costs(results)
     rows = build_table(results)
     results["table"] = render_table(rows)
 
@@ -618,6 +747,12 @@ def main():
         print(f"config (a), {runtime}: {b.notes_a.get(runtime)}")
     for runtime in ORDER:
         print(f"config (b), {runtime}: {b.notes.get(runtime)}")
+    print(f"seccomp profile of config (b): {b.seccomp}")
+    for who, ms in results["seccomp_cost_in_create_ms"].items():
+        print(f"seccomp cost in create (median with - median without), {who}: {ms:.2f} ms")
+    print(f"berth's seccomp cache after the run: {cache_files}")
+    print(f"load average (1, 5, 15 min): {load_start[0]:.1f} {load_start[1]:.1f} {load_start[2]:.1f} "
+          f"at the start, {results['host']['loadavg_end'][0]:.1f} at the end")
     for peer in PEERS:
         s = sizes.get(peer)
         if s and not s["static"]:
