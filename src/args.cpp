@@ -127,6 +127,12 @@ container::RunOptions Invocation::run_options() const {
   return container::RunOptions{.create = create_options(), .detach = detach, .keep = keep};
 }
 
+container::ExecOptions Invocation::exec_options() const {
+  container::ExecOptions options = exec;
+  options.id = id;
+  return options;
+}
+
 std::optional<bool> parse_bool(std::string_view text) {
   for (std::string_view yes : {"1", "t", "T", "true", "TRUE", "True"})
     if (text == yes)

@@ -42,6 +42,9 @@ enum class Command {
   Update,
   Ps,
   Events,
+  Spec,
+  Features,
+  Exec,
   NotSupported
 };
 
@@ -68,7 +71,7 @@ struct Invocation {
   std::string help_topic; // `berth help TOPIC`
 
   std::string id;
-  container::CreateOptions create; // create, run (id is filled from `id`)
+  container::CreateOptions create; // create, run (id is filled from `id`); spec: bundle only
   bool detach = false;             // run
   bool keep = false;               // run
   bool all = false;                // kill
@@ -83,9 +86,12 @@ struct Invocation {
   std::vector<std::string> ps_args;                            // ps: for the host's ps(1)
   bool stats_once = false;                                     // events --stats
   std::chrono::nanoseconds interval = std::chrono::seconds(5); // events --interval
+  bool spec_rootless = false;                                  // spec --rootless
+  container::ExecOptions exec; // exec's flags and command (id is filled from `id`)
 
   container::CreateOptions create_options() const;
   container::RunOptions run_options() const;
+  container::ExecOptions exec_options() const;
 };
 
 // A boolean flag's setter receives the flag's value (true unless spelled

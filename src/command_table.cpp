@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "args.hpp"
 #include "byte_size.hpp"
@@ -203,10 +204,13 @@ constexpr std::array kCreateFlags = {
                  }},
     FlagSpec{.name = "console-socket",
              .value_name = "SOCKET",
-             .help = "send the terminal's master fd to SOCKET (not supported yet)",
-             .set_value = [](Invocation &, std::string_view) -> Result<void> {
-               return fail("--console-socket is not supported yet");
-             }},
+             .help = "send the master of the container's terminal to the unix socket SOCKET",
+             // Empty is no socket, as runc reads it.
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   inv.create.console_socket = v;
+                   return ok();
+                 }},
     FlagSpec{.name = "no-pivot",
              .help = "do not use pivot_root (for a rootfs on a ramdisk)",
              .set_bool =
@@ -450,6 +454,207 @@ constexpr std::array kEventsFlags = {
              }},
 };
 
+// ---- exec's flags (runc's spellings). ----
+
+// --user UID[:GID], numeric as in runc: names would need the container's
+// /etc/passwd, which berth does not read.
+Result<void> set_exec_user(Invocation &inv, std::string_view v) {
+  auto colon = v.find(':');
+  auto uid = parse_decimal<std::uint32_t>(v.substr(0, colon));
+  std::optional<std::uint32_t> gid;
+  if (colon != std::string_view::npos)
+    gid = parse_decimal<std::uint32_t>(v.substr(colon + 1));
+  if (!uid || (colon != std::string_view::npos && !gid))
+    return invalid("user", v, "UID or UID:GID (numbers)");
+  inv.exec.uid = uid;
+  if (gid)
+    inv.exec.gid = gid;
+  return ok();
+}
+
+// --cgroup PATH (every hierarchy) or CONTROLLER[,CONTROLLER...]:PATH (the
+// hierarchies of those controllers, cgroup v1), repeatable.
+Result<void> add_exec_cgroup(Invocation &inv, std::string_view v) {
+  auto colon = v.find(':');
+  std::string_view path = colon == std::string_view::npos ? v : v.substr(colon + 1);
+  if (path.empty())
+    return invalid("cgroup", v, "PATH or CONTROLLER[,CONTROLLER...]:PATH");
+  std::vector<std::string_view> controllers;
+  if (colon == std::string_view::npos) {
+    controllers.push_back("");
+  } else {
+    for (std::string_view list = v.substr(0, colon);;) {
+      auto comma = list.find(',');
+      std::string_view controller = list.substr(0, comma);
+      if (controller.empty())
+        return invalid("cgroup", v, "PATH or CONTROLLER[,CONTROLLER...]:PATH");
+      controllers.push_back(controller);
+      if (comma == std::string_view::npos)
+        break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  for (std::string_view controller : controllers)
+    if (!inv.exec.cgroup_paths.emplace(controller, path).second)
+      return fail("--cgroup " + quoted(v) + ": " +
+                  (controller.empty() ? std::string("a path for every controller")
+                                      : "controller " + std::string(controller)) +
+                  " is given twice");
+  return ok();
+}
+
+constexpr std::array kExecFlags = {
+    FlagSpec{.name = "process",
+             .short_name = 'p',
+             .value_name = "FILE",
+             .help = "run the process FILE describes (a config.json \"process\" object) "
+                     "instead of a COMMAND shaped by --cwd, --env, --user, ...",
+             .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
+               if (v.empty())
+                 return invalid("process", v, "a file name");
+               inv.exec.process_file = v;
+               return ok();
+             }},
+    FlagSpec{.name = "tty",
+             .short_name = 't',
+             .help = "give the process a terminal",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.exec.tty = v;
+                   return ok();
+                 }},
+    FlagSpec{.name = "detach",
+             .short_name = 'd',
+             .help = "return once the process runs instead of waiting for it",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.exec.detach = v;
+                   return ok();
+                 }},
+    FlagSpec{.name = "pid-file",
+             .value_name = "FILE",
+             .help = "write the process' pid to FILE",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   inv.exec.pid_file = v;
+                   return ok();
+                 }},
+    FlagSpec{.name = "console-socket",
+             .value_name = "SOCKET",
+             .help = "send the terminal's master fd to the unix socket SOCKET",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   inv.exec.console_socket = v;
+                   return ok();
+                 }},
+    FlagSpec{.name = "cwd",
+             .value_name = "DIR",
+             .help = "working directory in the container",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   inv.exec.cwd = std::string(v);
+                   return ok();
+                 }},
+    FlagSpec{.name = "env",
+             .short_name = 'e',
+             .value_name = "NAME=VALUE",
+             .help = "set an environment variable (repeatable)",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   inv.exec.env.emplace_back(v);
+                   return ok();
+                 }},
+    FlagSpec{.name = "user",
+             .short_name = 'u',
+             .value_name = "UID[:GID]",
+             .help = "run as this user (and group)",
+             .set_value = set_exec_user},
+    FlagSpec{.name = "additional-gids",
+             .short_name = 'g',
+             .value_name = "GID",
+             .help = "add a supplementary group (repeatable)",
+             .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
+               auto gid = parse_decimal<std::uint32_t>(v);
+               if (!gid)
+                 return invalid("additional-gids", v, "a group id (a number)");
+               inv.exec.additional_gids.push_back(*gid);
+               return ok();
+             }},
+    FlagSpec{.name = "cap",
+             .short_name = 'c',
+             .value_name = "CAP",
+             .help = "add a capability, such as CAP_NET_ADMIN (repeatable)",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   inv.exec.capabilities.emplace_back(v);
+                   return ok();
+                 }},
+    FlagSpec{.name = "no-new-privs",
+             .help = "set no_new_privs for the process",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.exec.no_new_privileges = v;
+                   return ok();
+                 }},
+    FlagSpec{.name = "process-label",
+             .value_name = "LABEL",
+             .help = "SELinux label of the process",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   inv.exec.process_label = std::string(v);
+                   return ok();
+                 }},
+    FlagSpec{.name = "apparmor",
+             .value_name = "PROFILE",
+             .help = "AppArmor profile of the process",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   inv.exec.apparmor_profile = std::string(v);
+                   return ok();
+                 }},
+    FlagSpec{.name = "preserve-fds",
+             .value_name = "N",
+             .help = "pass N extra fds (3 to 3+N-1) to the process",
+             .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
+               auto n = parse_decimal<unsigned>(v);
+               if (!n)
+                 return invalid("preserve-fds", v, "a non-negative integer");
+               inv.exec.preserve_fds = *n;
+               return ok();
+             }},
+    FlagSpec{.name = "cgroup",
+             .value_name = "PATH",
+             .help = "run in this existing sub-cgroup of the container's; "
+                     "CONTROLLER[,CONTROLLER...]:PATH for some hierarchies only (repeatable)",
+             .set_value = add_exec_cgroup},
+    FlagSpec{.name = "ignore-paused",
+             .help = "exec in a paused container too (the process starts once it is resumed)",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.exec.ignore_paused = v;
+                   return ok();
+                 }},
+};
+
+constexpr std::array kSpecFlags = {
+    FlagSpec{.name = "bundle",
+             .short_name = 'b',
+             .value_name = "DIR",
+             .help = "write config.json into DIR (default: the current directory)",
+             .set_value =
+                 [](Invocation &inv, std::string_view v) {
+                   inv.create.bundle = v.empty() ? "." : std::string(v);
+                   return ok();
+                 }},
+    FlagSpec{.name = "rootless",
+             .help = "a config for an unprivileged user (mapped to root in a user namespace)",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.spec_rootless = v;
+                   return ok();
+                 }},
+};
+
 // ---- Positional arguments. ----
 
 constexpr PositionalSpec kIdArg{.name = "ID", .set = [](Invocation &inv, std::string_view v) {
@@ -479,6 +684,20 @@ constexpr std::array kPsArgs = {
                    .set =
                        [](Invocation &inv, std::string_view v) {
                          inv.ps_args.emplace_back(v);
+                         return ok();
+                       },
+                   .rest = true},
+};
+
+// Everything after the id is the command, flags included (runc's reading:
+// `exec ID sh -c ...`).
+constexpr std::array kExecArgs = {
+    kIdArg,
+    PositionalSpec{.name = "COMMAND",
+                   .required = false,
+                   .set =
+                       [](Invocation &inv, std::string_view v) {
+                         inv.exec.args.emplace_back(v);
                          return ok();
                        },
                    .rest = true},
@@ -524,9 +743,12 @@ constexpr std::array kCommands = {
                 "print a container's statistics (and OOM kills) as JSON lines", kEventsFlags,
                 kIdArgs},
     CommandSpec{"help", "", Command::Help, "show the help of berth or of a command", {}, kHelpArgs},
-    CommandSpec{"exec", "", Command::NotSupported, "(not supported yet)", {}, {}},
-    CommandSpec{"spec", "", Command::NotSupported, "(not supported yet)", {}, {}},
-    CommandSpec{"features", "", Command::NotSupported, "(not supported yet)", {}, {}},
+    CommandSpec{"exec", "", Command::Exec, "run another process in a running container", kExecFlags,
+                kExecArgs},
+    CommandSpec{
+        "spec", "", Command::Spec, "write a default config.json into the bundle", kSpecFlags, {}},
+    CommandSpec{
+        "features", "", Command::Features, "print what this berth supports, as JSON", {}, {}},
     CommandSpec{"checkpoint", "", Command::NotSupported, "(not supported yet)", {}, {}},
     CommandSpec{"restore", "", Command::NotSupported, "(not supported yet)", {}, {}},
 };

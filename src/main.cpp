@@ -57,6 +57,12 @@ Result<int> execute(const Invocation &invocation) {
     return ps_command(invocation);
   case Command::Events:
     return events_command(invocation);
+  case Command::Spec:
+    return spec_command(invocation);
+  case Command::Features:
+    return features_command(invocation);
+  case Command::Exec:
+    return exec_command(invocation);
   case Command::NotSupported:
     return not_supported_command(invocation);
   }

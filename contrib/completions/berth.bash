@@ -31,7 +31,8 @@ _berth() {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-    local global_flags="--root --log --log-format --debug --version --help"
+    local global_flags="--root --log --log-format --debug --systemd-cgroup --rootless --criu
+        --version --help"
     local commands="create start state kill delete run list ls help
         exec ps pause resume update events spec features"
 
@@ -39,7 +40,7 @@ _berth() {
     local i cmd="" cmd_index=0
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-            --root | --log | --log-format) ((i++)) ;;
+            --root | --log | --log-format | --rootless | --criu) ((i++)) ;;
             -*) ;;
             *) cmd=${COMP_WORDS[i]}; cmd_index=$i; break ;;
         esac
@@ -47,10 +48,29 @@ _berth() {
 
     # values of flags
     case $prev in
-        --root | -b | --bundle)
+        --root | -b | --bundle | --cwd)
             COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --log | --pid-file)
+        --log | --pid-file | --criu)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --rootless)
+            [ -z "$cmd" ] && { COMPREPLY=($(compgen -W "true false auto" -- "$cur")); return; } ;;
+        --process | -p)
+            [ "$cmd" = exec ] && { COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
+        --cap | -c)
+            [ "$cmd" = exec ] && {
+                COMPREPLY=($(compgen -W "CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER
+                    CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_LINUX_IMMUTABLE
+                    CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW CAP_IPC_LOCK
+                    CAP_IPC_OWNER CAP_SYS_MODULE CAP_SYS_RAWIO CAP_SYS_CHROOT CAP_SYS_PTRACE
+                    CAP_SYS_PACCT CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_NICE CAP_SYS_RESOURCE
+                    CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD CAP_LEASE CAP_AUDIT_WRITE
+                    CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG
+                    CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF
+                    CAP_CHECKPOINT_RESTORE" -- "$cur"))
+                return
+            } ;;
+        --env | -e | --user | -u | --additional-gids | -g | --process-label | --apparmor | --cgroup)
+            [ "$cmd" = exec ] && return ;;
         --console-socket)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --log-format)
@@ -94,7 +114,11 @@ _berth() {
             --cpuset-cpus --cpuset-mems --pids-limit --blkio-weight --help" ;;
         ps) flags="--format -f --help" ;;
         events) flags="--stats --interval --help" ;;
-        start | state | pause | resume) flags="--help" ;;
+        exec) flags="--process -p --tty -t --detach -d --pid-file --console-socket --cwd --env -e
+            --user -u --additional-gids -g --cap -c --no-new-privs --process-label --apparmor
+            --preserve-fds --cgroup --ignore-paused --help" ;;
+        spec) flags="--bundle -b --rootless --help" ;;
+        start | state | pause | resume | features) flags="--help" ;;
         help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
     esac
     if [[ $cur == -* ]]; then
@@ -110,8 +134,10 @@ _berth() {
                 --resources | -r | --interval | --memory | --memory-reservation | --memory-swap | \
                 --cpu-share | --cpu-shares | --cpu-quota | --cpu-period | --cpu-burst | \
                 --cpu-rt-period | --cpu-rt-runtime | --cpuset-cpus | --cpuset-mems | \
-                --pids-limit | --blkio-weight) ((i++)) ;;
+                --pids-limit | --blkio-weight | --process | --cwd | --env | --user | \
+                --additional-gids | --cap | --process-label | --apparmor | --cgroup) ((i++)) ;;
             -f) case $cmd in list | ls | ps) ((i++)) ;; esac ;;
+            -p | -e | -u | -g | -c) [ "$cmd" = exec ] && ((i++)) ;;
             -*) ;;
             *) ((args++)) ;;
         esac

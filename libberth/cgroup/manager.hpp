@@ -53,6 +53,15 @@ public:
   // hosts), where add_process() places the init.
   int clone_into_fd() const;
 
+  // For `exec`: a manager that places processes in this cgroup or in its
+  // sub-cgroups (`exec --cgroup`). `sub_paths` maps a controller to a path
+  // below the container's cgroup, taken in the hierarchy that owns the
+  // controller; the "" entry applies to every hierarchy no controller named.
+  // Each directory must exist already: exec never creates one. Only
+  // add_process() and clone_into_fd() (opened here on a pure v2 host) are
+  // meant for the result; it owns no directory and destroy() removes nothing.
+  Result<Manager> for_exec(const std::map<std::string, std::string> &sub_paths) const;
+
   Result<void> freeze();
   Result<void> thaw();
   Result<bool> frozen() const;

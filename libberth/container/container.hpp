@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,34 @@ struct RunOptions {
   CreateOptions create;
   bool detach = false; // --detach|-d
   bool keep = false;   // --keep
+};
+
+// `exec`: one more process in a running (or created) container. The process
+// is `process_file` (a spec Process JSON) when given; otherwise the
+// container's config.process with `args` and the flags below laid over it, as
+// runc does (see exec_process.cpp).
+struct ExecOptions {
+  std::string id;
+  std::string process_file;                    // --process, empty for none
+  std::vector<std::string> args;               // the command, without --process
+  bool tty = false;                            // --tty|-t
+  bool detach = false;                         // --detach|-d
+  std::string pid_file;                        // --pid-file, empty for none
+  std::string console_socket;                  // --console-socket, empty for none
+  std::optional<std::string> cwd;              // --cwd
+  std::vector<std::string> env;                // --env|-e K=V, in order
+  std::optional<std::uint32_t> uid;            // --user UID[:GID]
+  std::optional<std::uint32_t> gid;            //
+  std::vector<std::uint32_t> additional_gids;  // --additional-gids|-g
+  std::vector<std::string> capabilities;       // --cap
+  std::optional<bool> no_new_privileges;       // --no-new-privs
+  std::optional<std::string> process_label;    // --process-label (SELinux)
+  std::optional<std::string> apparmor_profile; // --apparmor
+  unsigned preserve_fds = 0;                   // --preserve-fds
+  // --cgroup: "" -> a path below the container's cgroup for every hierarchy;
+  // a controller -> the path in the hierarchy owning it (v1).
+  std::map<std::string, std::string> cgroup_paths;
+  bool ignore_paused = false; // --ignore-paused
 };
 
 enum class Status { Creating, Created, Running, Paused, Stopped };
@@ -63,6 +92,9 @@ Result<void> remove(const GlobalOptions &global, const std::string &id, bool for
 // by signal N). With detach it returns 0 once the container runs.
 Result<int> run(const GlobalOptions &global, const RunOptions &options);
 Result<std::vector<State>> list(const GlobalOptions &global);
+// Runs a process in the container; returns its exit code (128+N when killed by
+// signal N), or 0 with detach once it has been executed.
+Result<int> exec(const GlobalOptions &global, const ExecOptions &options);
 
 // cgroup operations (runc's pause, resume, update, ps, events).
 Result<void> pause(const GlobalOptions &global, const std::string &id);

@@ -11,6 +11,8 @@
 #include "container/feature_gate.hpp"
 #include "container/lifecycle.hpp"
 #include "linux/process_setup.hpp"
+#include "linux/terminal.hpp"
+#include "seccomp/cache.hpp"
 #include "seccomp/filter.hpp"
 #include "spec/parser.hpp"
 #include "sys/log.hpp"
@@ -100,19 +102,20 @@ Result<void> write_pid_file(const std::string &path, pid_t pid) {
 }
 
 // linux.seccomp compiled now, with the rest of validation, so that a bad profile
-// fails before any side effect; and its listenerPath connected while berth can
-// still reach host paths (the init sends the listener fd over it).
+// fails before any side effect (the compiled-program cache in the state root is
+// the one exception, and harmless); and its listenerPath connected while berth
+// can still reach host paths (the init sends the listener fd over it).
 struct SeccompSetup {
   std::optional<seccomp::Program> program;
   UniqueFd listener;
 };
 
-Result<SeccompSetup> prepare_seccomp(const spec::Config &config) {
+Result<SeccompSetup> prepare_seccomp(const spec::Config &config, const std::string &state_root) {
   SeccompSetup setup;
   if (!config.linux || !config.linux->seccomp)
     return setup;
   const auto &profile = *config.linux->seccomp;
-  BERTH_TRY_ASSIGN(setup.program, seccomp::compile(profile));
+  BERTH_TRY_ASSIGN(setup.program, seccomp::compile_cached(profile, state_root));
   if (setup.program->uses_notify()) {
     BERTH_TRY_ASSIGN(setup.listener, seccomp::connect_listener(*profile.listener_path));
   }
@@ -130,10 +133,35 @@ std::string seccomp_process_state(const spec::Config &config, const StoredState 
                                      state.to_json());
 }
 
+// Where the init sends process.terminal's master: --console-socket, connected
+// now while berth can still reach host paths (a missing or dead listener fails
+// create before any side effect), or for a foreground run one end of a
+// socketpair whose other end the caller keeps.
+struct ConsoleSetup {
+  UniqueFd init_end;
+  UniqueFd caller_end;
+};
+
+Result<ConsoleSetup> prepare_console(const spec::Process &process, const CreateOptions &options) {
+  ConsoleSetup setup;
+  if (!process.terminal)
+    return setup;
+  if (!options.console_socket.empty()) {
+    BERTH_TRY_ASSIGN(setup.init_end, linux::connect_console_socket(options.console_socket));
+    return setup;
+  }
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+    return fail_errno("create the terminal's socket pair");
+  setup.init_end.reset(pair[0]);
+  setup.caller_end.reset(pair[1]);
+  return setup;
+}
+
 } // namespace
 
-Result<CreatedContainer> create_container(const GlobalOptions &global,
-                                          const CreateOptions &options) {
+Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
+                                          bool foreground) {
   // Everything that can be checked is checked before the first side effect.
   BERTH_TRY(validate_id(options.id));
   if (global.systemd_cgroup)
@@ -146,10 +174,12 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
   BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
   BERTH_TRY_ASSIGN(auto warnings, check_supported(config, options));
+  BERTH_TRY(check_terminal(*config.process, options, foreground));
   BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
   BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
   BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
-  BERTH_TRY_ASSIGN(SeccompSetup seccomp_setup, prepare_seccomp(config));
+  BERTH_TRY_ASSIGN(SeccompSetup seccomp_setup, prepare_seccomp(config, global.root));
+  BERTH_TRY_ASSIGN(ConsoleSetup console, prepare_console(*config.process, options));
   BERTH_TRY_ASSIGN(cgroup::Manager cgroups, cgroup::Manager::for_container(config, options.id));
 
   BERTH_TRY_ASSIGN(StateDir dir, StateDir::reserve(global.root, options.id));
@@ -177,6 +207,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   if (seccomp_setup.program)
     ctx.seccomp = &*seccomp_setup.program;
   ctx.seccomp_listener = seccomp_setup.listener.get();
+  ctx.console_socket = console.init_end.get();
   auto record_pid = [&](pid_t pid) -> Result<void> {
     auto start_time = live_process_start_time(pid);
     if (!start_time)
@@ -190,6 +221,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   BERTH_TRY_ASSIGN(SpawnedInit spawned, spawn_init(ctx, berth_end, init_end, record_pid));
   listener.reset(); // the init holds it now
   seccomp_setup.listener.reset();
+  console.init_end.reset();
 
   for (const auto &w : warnings)
     log::warn(w);
@@ -205,7 +237,8 @@ Result<CreatedContainer> create_container(const GlobalOptions &global,
   BERTH_TRY(berth_end.send(SyncMessage::Commit, process_state));
   dir.commit();
   cgroup_cleanup.release();
-  return CreatedContainer{std::move(dir), std::move(spawned.init), std::move(state)};
+  return CreatedContainer{std::move(dir), std::move(spawned.init), std::move(state),
+                          std::move(console.caller_end)};
 }
 
 Result<void> create(const GlobalOptions &global, const CreateOptions &options) {

@@ -14,13 +14,9 @@ std::unexpected<Error> not_yet(std::string_view pointer, std::string_view what) 
 } // namespace
 
 Result<std::vector<std::string>> check_supported(const spec::Config &config,
-                                                 const CreateOptions &options) {
+                                                 const CreateOptions & /*options*/) {
   std::vector<std::string> warnings;
-  if (!options.console_socket.empty())
-    return fail("--console-socket is not supported yet");
   const auto &process = *config.process;
-  if (process.terminal)
-    return not_yet("/process/terminal", "a terminal");
   // A profile the host cannot enforce must not be dropped silently. (SELinux
   // labels are ignored where SELinux is disabled, as runc does: lsm/selinux.hpp.)
   if (process.apparmor_profile && !lsm::apparmor_enabled())
@@ -61,6 +57,16 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
   if (!linux.net_devices.empty())
     return not_yet("/linux/netDevices", "netDevices");
   return warnings;
+}
+
+Result<void> check_terminal(const spec::Process &process, const CreateOptions &options,
+                            bool foreground) {
+  if (process.terminal && options.console_socket.empty() && !foreground)
+    return fail("config.json: /process/terminal: a detached container's terminal needs "
+                "--console-socket to hand its master to");
+  if (!process.terminal && !options.console_socket.empty())
+    return fail("--console-socket needs a terminal (/process/terminal in config.json is false)");
+  return {};
 }
 
 } // namespace berth::container

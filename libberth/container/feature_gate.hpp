@@ -17,4 +17,12 @@ namespace berth::container {
 Result<std::vector<std::string>> check_supported(const spec::Config &config,
                                                  const CreateOptions &options);
 
+// runc's rules for process.terminal and --console-socket (its
+// docs/terminals.md): a detached container (create, run -d) has no berth left
+// to drive its terminal, so the master must go to --console-socket, which is
+// then required; a foreground run drives the terminal itself unless given one.
+// A console socket without a terminal would never receive anything: refused.
+Result<void> check_terminal(const spec::Process &process, const CreateOptions &options,
+                            bool foreground);
+
 } // namespace berth::container

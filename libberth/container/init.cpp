@@ -17,6 +17,7 @@
 
 #include "linux/process_setup.hpp"
 #include "linux/rootfs.hpp"
+#include "linux/terminal.hpp"
 #include "lsm/apparmor.hpp"
 #include "lsm/selinux.hpp"
 #include "sys/syscalls.hpp"
@@ -80,7 +81,7 @@ Result<void> make_directories(const std::string &path) {
 // ones and what the setup itself needs survive.
 Result<void> close_unneeded_fds(const InitContext &ctx) {
   std::vector<int> keep = {ctx.channel.fd(), ctx.start_listener, ctx.cgroup_fd,
-                           ctx.seccomp_listener};
+                           ctx.seccomp_listener, ctx.console_socket};
   for (const auto &ns : ctx.namespaces.joined)
     keep.push_back(ns.fd.get());
   std::sort(keep.begin(), keep.end());
@@ -142,6 +143,33 @@ Result<void> apply_lsm_labels(const spec::Process &process) {
   return {};
 }
 
+// process.terminal: a pty of the container's own devpts, made once the root is
+// the container's (so no path of the host is involved) and while the init is
+// still root in it (the pts node and the /dev/console bind need that). The
+// init's stdio becomes the pty, so nothing of the caller's stdio reaches the
+// container, and the master leaves for whoever drives the terminal.
+Result<void> set_up_terminal(const InitContext &ctx, bool own_mount_namespace) {
+  const auto &process = *ctx.config.process;
+  BERTH_TRY_ASSIGN(linux::Pty pty, linux::open_pty(process.console_size));
+  // A joined mount namespace's /dev belongs to whoever made it, console included.
+  if (own_mount_namespace)
+    BERTH_TRY(linux::bind_console(pty));
+  // The terminal belongs to the user who works in it, as login makes it, so
+  // that the process can reopen it by name (tty, ssh-agent, gpg) and set its
+  // modes; the group stays the one devpts gave it (gid=5 in the usual config).
+  if (::fchown(pty.replica.get(), process.user.uid, static_cast<gid_t>(-1)) < 0)
+    return fail_errno("chown " + pty.replica_path + " to uid " + std::to_string(process.user.uid));
+  BERTH_TRY(linux::become_terminal_owner(pty.replica.get()));
+  auto sent = linux::send_console_master(ctx.console_socket, pty.master.get(), pty.replica_path);
+  if (!sent && !ctx.options.console_socket.empty())
+    sent.error().context("console socket " + ctx.options.console_socket);
+  BERTH_TRY(std::move(sent));
+  // Neither end stays with the container: its program must not be able to
+  // read its own input back through the master, nor reach the socket.
+  ::close(ctx.console_socket);
+  return {};
+}
+
 Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   const auto &config = ctx.config;
   const auto &process = *config.process;
@@ -173,6 +201,9 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   bool own_mount_namespace = ctx.namespaces.creates(CLONE_NEWNS);
   if (own_mount_namespace)
     BERTH_TRY(linux::prepare_rootfs(config, {ctx.rootfs, ctx.options.no_pivot}));
+  // Before the root and paths are made read-only: /dev/console may be created.
+  if (process.terminal)
+    BERTH_TRY_CTX(set_up_terminal(ctx, own_mount_namespace), "set up the terminal");
   BERTH_TRY(linux::apply_sysctl(config));
   BERTH_TRY(linux::apply_hostname(config));
   if (own_mount_namespace)

@@ -31,6 +31,10 @@ struct InitContext {
   // listenerPath, opened by berth because the init cannot reach host paths.
   const seccomp::Program *seccomp = nullptr;
   int seccomp_listener = -1;
+  // With process.terminal, where the init sends the terminal's master: the
+  // connection to --console-socket (opened by berth, as for the seccomp
+  // listener) or berth's own socketpair for a foreground run.
+  int console_socket = -1;
 };
 
 // Whether the init can load the seccomp filter at the last moment, right before

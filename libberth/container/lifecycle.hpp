@@ -18,10 +18,17 @@ struct CreatedContainer {
   StateDir dir;
   ChildProcess init;
   StoredState state;
+  // For a foreground run with process.terminal and no --console-socket: the
+  // connection the init sent the terminal's master over, for the caller to
+  // receive (linux::receive_console_master) and drive.
+  UniqueFd console;
 };
 
-Result<CreatedContainer> create_container(const GlobalOptions &global,
-                                          const CreateOptions &options);
+// `foreground`: the caller stays to wait for the container (run without -d)
+// and can drive its terminal itself; a detached one (create, run -d) needs
+// --console-socket for a terminal (check_terminal).
+Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
+                                          bool foreground = false);
 
 // The status of a recorded container, from its state and whether its init lives.
 Status current_status(const StoredState &state);

@@ -4,8 +4,13 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <optional>
+#include <span>
+#include <vector>
 
 #include "container/lifecycle.hpp"
+#include "container/terminal_proxy.hpp"
+#include "linux/terminal.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
@@ -40,7 +45,11 @@ int exit_code_of(int wait_status) {
   return 255;
 }
 
-Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init) {
+// Waits for the init, forwarding signals to it and, with a terminal berth
+// drives, copying between the caller and the terminal; SIGWINCH then resizes
+// the container's terminal instead (the kernel signals its foreground group).
+Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init,
+                                    TerminalProxy *terminal) {
   BlockedSignals blocked;
   int sfd = ::signalfd(-1, &blocked.set(), SFD_CLOEXEC);
   if (sfd < 0)
@@ -57,33 +66,62 @@ Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init
     pid_t done = ::waitpid(init.pid(), &status, WNOHANG);
     if (done == init.pid()) {
       init.release();
+      if (terminal)
+        terminal->drain();
       return exit_code_of(status);
     }
     if (done < 0 && errno != EINTR)
       return fail_errno("wait for container \"" + state.id + "\"");
-    std::array<pollfd, 2> fds{{{signals.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}}};
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
+    std::vector<pollfd> fds{{signals.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+    if (terminal)
+      terminal->add_poll_fds(fds);
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR)
+        continue;
       return fail_errno("poll");
+    }
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info{};
-      if (::read(signals.get(), &info, sizeof info) == sizeof info)
-        (void)sys::pidfd_send_signal_raw(pidfd.get(), static_cast<int>(info.ssi_signo));
+      if (::read(signals.get(), &info, sizeof info) == sizeof info) {
+        if (terminal && info.ssi_signo == SIGWINCH)
+          terminal->resize();
+        else
+          (void)sys::pidfd_send_signal_raw(pidfd.get(), static_cast<int>(info.ssi_signo));
+      }
     }
+    if (terminal)
+      terminal->handle(std::span(fds).subspan(2));
   }
 }
 
 } // namespace
 
 Result<int> run(const GlobalOptions &global, const RunOptions &options) {
-  BERTH_TRY_ASSIGN(CreatedContainer created, create_container(global, options.create));
-  auto started = release_init(created.dir, created.state);
-  if (!started) {
-    // The exec failed (a bad binary format, say): remove everything as a forced
-    // delete would, the cgroup included, once our own lock is let go.
+  BERTH_TRY_ASSIGN(CreatedContainer created,
+                   create_container(global, options.create, !options.detach));
+  // Removes everything as a forced delete would, the cgroup included, once our
+  // own lock is let go.
+  auto abandon = [&](Error error) -> Result<int> {
     { auto unlock = std::move(created.dir); }
     (void)remove(global, options.create.id, true);
-    return fail(std::move(started.error()));
+    return fail(std::move(error));
+  };
+  // A terminal nobody else takes is berth's to drive, from before the
+  // program's first output. The init sent the master during setup.
+  std::optional<TerminalProxy> terminal;
+  if (created.console) {
+    auto master = linux::receive_console_master(created.console.get());
+    if (!master)
+      return abandon(std::move(master.error()));
+    created.console.reset();
+    terminal.emplace(std::move(*master));
+    if (auto proxying = terminal->start(); !proxying)
+      return abandon(std::move(proxying.error()));
   }
+  auto started = release_init(created.dir, created.state);
+  // The exec failed (a bad binary format, say).
+  if (!started)
+    return abandon(std::move(started.error()));
   if (options.detach) {
     created.init.release();
     return 0;
@@ -92,7 +130,10 @@ Result<int> run(const GlobalOptions &global, const RunOptions &options) {
   // Other commands (state, kill) must be able to reach the container meanwhile.
   StoredState state = created.state;
   { auto unlock = std::move(created.dir); }
-  BERTH_TRY_ASSIGN(int code, wait_forwarding_signals(state, created.init));
+  auto waited = wait_forwarding_signals(state, created.init, terminal ? &*terminal : nullptr);
+  // The caller's terminal is itself again before anything else is said.
+  terminal.reset();
+  BERTH_TRY_ASSIGN(int code, std::move(waited));
   if (!options.keep) {
     // Someone may have deleted it meanwhile (delete --force from another shell):
     // that is the outcome wanted here too, not an error.

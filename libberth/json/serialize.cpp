@@ -1,4 +1,5 @@
-// Value -> compact JSON text, on yajl's generator (which escapes strings correctly).
+// Value -> JSON text (compact, or indented for people), on yajl's generator
+// (which escapes strings correctly).
 #include <yajl/yajl_gen.h>
 
 #include <memory>
@@ -47,9 +48,7 @@ void emit(yajl_gen g, const Value &v) {
   }
 }
 
-} // namespace
-
-std::string serialize(const Value &value) {
+std::string generate(const Value &value) {
   std::unique_ptr<std::remove_pointer_t<yajl_gen>, GenFree> g(yajl_gen_alloc(nullptr));
   // Keep '/' as is: yajl escapes it only when asked, and state.json is read by tools.
   yajl_gen_config(g.get(), yajl_gen_validate_utf8, 0);
@@ -58,6 +57,49 @@ std::string serialize(const Value &value) {
   size_t len = 0;
   yajl_gen_get_buf(g.get(), &buf, &len);
   return std::string(reinterpret_cast<const char *>(buf), len);
+}
+
+// By hand rather than with yajl_gen_beautify, which writes an empty array as
+// "[", a blank line and "]"; scalars still go through yajl for the escaping.
+void indent(std::string &out, const Value &v, std::size_t depth) {
+  bool is_object = v.is_object();
+  if (!is_object && !v.is_array()) {
+    out += generate(v);
+    return;
+  }
+  std::size_t count = is_object ? v.members().size() : v.items().size();
+  if (count == 0) {
+    out += is_object ? "{}" : "[]";
+    return;
+  }
+  out += is_object ? "{\n" : "[\n";
+  for (std::size_t i = 0; i < count; ++i) {
+    out.append(depth + 1, '\t');
+    if (is_object) {
+      const auto &[key, member] = v.members()[i];
+      out += generate(Value::string(key));
+      out += ": ";
+      indent(out, member, depth + 1);
+    } else {
+      indent(out, v.items()[i], depth + 1);
+    }
+    out += i + 1 < count ? ",\n" : "\n";
+  }
+  out.append(depth, '\t');
+  out += is_object ? '}' : ']';
+}
+
+} // namespace
+
+std::string serialize(const Value &value) {
+  return generate(value);
+}
+
+std::string serialize_indented(const Value &value) {
+  std::string text;
+  indent(text, value, 0);
+  text += '\n';
+  return text;
 }
 
 } // namespace berth::json

@@ -81,6 +81,9 @@ Result<Value> parse(std::string_view text, std::size_t max_depth = kDefaultMaxDe
 
 // Compact JSON text of a value.
 std::string serialize(const Value &value);
+// The same, one member or item a line, indented by a tab a level, with a final
+// newline: for files people read and edit (`berth spec`, `berth features`).
+std::string serialize_indented(const Value &value);
 
 // Appends `key` to a JSON pointer (RFC 6901 escaping of '~' and '/').
 std::string pointer_append(std::string_view pointer, std::string_view key);

@@ -56,6 +56,13 @@ Result<void> apply_credentials(const spec::Process &process, std::vector<std::st
 // process.noNewPrivileges.
 Result<void> apply_no_new_privileges();
 
+// chdir(cwd), then a check that the kernel reports the new cwd inside the
+// calling process' root (CVE-2024-21626): a cwd reached through a path or an
+// fd leading out of the container reads as "(unreachable)..." from getcwd.
+// For the init (after pivot_root) and for exec (after joining the container's
+// mount namespace).
+Result<void> enter_cwd(const std::string &cwd);
+
 // The executable the init will exec: args[0] when it contains a '/', otherwise
 // the first match in the PATH of process.env (the default PATH when it has none;
 // the last PATH= entry when it has several, as runc reads it). Relative results

@@ -82,6 +82,15 @@ Result<Process> parse_process(std::string_view text, std::string_view source) {
   });
 }
 
+Result<Process> load_process(const std::string &path) {
+  auto text = sys::read_file(path, kMaxConfigBytes);
+  if (!text) {
+    text.error().context(path);
+    return fail(std::move(text.error()));
+  }
+  return parse_process(*text, path);
+}
+
 Result<Resources> parse_resources(std::string_view text, std::string_view source) {
   return parse_document<Resources>(text, source, [](const Node &root) -> Result<Resources> {
     BERTH_TRY_ASSIGN(Resources resources, detail::parse_resources_object(root));

@@ -20,6 +20,9 @@ Result<Config> load_config(const std::string &bundle_dir);
 // A single Process object (exec --process) and LinuxResources (update --resources),
 // for the commands that take them on their own.
 Result<Process> parse_process(std::string_view text, std::string_view source);
+// Reads and parses the Process file `path` (exec --process); errors name the
+// file as given: "process.json: /args: expected an array of strings".
+Result<Process> load_process(const std::string &path);
 Result<Resources> parse_resources(std::string_view text, std::string_view source);
 
 } // namespace berth::spec

@@ -19,6 +19,9 @@ Result<int> resume_command(const Invocation &invocation);
 Result<int> update_command(const Invocation &invocation);
 Result<int> ps_command(const Invocation &invocation);
 Result<int> events_command(const Invocation &invocation);
+Result<int> spec_command(const Invocation &invocation);
+Result<int> features_command(const Invocation &invocation);
+Result<int> exec_command(const Invocation &invocation);
 Result<int> not_supported_command(const Invocation &invocation);
 
 // Writes text to stdout and flushes it, so that a closed pipe is an error

@@ -23,8 +23,8 @@ from pathlib import Path
 # This is the same bundle configuration `runc spec` produces (the format every
 # OCI runtime accepts), written out here by hand so the tests do not depend on
 # another runtime being installed.  One deliberate difference: `terminal` is
-# false, because the tests read the container's output from pipes and files,
-# and berth does not support --console-socket yet.
+# false, because the tests read the container's output from pipes and files
+# (test_terminal.py sets it where a terminal is the point).
 # ---------------------------------------------------------------------------
 
 DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import RFC3339, assert_one_error_line, pid_alive
+from berthtest import RFC3339, assert_one_error_line
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -61,6 +61,8 @@ SUB_FLAGS = {
                "--blkio-weight"],
     "ps": ["--format"],
     "events": ["--stats", "--interval"],
+    "spec": ["--bundle", "--rootless"],
+    "features": [],
 }
 
 
@@ -141,32 +143,6 @@ def test_new_session_keyring_by_default(rt):
 def test_no_new_keyring(rt):
     cid, keys = keyrings_seen(rt, "--no-new-keyring")
     assert cid not in keys, f"--no-new-keyring still made a keyring for {cid}:\n{keys}"
-
-
-# -- not supported yet ---------------------------------------------------------
-
-def test_console_socket_not_supported(rt):
-    b = rt.bundle()
-    b.sh("true")
-    before = rt.snapshot_mounts()
-    cid, res = rt.create(b, None, "--console-socket", rt.workdir / "console.sock")
-    assert_one_error_line(res, "not supported yet")
-    rt.assert_clean(cid, before)
-
-
-# (ps, pause, resume, update and events work now: see test_cgroups.py)
-@pytest.mark.parametrize("argv", [["exec", "{id}", "true"], ["spec"], ["features"]])
-def test_unsupported_subcommands(rt, argv):
-    b = rt.bundle()
-    b.sh("exec sleep 1000")
-    cid = rt.create_ok(b)
-    assert rt("start", cid).rc == 0
-    rt.wait_status(cid, "running")
-    res = rt(*[a.format(id=cid) for a in argv], cwd=rt.workdir)
-    assert_one_error_line(res, "not supported yet")
-    st = rt.state(cid)
-    assert st["status"] == "running" and pid_alive(st["pid"]), "the container was affected"
-    assert not (rt.workdir / "config.json").exists(), "`spec` wrote a config.json"
 
 
 # -- logging ---------------------------------------------------------------------

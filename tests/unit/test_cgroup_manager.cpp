@@ -786,3 +786,51 @@ Test(cgroup_delegation, a_needed_controller_missing_on_the_way_is_an_error) {
   cr_expect(message.find("pids is not available in " + tree.root + "/a/b") != std::string::npos,
             "%s", message.c_str());
 }
+
+// exec's placement: the container's cgroup, or a sub-cgroup of it that must
+// exist, never above it; the result owns nothing.
+Test(cgroup_manager, exec_placement_in_sub_cgroups) {
+  skip_unless_root();
+  auto hierarchies = host();
+  auto name = unique_name();
+  auto manager = manager_for(hierarchies, config_with("/" + name), "c", name);
+  ASSERT_OK(manager.create());
+  for (const auto &dir : placed(manager)) {
+    cr_assert(::mkdir((dir.dir() + "/sub").c_str(), 0755) == 0, "mkdir %s/sub", dir.dir().c_str());
+    // A v1 cpuset cgroup takes processes once it has CPUs and memory nodes.
+    for (const char *file : {"/cpuset.cpus", "/cpuset.mems"})
+      if (exists(dir.dir() + file))
+        write_quietly(dir.dir() + "/sub" + file, read_trimmed(dir.dir() + file).c_str());
+  }
+
+  auto top = manager.for_exec({});
+  ASSERT_OK(top);
+  for (const auto &dir : placed(*top))
+    cr_expect(dir.created.empty(), "%s: exec's placement owns no directory", dir.dir().c_str());
+  cr_expect_eq(placed(*top).size(), placed(manager).size());
+  // As for create: a clone3 fd exactly when the unified hierarchy is the only one.
+  cr_expect_eq(top->clone_into_fd() >= 0, hierarchies.is_pure_v2());
+
+  auto sub = manager.for_exec({{"", "sub"}});
+  ASSERT_OK(sub);
+  Child child(Child::Kind::Sleeper);
+  ASSERT_OK(sub->add_process(child.pid()));
+  std::istringstream own(read_trimmed("/proc/" + std::to_string(child.pid()) + "/cgroup"));
+  std::size_t in_sub = 0;
+  for (std::string line; std::getline(own, line);)
+    in_sub += line.ends_with(":/" + name + "/sub") ? 1 : 0;
+  cr_expect_eq(in_sub, placed(manager).size());
+
+  auto missing = manager.for_exec({{"", "missing"}});
+  cr_expect(!missing.has_value());
+  cr_expect(!manager.for_exec({{"", "../escape"}}).has_value());
+  cr_expect(!manager.for_exec({{"no-such-controller", "sub"}}).has_value());
+  // An absolute path starts at the container's cgroup too.
+  ASSERT_OK(manager.for_exec({{"", "/sub"}}));
+
+  ASSERT_OK(manager.signal_all(SIGKILL));
+  child.wait();
+  ASSERT_OK(manager.destroy());
+  for (const auto &dir : placed(manager))
+    cr_expect(!exists(dir.dir()), "%s is left", dir.dir().c_str());
+}

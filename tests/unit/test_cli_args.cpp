@@ -3,8 +3,10 @@
 #include <csignal>
 #include <cstdint>
 
+#include <algorithm>
 #include <chrono>
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +99,15 @@ Test(cli_args, create_flags_long_short_and_after_id) {
   cr_assert(create.no_pivot);
   cr_assert(create.no_new_keyring);
   cr_assert_eq(create.preserve_fds, 2u);
+
+  cr_assert(create.console_socket.empty());
+
+  auto console = parse({"create", "--console-socket", "/run/tty.sock", "c1"});
+  cr_assert(console.result.has_value());
+  cr_assert_str_eq(console.invocation.create_options().console_socket.c_str(), "/run/tty.sock");
+  auto in_run = parse({"run", "--console-socket=/s", "-d", "c1"});
+  cr_assert(in_run.result.has_value());
+  cr_assert_str_eq(in_run.invocation.run_options().create.console_socket.c_str(), "/s");
 
   auto q = parse({"create", "c1", "-b", "/other"});
   cr_assert(q.result.has_value());
@@ -270,13 +281,11 @@ Test(cli_args, usage_is_generated_from_the_tables) {
 }
 
 Test(cli_args, unsupported_features_are_refused) {
-  for (std::string_view command : {"exec", "spec", "features", "checkpoint", "restore"}) {
+  for (std::string_view command : {"checkpoint", "restore"}) {
     auto p = parse({command, "--anything", "c1"});
     cr_assert(p.result.has_value(), "recognized: the command itself refuses to run");
     cr_assert(command_of(p) == Command::NotSupported);
   }
-  assert_error(parse({"create", "--console-socket", "/s", "c1"}),
-               "--console-socket is not supported yet");
   assert_error(parse({"--systemd-cgroup", "state", "c1"}), "--systemd-cgroup is not supported yet");
   assert_error(parse({"--rootless", "true", "state", "c1"}),
                "--rootless true is not supported yet");
@@ -633,4 +642,89 @@ Test(go_duration, refuses_everything_else) {
                                "9223372036854775808ns",
                                "99999999999999999999s"})
     cr_assert(!parse_go_duration(bad), "%s", std::string(bad).c_str());
+}
+
+// The words of `line`, split at spaces, parsed as a command line.
+Parsed parse_words(std::string_view line) {
+  std::vector<std::string_view> words;
+  for (std::size_t start = 0; start <= line.size();) {
+    std::size_t space = std::min(line.find(' ', start), line.size());
+    words.push_back(line.substr(start, space - start));
+    start = space + 1;
+  }
+  Parsed parsed{Invocation{}, {}};
+  parsed.result = parse_command_line(words, parsed.invocation);
+  return parsed;
+}
+
+Test(cli_args, exec_flags_and_command) {
+  auto p = parse_words("exec -t -d --pid-file /p --console-socket /s --cwd /w -e A=1 --env=B=2 "
+                       "-u 1000:100 -g 5 --additional-gids 6 --cap CAP_KILL -c CAP_CHOWN "
+                       "--no-new-privs --process-label l --apparmor a --preserve-fds 2 "
+                       "--cgroup sub --cgroup memory,pids:m --ignore-paused c1 sh -c -t --help");
+  cr_assert(p.result.has_value(), "%s", p.result ? "" : p.result.error().message().c_str());
+  cr_assert(command_of(p) == Command::Exec);
+  auto options = p.invocation.exec_options();
+  cr_assert(options.id == "c1");
+  cr_assert((options.args == std::vector<std::string>{"sh", "-c", "-t", "--help"}));
+  cr_assert(options.tty && options.detach && options.ignore_paused);
+  cr_assert(options.pid_file == "/p" && options.console_socket == "/s");
+  cr_assert(options.cwd == "/w");
+  cr_assert((options.env == std::vector<std::string>{"A=1", "B=2"}));
+  cr_assert(options.uid == 1000u && options.gid == 100u);
+  cr_assert((options.additional_gids == std::vector<std::uint32_t>{5, 6}));
+  cr_assert((options.capabilities == std::vector<std::string>{"CAP_KILL", "CAP_CHOWN"}));
+  cr_assert(options.no_new_privileges == true);
+  cr_assert(options.process_label == "l" && options.apparmor_profile == "a");
+  cr_assert(options.preserve_fds == 2);
+  cr_assert((options.cgroup_paths ==
+             std::map<std::string, std::string>{{"", "sub"}, {"memory", "m"}, {"pids", "m"}}));
+}
+
+Test(cli_args, exec_defaults_and_process_file) {
+  auto p = parse({"exec", "-p", "process.json", "c1"});
+  cr_assert(p.result.has_value());
+  auto options = p.invocation.exec_options();
+  cr_assert(options.process_file == "process.json" && options.args.empty());
+  cr_assert(!options.tty && !options.detach && !options.uid && !options.gid && !options.cwd);
+  cr_assert(!options.no_new_privileges && options.cgroup_paths.empty());
+  auto user_only = parse({"exec", "--user", "7", "c1", "true"});
+  cr_assert(user_only.result.has_value());
+  cr_assert(user_only.invocation.exec.uid == 7u && !user_only.invocation.exec.gid);
+}
+
+Test(cli_args, exec_bad_values) {
+  for (std::string_view user : {"", "x", "1:", ":1", "1:2:3", "-1", "4294967296"})
+    cr_assert(contains(error_of(parse({"exec", "-u", user, "c1", "true"})), "invalid --user"),
+              "--user %s", std::string(user).c_str());
+  for (std::string_view cgroup : {"", "memory:", ":x", "memory,:x", ",memory:x"})
+    cr_assert(
+        contains(error_of(parse({"exec", "--cgroup", cgroup, "c1", "true"})), "invalid --cgroup"),
+        "--cgroup %s", std::string(cgroup).c_str());
+  cr_assert(contains(error_of(parse({"exec", "--cgroup", "a", "--cgroup", "b", "c1", "true"})),
+                     "given twice"));
+  cr_assert(contains(
+      error_of(parse({"exec", "--cgroup", "memory:a", "--cgroup", "memory:b", "c1", "true"})),
+      "controller memory is given twice"));
+  cr_assert(
+      contains(error_of(parse({"exec", "-g", "x", "c1", "true"})), "invalid --additional-gids"));
+  cr_assert(contains(error_of(parse({"exec", "--preserve-fds", "-1", "c1", "true"})),
+                     "invalid --preserve-fds"));
+  assert_error(parse({"exec"}), "exec: missing container ID (see 'berth exec --help')");
+}
+
+Test(cli_args, spec_and_features) {
+  auto spec = parse({"spec", "--rootless", "-b", "/tmp/bundle"});
+  cr_assert(spec.result.has_value());
+  cr_assert(command_of(spec) == Command::Spec);
+  cr_assert(spec.invocation.spec_rootless);
+  cr_assert(spec.invocation.create.bundle == "/tmp/bundle");
+  auto plain = parse({"spec"});
+  cr_assert(!plain.invocation.spec_rootless);
+  cr_assert(plain.invocation.create.bundle == ".");
+  cr_assert(contains(error_of(parse({"spec", "extra"})), "unexpected argument"));
+  auto features = parse({"features"});
+  cr_assert(features.result.has_value());
+  cr_assert(command_of(features) == Command::Features);
+  cr_assert(contains(error_of(parse({"features", "--bundle", "x"})), "unknown flag --bundle"));
 }

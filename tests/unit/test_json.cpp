@@ -75,3 +75,18 @@ Test(json, pointer_escapes_tilde_and_slash) {
   cr_assert_str_eq(key.c_str(), "/linux/sysctl/net~1ipv4~0x");
   cr_assert_str_eq(index.c_str(), "/mounts/3");
 }
+
+Test(json, serialize_indented) {
+  auto value = json::parse(R"({"a":[1,"x\"y"],"b":{},"c":[],"d":{"e":true}})");
+  cr_assert(value.has_value());
+  std::string expected = "{\n"
+                         "\t\"a\": [\n\t\t1,\n\t\t\"x\\\"y\"\n\t],\n"
+                         "\t\"b\": {},\n"
+                         "\t\"c\": [],\n"
+                         "\t\"d\": {\n\t\t\"e\": true\n\t}\n"
+                         "}\n";
+  cr_assert(json::serialize_indented(*value) == expected, "%s",
+            json::serialize_indented(*value).c_str());
+  cr_assert(json::serialize_indented(json::Value::string("s")) == "\"s\"\n");
+  cr_assert(json::serialize_indented(json::Value::array()) == "[]\n");
+}

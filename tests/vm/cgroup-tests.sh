@@ -294,7 +294,29 @@ t_cg_parents_removed() {
     cg_compare "$WORK/cg.before"
 }
 
+# exec clones its process straight into the container's cgroup
+# (CLONE_INTO_CGROUP, pure v2) or into a sub-cgroup of it with --cgroup; a
+# sub-cgroup that does not exist is refused with nothing left running.
+t_cg_exec() {
+    start_sleeper cg-exec
+    container_cgroup "$PID"
+    b_capture "$WORK/exec" exec cg-exec cat /proc/self/cgroup
+    [ "$RC" -eq 0 ] || { show "$WORK/exec"; fail "exec exited $RC"; }
+    # with no cgroup namespace, the container sees the host's paths
+    grep -qx "0::$(cgroup_of "$PID")" "$WORK/exec" || { show "$WORK/exec"; fail "exec ran outside $D"; }
+    mkdir "$D/sub" || fail "mkdir $D/sub"
+    b_capture "$WORK/exec-d" exec -d --pid-file "$WORK/exec.pid" --cgroup sub cg-exec sleep 1000
+    [ "$RC" -eq 0 ] || { show "$WORK/exec-d"; fail "exec -d --cgroup sub exited $RC"; }
+    got=$(cgroup_of "$(cat "$WORK/exec.pid")")
+    [ "$got" = "$(cgroup_of "$PID")/sub" ] || fail "exec --cgroup sub ran in '$got'"
+    b_capture "$WORK/exec-missing" exec --cgroup missing cg-exec true
+    [ "$RC" -eq 1 ] || { show "$WORK/exec-missing"; fail "exec --cgroup missing exited $RC"; }
+    [ "$(wc -l <"$D/cgroup.procs")" -eq 1 ] || fail "processes left in $D: $(cat "$D/cgroup.procs")"
+    delete_ok cg-exec
+}
+
 test_case "cgroup: the init runs in linux.cgroupsPath (parents made), else in a cgroup of its own" t_cg_placement
+test_case "cgroup: exec runs in the container's cgroup, or in a sub-cgroup with --cgroup" t_cg_exec
 test_case "cgroup: memory, swap, pids, cpu (weight, max, burst), cpuset, hugetlb and unified land in their v2 files" t_cg_limit_files
 test_case "cgroup: a memory hog is OOM-killed, run exits 137" t_cg_oom_run
 test_case "cgroup: events reports the oom kill, memory.events counts it" t_cg_oom_events

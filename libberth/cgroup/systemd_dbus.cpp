@@ -1,0 +1,350 @@
+#include "cgroup/systemd_dbus.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+
+#include "cgroup/resources.hpp"
+
+namespace berth::cgroup::systemd {
+namespace {
+
+constexpr std::string_view kPointer = "/linux/cgroupsPath";
+constexpr std::string_view kDefaultSlice = "system.slice";
+constexpr std::string_view kDefaultPrefix = "berth";
+// systemd's UNIT_NAME_MAX, the terminating NUL included.
+constexpr std::size_t kUnitNameMax = 256;
+
+std::unexpected<Error> path_error(std::string_view what) {
+  return fail("config.json: " + std::string(kPointer) + ": " + std::string(what));
+}
+
+// The characters systemd allows in a unit name ([a-zA-Z0-9:_.\-] plus '\\' for
+// its escapes and '@' for templates); ':' cannot occur here (it separates the
+// parts), and a container is no template instance, so neither is allowed.
+bool unit_name_chars(std::string_view s) {
+  return std::ranges::all_of(s, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-' || c == '\\';
+  });
+}
+
+// "system.slice", "a-b.slice", "-.slice"; not "a--b.slice", "-a.slice", "a-.slice".
+bool valid_slice(std::string_view slice) {
+  if (slice == "-.slice")
+    return true;
+  if (!slice.ends_with(".slice") || !unit_name_chars(slice) || slice.size() >= kUnitNameMax)
+    return false;
+  std::string_view stem = slice.substr(0, slice.size() - 6);
+  return !stem.empty() && stem.front() != '-' && stem.back() != '-' &&
+         stem.find("--") == std::string_view::npos;
+}
+
+std::string quoted(std::string_view s) {
+  std::string out(1, '"');
+  out += s;
+  out += '"';
+  return out;
+}
+
+// ---- The D-Bus wire format (the specification's "Message Protocol"). ----
+//
+// Always little-endian ('l' in the header), whatever the host: the receiver
+// converts. Every value is aligned to its own size from the start of the
+// message (strings and arrays to 4, their length being a uint32; structs and
+// dict entries to 8; bytes and signatures to 1), the padding being zero bytes.
+class Marshaller {
+public:
+  void align(std::size_t to) {
+    while (bytes_.size() % to != 0)
+      bytes_.push_back(0);
+  }
+  void byte(std::uint8_t b) { bytes_.push_back(b); }
+  void uint32(std::uint32_t v) {
+    align(4);
+    for (int i = 0; i < 4; ++i)
+      bytes_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  void uint64(std::uint64_t v) {
+    align(8);
+    for (int i = 0; i < 8; ++i)
+      bytes_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  // A BOOLEAN is a uint32 holding 0 or 1.
+  void boolean(bool b) { uint32(b ? 1 : 0); }
+  // STRING and OBJECT_PATH: uint32 length, the bytes, a NUL not counted.
+  void string(std::string_view s) {
+    uint32(static_cast<std::uint32_t>(s.size()));
+    bytes_.insert(bytes_.end(), s.begin(), s.end());
+    bytes_.push_back(0);
+  }
+  // SIGNATURE: one length byte, the bytes, a NUL.
+  void signature(std::string_view s) {
+    byte(static_cast<std::uint8_t>(s.size()));
+    bytes_.insert(bytes_.end(), s.begin(), s.end());
+    bytes_.push_back(0);
+  }
+  // An ARRAY is its length in bytes (a uint32), padding to the alignment of
+  // its element type, then the elements. The length counts neither that
+  // padding nor any after the last element; the padding is there even when
+  // the array is empty.
+  std::size_t open_array(std::size_t element_alignment) {
+    uint32(0);
+    std::size_t length_at = bytes_.size() - 4;
+    align(element_alignment);
+    starts_.push_back(bytes_.size());
+    return length_at;
+  }
+  void close_array(std::size_t length_at) {
+    auto length = static_cast<std::uint32_t>(bytes_.size() - starts_.back());
+    starts_.pop_back();
+    for (int i = 0; i < 4; ++i)
+      bytes_[length_at + i] = static_cast<std::uint8_t>(length >> (8 * i));
+  }
+  // A STRUCT (and a DICT_ENTRY) starts on an 8-byte boundary.
+  void open_struct() { align(8); }
+
+  std::size_t size() const { return bytes_.size(); }
+  std::vector<std::uint8_t> take() { return std::move(bytes_); }
+
+private:
+  std::vector<std::uint8_t> bytes_;
+  std::vector<std::size_t> starts_;
+};
+
+// Header field codes.
+enum : std::uint8_t {
+  kFieldPath = 1,
+  kFieldInterface = 2,
+  kFieldMember = 3,
+  kFieldDestination = 6,
+  kFieldSignature = 8,
+};
+constexpr std::uint8_t kMethodCall = 1;
+constexpr std::uint8_t kProtocolVersion = 1;
+
+struct MethodCall {
+  std::string_view destination;
+  std::string_view path;
+  std::string_view interface;
+  std::string_view member;
+  std::string_view signature; // of the body; empty for none
+};
+
+// A header field: STRUCT of BYTE code and VARIANT (its signature, then the
+// value).
+void string_field(Marshaller &m, std::uint8_t code, char type, std::string_view value) {
+  m.open_struct();
+  m.byte(code);
+  m.signature(std::string_view(&type, 1));
+  if (type == 'g')
+    m.signature(value);
+  else
+    m.string(value);
+}
+
+// The message: the fixed header, the header fields (signature "a(yv)"),
+// padding to 8, then `body` (marshalled from offset 0; any multiple of 8 would
+// do, since the body starts on an 8-byte boundary).
+std::vector<std::uint8_t> method_call(const MethodCall &call, std::uint32_t serial,
+                                      const std::vector<std::uint8_t> &body) {
+  Marshaller m;
+  m.byte('l');
+  m.byte(kMethodCall);
+  m.byte(0); // flags: a reply is expected, and the service may be started
+  m.byte(kProtocolVersion);
+  m.uint32(static_cast<std::uint32_t>(body.size()));
+  m.uint32(serial);
+  std::size_t fields = m.open_array(8);
+  string_field(m, kFieldPath, 'o', call.path);
+  string_field(m, kFieldInterface, 's', call.interface);
+  string_field(m, kFieldMember, 's', call.member);
+  string_field(m, kFieldDestination, 's', call.destination);
+  if (!call.signature.empty())
+    string_field(m, kFieldSignature, 'g', call.signature);
+  m.close_array(fields);
+  m.align(8);
+  std::vector<std::uint8_t> message = m.take();
+  message.insert(message.end(), body.begin(), body.end());
+  return message;
+}
+
+// One element of an a(sv): STRUCT of the name and a VARIANT.
+template <class Write>
+void property(Marshaller &m, std::string_view name, std::string_view type, Write write_value) {
+  m.open_struct();
+  m.string(name);
+  m.signature(type);
+  write_value();
+}
+
+void string_property(Marshaller &m, std::string_view name, std::string_view value) {
+  property(m, name, "s", [&] { m.string(value); });
+}
+void bool_property(Marshaller &m, std::string_view name, bool value) {
+  property(m, name, "b", [&] { m.boolean(value); });
+}
+void uint64_property(Marshaller &m, std::string_view name, const std::optional<std::uint64_t> &v) {
+  if (v)
+    property(m, name, "t", [&] { m.uint64(*v); });
+}
+
+// spec int64 limits where -1 means none: systemd's infinity.
+std::optional<std::uint64_t> limit(const std::optional<std::int64_t> &value) {
+  if (!value || *value == 0 || *value < -1)
+    return std::nullopt;
+  return *value == -1 ? kInfinity : static_cast<std::uint64_t>(*value);
+}
+
+} // namespace
+
+bool systemd_available() {
+  struct stat st {};
+  return ::lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<void> require_systemd() {
+  if (!systemd_available())
+    return fail("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)");
+  return {};
+}
+
+std::string SystemdCgroupsPath::unit() const {
+  return (prefix.empty() ? name : prefix + "-" + name) + ".scope";
+}
+
+std::string SystemdCgroupsPath::cgroup_path() const {
+  std::string parent = expand_slice(slice);
+  return (parent == "/" ? "" : parent) + "/" + unit();
+}
+
+std::string expand_slice(std::string_view slice) {
+  if (slice == "-.slice")
+    return "/";
+  std::string_view stem = slice.substr(0, slice.size() - std::string_view(".slice").size());
+  std::string path;
+  // "a-b-c" nests as /a.slice/a-b.slice/a-b-c.slice: one level per dash.
+  for (std::size_t dash = stem.find('-'); dash != std::string_view::npos;
+       dash = stem.find('-', dash + 1)) {
+    path += '/';
+    path += stem.substr(0, dash);
+    path += ".slice";
+  }
+  path += '/';
+  path += slice;
+  return path;
+}
+
+Result<SystemdCgroupsPath> parse_systemd_cgroups_path(const std::optional<std::string> &path,
+                                                      std::string_view id) {
+  SystemdCgroupsPath parsed;
+  if (!path) {
+    parsed = {std::string(kDefaultSlice), std::string(kDefaultPrefix), std::string(id)};
+  } else {
+    std::string_view text = *path;
+    auto first = text.find(':');
+    auto second = first == std::string_view::npos ? first : text.find(':', first + 1);
+    if (second == std::string_view::npos || text.find(':', second + 1) != std::string_view::npos)
+      return path_error("with --systemd-cgroup, expected \"slice:prefix:name\", got " +
+                        quoted(text));
+    parsed.slice = text.substr(0, first);
+    parsed.prefix = text.substr(first + 1, second - first - 1);
+    parsed.name = text.substr(second + 1);
+    if (parsed.slice.empty())
+      parsed.slice = kDefaultSlice;
+  }
+  if (!valid_slice(parsed.slice))
+    return path_error("invalid slice " + quoted(parsed.slice) +
+                      ": expected a name such as \"system.slice\" or \"machine-app.slice\"");
+  if (parsed.name.empty())
+    return path_error("the name (after the second ':') must not be empty");
+  if (parsed.name.ends_with(".slice"))
+    return path_error("a slice as the container's unit (" + quoted(parsed.name) +
+                      ") is not supported yet");
+  if (!unit_name_chars(parsed.prefix) || !unit_name_chars(parsed.name))
+    return path_error("invalid unit name " + quoted(parsed.unit()) +
+                      ": systemd allows letters, digits and \":_.-\\\" only");
+  if (parsed.unit().size() >= kUnitNameMax)
+    return path_error("unit name " + quoted(parsed.unit()) + " is longer than systemd allows (" +
+                      std::to_string(kUnitNameMax - 1) + " characters)");
+  return parsed;
+}
+
+TransientScope transient_scope(const SystemdCgroupsPath &path, std::string_view id, pid_t pid,
+                               const spec::Resources *resources) {
+  TransientScope scope{.unit = path.unit(),
+                       .slice = path.slice,
+                       .description = "berth container " + std::string(id),
+                       .pid = pid};
+  if (!resources)
+    return scope;
+  if (resources->memory)
+    scope.memory_max = limit(resources->memory->limit);
+  if (const auto &cpu = resources->cpu) {
+    if (cpu->shares && *cpu->shares != 0)
+      scope.cpu_weight = cpu_shares_to_weight(*cpu->shares);
+    // systemd takes the quota as CPU time per second of wall time, and
+    // derives cpu.max's quota from it and the period.
+    std::uint64_t period = cpu->period.value_or(100000);
+    if (cpu->period && *cpu->period != 0)
+      scope.cpu_quota_period_usec = *cpu->period;
+    if (cpu->quota && *cpu->quota == -1)
+      scope.cpu_quota_per_sec_usec = kInfinity;
+    else if (cpu->quota && *cpu->quota > 0 && period != 0)
+      scope.cpu_quota_per_sec_usec = static_cast<std::uint64_t>(*cpu->quota) * 1000000 / period;
+  }
+  scope.tasks_max = limit(resources->pids_limit);
+  return scope;
+}
+
+std::vector<std::uint8_t> start_transient_unit_message(const TransientScope &scope,
+                                                       std::uint32_t serial) {
+  Marshaller body;
+  body.string(scope.unit);
+  // "replace": a stale job for a unit of that name gives way to this one.
+  body.string("replace");
+  std::size_t properties = body.open_array(8);
+  string_property(body, "Description", scope.description);
+  string_property(body, "Slice", scope.slice);
+  // The container's cgroup is berth's to manage below the scope (controllers,
+  // the files of the limits systemd has no property for).
+  bool_property(body, "Delegate", true);
+  // No ordering against shutdown.target or the like: the engine stops
+  // containers, and a scope has nothing to start.
+  bool_property(body, "DefaultDependencies", false);
+  property(body, "PIDs", "au", [&] {
+    std::size_t pids = body.open_array(4);
+    body.uint32(static_cast<std::uint32_t>(scope.pid));
+    body.close_array(pids);
+  });
+  // The controllers berth reads statistics from, enabled whatever the limits.
+  for (std::string_view accounting :
+       {"MemoryAccounting", "CPUAccounting", "TasksAccounting", "IOAccounting"})
+    bool_property(body, accounting, true);
+  uint64_property(body, "MemoryMax", scope.memory_max);
+  uint64_property(body, "CPUWeight", scope.cpu_weight);
+  uint64_property(body, "CPUQuotaPerSecUSec", scope.cpu_quota_per_sec_usec);
+  uint64_property(body, "CPUQuotaPeriodUSec", scope.cpu_quota_period_usec);
+  uint64_property(body, "TasksMax", scope.tasks_max);
+  body.close_array(properties);
+  // No auxiliary units: an empty a(sa(sv)).
+  body.close_array(body.open_array(8));
+  return method_call({.destination = "org.freedesktop.systemd1",
+                      .path = "/org/freedesktop/systemd1",
+                      .interface = "org.freedesktop.systemd1.Manager",
+                      .member = "StartTransientUnit",
+                      .signature = "ssa(sv)a(sa(sv))"},
+                     serial, body.take());
+}
+
+std::vector<std::uint8_t> hello_message(std::uint32_t serial) {
+  return method_call({.destination = "org.freedesktop.DBus",
+                      .path = "/org/freedesktop/DBus",
+                      .interface = "org.freedesktop.DBus",
+                      .member = "Hello",
+                      .signature = ""},
+                     serial, {});
+}
+
+} // namespace berth::cgroup::systemd

@@ -1,0 +1,122 @@
+#include "features/features.hpp"
+
+#include <seccomp.h>
+
+#include <string>
+
+#include "berth_config.h"
+#include "tables/capabilities.hpp"
+#include "tables/mount_options.hpp"
+#include "tables/namespaces.hpp"
+#include "tables/seccomp.hpp"
+
+namespace berth::features {
+namespace {
+
+// The oldest ociVersion berth accepts in a config.json: validation only asks
+// for a non-empty version, and berth reads every 1.0 config the same way, so
+// the first release of the 1.x series is the honest lower bound.
+constexpr std::string_view kOciVersionMin = "1.0.0";
+
+json::Value string_array(const auto &names) {
+  json::Value array = json::Value::array();
+  for (std::string_view name : names)
+    array.push_back(json::Value::string(std::string(name)));
+  return array;
+}
+
+template <class Table, class Keep> json::Value names_of(const Table &table, Keep keep) {
+  json::Value array = json::Value::array();
+  for (const auto &row : table)
+    if (keep(row))
+      array.push_back(json::Value::string(std::string(row.name)));
+  return array;
+}
+
+template <class Table> json::Value names_of(const Table &table) {
+  return names_of(table, [](const auto &) { return true; });
+}
+
+json::Value enabled(bool on) {
+  json::Value object = json::Value::object();
+  object.set("enabled", json::Value::boolean(on));
+  return object;
+}
+
+json::Value cgroup_features() {
+  json::Value cgroup = json::Value::object();
+  cgroup.set("v1", json::Value::boolean(true));
+  cgroup.set("v2", json::Value::boolean(true));
+  // --systemd-cgroup is refused: cgroups are managed on the filesystem only.
+  cgroup.set("systemd", json::Value::boolean(false));
+  cgroup.set("systemdUser", json::Value::boolean(false));
+  // linux.resources.rdma is written to rdma.max on both versions.
+  cgroup.set("rdma", json::Value::boolean(true));
+  return cgroup;
+}
+
+json::Value seccomp_features(const HostFacts &facts) {
+  json::Value seccomp = json::Value::object();
+  seccomp.set("enabled", json::Value::boolean(true));
+  seccomp.set("actions", names_of(tables::kSeccompActions));
+  seccomp.set("operators", names_of(tables::kSeccompOperators));
+  // An architecture this libseccomp predates is parsed but refused when the
+  // filter is built, so it is not one berth supports.
+  seccomp.set("archs",
+              names_of(tables::kSeccompArchitectures,
+                       [](const tables::SeccompArchInfo &arch) { return arch.available; }));
+  seccomp.set("knownFlags", names_of(tables::kSeccompFlags));
+  seccomp.set("supportedFlags", string_array(facts.seccomp_supported_flags));
+  return seccomp;
+}
+
+json::Value linux_features(const HostFacts &facts) {
+  json::Value linux = json::Value::object();
+  linux.set("namespaces", names_of(tables::kNamespaces));
+  linux.set("capabilities", names_of(tables::kCapabilities));
+  linux.set("cgroup", cgroup_features());
+  linux.set("seccomp", seccomp_features(facts));
+  linux.set("apparmor", enabled(true));
+  linux.set("selinux", enabled(true));
+  linux.set("intelRdt", enabled(false));
+  // Mounts with uidMappings/gidMappings are refused (container/feature_gate.cpp).
+  json::Value extensions = json::Value::object();
+  extensions.set("idmap", enabled(false));
+  linux.set("mountExtensions", std::move(extensions));
+  return linux;
+}
+
+json::Value annotations() {
+  json::Value map = json::Value::object();
+  map.set("io.github.berth.version", json::Value::string(BERTH_VERSION));
+  // berth is linked statically, so the headers' version is the library's.
+  map.set("io.github.seccomp.libseccomp.version",
+          json::Value::string(std::to_string(SCMP_VER_MAJOR) + "." +
+                              std::to_string(SCMP_VER_MINOR) + "." +
+                              std::to_string(SCMP_VER_MICRO)));
+  return map;
+}
+
+} // namespace
+
+json::Value document(const HostFacts &facts) {
+  json::Value doc = json::Value::object();
+  doc.set("ociVersionMin", json::Value::string(std::string(kOciVersionMin)));
+  doc.set("ociVersionMax", json::Value::string(BERTH_OCI_SPEC_VERSION));
+  // The spec asks for hooks the runtime MUST support; berth refuses every
+  // hook for now, and an empty list says "none" (an absent one, "unknown").
+  doc.set("hooks", json::Value::array());
+  // Idmapped mounts are refused for now, so "idmap" and "ridmap" are left out.
+  doc.set("mountOptions", names_of(tables::kMountOptions, [](const tables::MountOptionInfo &o) {
+            return o.kind != tables::MountOptionKind::Idmap;
+          }));
+  doc.set("linux", linux_features(facts));
+  doc.set("annotations", annotations());
+  return doc;
+}
+
+HostFacts probe_host() {
+  return HostFacts{.seccomp_supported_flags = kernel_seccomp_flags()};
+}
+
+} // namespace berth::features
