@@ -144,14 +144,15 @@ constexpr std::array kGlobalFlags = {
                    inv.global.debug = v;
                    return ok();
                  }},
+    // Accepted by every command (engines pass it to all of them); create is
+    // where it matters, and it says there why it cannot be done.
     FlagSpec{.name = "systemd-cgroup",
-             .help = "manage cgroups through systemd (not supported yet)",
-             .set_bool = [](Invocation &inv, bool v) -> Result<void> {
-               if (v)
-                 return fail("--systemd-cgroup is not supported yet");
-               inv.global.options.systemd_cgroup = false;
-               return ok();
-             }},
+             .help = "manage cgroups through systemd (needs a running systemd)",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.global.options.systemd_cgroup = v;
+                   return ok();
+                 }},
     FlagSpec{.name = "rootless",
              .value_name = "MODE",
              .help = "true, false or auto (default \"auto\"); true is not supported yet",

@@ -16,7 +16,7 @@ namespace berth::container {
 
 struct GlobalOptions {
   std::string root = "/run/berth"; // --root
-  bool systemd_cgroup = false;     // --systemd-cgroup (refused until supported)
+  bool systemd_cgroup = false;     // --systemd-cgroup (create refuses it: see create.cpp)
 };
 
 struct CreateOptions {
@@ -27,6 +27,9 @@ struct CreateOptions {
   bool no_pivot = false;       // --no-pivot
   bool no_new_keyring = false; // --no-new-keyring
   unsigned preserve_fds = 0;   // --preserve-fds
+  // Sockets passed by systemd socket activation (LISTEN_FDS): fds 3..3+N-1, kept
+  // before the --preserve-fds ones, and announced to the container in its env.
+  unsigned listen_fds = 0;
 };
 
 struct RunOptions {

@@ -8,8 +8,10 @@
 #include <cstdlib>
 
 #include "cgroup/manager.hpp"
+#include "cgroup/systemd_dbus.hpp"
 #include "container/feature_gate.hpp"
 #include "container/lifecycle.hpp"
+#include "container/pid_file.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/terminal.hpp"
 #include "seccomp/cache.hpp"
@@ -88,19 +90,6 @@ Result<UniqueFd> listen_for_start(const StateDir &dir) {
   return listener;
 }
 
-// Written atomically (temporary file + rename) so that an engine polling for the
-// pid file never reads a partial pid.
-Result<void> write_pid_file(const std::string &path, pid_t pid) {
-  std::string dir = ".", name = path;
-  if (auto slash = path.rfind('/'); slash != std::string::npos) {
-    dir = slash == 0 ? "/" : path.substr(0, slash);
-    name = path.substr(slash + 1);
-  }
-  BERTH_TRY_ASSIGN(UniqueFd dir_fd, sys::open_path(dir, O_RDONLY | O_DIRECTORY));
-  return with_context(sys::write_file_atomic(dir_fd.get(), name, std::to_string(pid), 0644),
-                      "pid file " + path);
-}
-
 // linux.seccomp compiled now, with the rest of validation, so that a bad profile
 // fails before any side effect (the compiled-program cache in the state root is
 // the one exception, and harmless); and its listenerPath connected while berth
@@ -158,14 +147,25 @@ Result<ConsoleSetup> prepare_console(const spec::Process &process, const CreateO
   return setup;
 }
 
+// --systemd-cgroup: cgroupsPath must then be "slice:prefix:name", and systemd
+// must run to create the scope. berth builds systemd's StartTransientUnit call
+// (cgroup/systemd_dbus.hpp) but has no D-Bus transport yet, so even with
+// systemd running it refuses rather than placing the container elsewhere.
+Result<void> check_systemd_cgroup(const spec::Config &config, const std::string &id) {
+  std::optional<std::string> path;
+  if (config.linux)
+    path = config.linux->cgroups_path;
+  BERTH_TRY(cgroup::systemd::parse_systemd_cgroups_path(path, id));
+  BERTH_TRY(cgroup::systemd::require_systemd());
+  return fail("--systemd-cgroup: talking to systemd over D-Bus is not supported yet");
+}
+
 } // namespace
 
 Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
                                           bool foreground) {
   // Everything that can be checked is checked before the first side effect.
   BERTH_TRY(validate_id(options.id));
-  if (global.systemd_cgroup)
-    return fail("--systemd-cgroup is not supported yet");
   // Without root every later step fails on its own (cgroups, mounts, id maps)
   // with a message that does not say why: say it once, up front.
   if (::geteuid() != 0)
@@ -173,6 +173,8 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
                 ") are not supported yet");
   BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
   BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
+  if (global.systemd_cgroup)
+    BERTH_TRY(check_systemd_cgroup(config, options.id));
   BERTH_TRY_ASSIGN(auto warnings, check_supported(config, options));
   BERTH_TRY(check_terminal(*config.process, options, foreground));
   BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");

@@ -18,6 +18,7 @@
 
 #include "container/exec.hpp"
 #include "container/lifecycle.hpp"
+#include "container/pid_file.hpp"
 #include "container/terminal_proxy.hpp"
 #include "linux/terminal.hpp"
 #include "lsm/apparmor.hpp"
@@ -187,19 +188,6 @@ Result<int> namespaces_to_join(const Target &target) {
   if (has_exited(target.init_pidfd.get()))
     return fail(quoted_id(target.state.id) + " is not running");
   return flags;
-}
-
-// Written atomically (temporary file + rename) so that a reader polling for
-// the pid file never sees a partial pid.
-Result<void> write_pid_file(const std::string &path, pid_t pid) {
-  std::string dir = ".", name = path;
-  if (auto slash = path.rfind('/'); slash != std::string::npos) {
-    dir = slash == 0 ? "/" : path.substr(0, slash);
-    name = path.substr(slash + 1);
-  }
-  BERTH_TRY_ASSIGN(UniqueFd dir_fd, sys::open_path(dir, O_RDONLY | O_DIRECTORY));
-  return with_context(sys::write_file_atomic(dir_fd.get(), name, std::to_string(pid), 0644),
-                      "pid file " + path);
 }
 
 // What berth passes to the child besides the process: the seccomp program
@@ -434,9 +422,8 @@ Result<int> exec_in(const GlobalOptions &global, const ExecOptions &options) {
 
 } // namespace
 
+// --systemd-cgroup changes nothing here: the container's cgroup is in its state.
 Result<int> exec(const GlobalOptions &global, const ExecOptions &options) {
-  if (global.systemd_cgroup)
-    return fail("--systemd-cgroup is not supported yet");
   return with_context(exec_in(global, options), "exec " + options.id);
 }
 

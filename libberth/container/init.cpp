@@ -117,19 +117,6 @@ Result<void> become_non_dumpable() {
   return {};
 }
 
-// CVE-2024-21626: a cwd reached through an fd or a path that leads out of the
-// container (a leaked host directory) would give the process the host's tree.
-// After pivot_root the kernel reports such a cwd as unreachable.
-Result<void> enter_cwd(const std::string &cwd) {
-  if (::chdir(cwd.c_str()) < 0)
-    return fail_errno("chdir to cwd " + cwd);
-  char buffer[PATH_MAX];
-  const char *now = ::getcwd(buffer, sizeof buffer);
-  if (!now || now[0] != '/')
-    return fail("cwd " + cwd + " is outside the container");
-  return {};
-}
-
 // process.apparmorProfile and process.selinuxLabel apply from the next execve.
 // They are written while the init still has its privileges, through the
 // container's procfs (checked to be procfs).
@@ -222,7 +209,7 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
     BERTH_TRY_ASSIGN(prepared.early_notify_fd, seccomp::load(*ctx.seccomp));
   }
   BERTH_TRY(linux::apply_credentials(process, prepared.warnings));
-  BERTH_TRY(enter_cwd(process.cwd));
+  BERTH_TRY(linux::enter_cwd(process.cwd));
   BERTH_TRY_ASSIGN(prepared.executable, linux::find_executable(process));
   if (process.no_new_privileges)
     BERTH_TRY(linux::apply_no_new_privileges());
@@ -294,7 +281,14 @@ Result<void> load_seccomp_before_exec(const InitContext &ctx, std::string_view p
 
   const auto &process = *ctx.config.process;
   auto argv = c_strings(process.args);
-  auto envp = c_strings(process.env);
+  std::vector<std::string> env = process.env;
+  // Socket activation passes through as runc does: the container's program is
+  // the listener now, and it is pid 1 of its own pid namespace.
+  if (ctx.options.listen_fds > 0) {
+    env.push_back("LISTEN_FDS=" + std::to_string(ctx.options.listen_fds));
+    env.push_back("LISTEN_PID=1");
+  }
+  auto envp = c_strings(env);
   if (auto loaded = load_seccomp_before_exec(ctx, process_state); !loaded)
     exit_with_error_to(connection, loaded.error());
   ::execve(prepared.executable.c_str(), argv.data(), envp.data());

@@ -1,9 +1,12 @@
 #include "commands.hpp"
+#include "socket_activation.hpp"
 
 namespace berth::cli {
 
 Result<int> create_command(const Invocation &invocation) {
-  BERTH_TRY(container::create(invocation.global.options, invocation.create_options()));
+  auto options = invocation.create_options();
+  pass_socket_activation(options);
+  BERTH_TRY(container::create(invocation.global.options, options));
   return 0;
 }
 

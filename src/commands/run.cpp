@@ -1,10 +1,13 @@
 #include "commands.hpp"
+#include "socket_activation.hpp"
 
 namespace berth::cli {
 
 // berth exits with the container's own status, as engines expect from `run`.
 Result<int> run_command(const Invocation &invocation) {
-  return container::run(invocation.global.options, invocation.run_options());
+  auto options = invocation.run_options();
+  pass_socket_activation(options.create);
+  return container::run(invocation.global.options, options);
 }
 
 } // namespace berth::cli

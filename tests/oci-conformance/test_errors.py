@@ -363,3 +363,35 @@ def test_empty_resources_no_warning(rt):
     b.sh("echo quiet")
     res = rt.run(b)
     assert res.rc == 0 and res.out == "quiet\n" and warning_lines(res) == [], res
+
+
+# -- --systemd-cgroup ----------------------------------------------------------------
+# Engines pass it to every command; create needs systemd to make the scope, and
+# this host has none: a clear refusal, after the cgroupsPath form is checked.
+
+@pytest.mark.skipif(os.path.isdir("/run/systemd/system"), reason="systemd runs on this host")
+def test_systemd_cgroup_without_systemd(rt):
+    b = rt.bundle()
+    b.sh("true")
+    b.linux["cgroupsPath"] = "system.slice:berth:test"
+    b.write()
+    before = rt.snapshot_mounts()
+    cid = rt.new_id()
+    res = rt("run", "--bundle", b.path, cid, global_args=("--systemd-cgroup",))
+    assert_one_error_line(res, "--systemd-cgroup", "systemd is not running")
+    rt.assert_clean(cid, before)
+    # Other commands accept the flag.
+    res = rt("list", global_args=("--systemd-cgroup",))
+    assert res.rc == 0, res
+
+
+def test_systemd_cgroup_path_form_is_checked(rt):
+    b = rt.bundle()
+    b.sh("true")
+    b.linux["cgroupsPath"] = "/not/slice/form"
+    b.write()
+    before = rt.snapshot_mounts()
+    cid = rt.new_id()
+    res = rt("run", "--bundle", b.path, cid, global_args=("--systemd-cgroup",))
+    assert_one_error_line(res, "/linux/cgroupsPath")
+    rt.assert_clean(cid, before)

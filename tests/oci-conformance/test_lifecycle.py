@@ -566,3 +566,29 @@ def test_delete_missing_container(rt):
     res = rt("delete", "--force", cid)
     assert res.rc == 0 and res.err == "", res
     assert not (Path(rt.root) / cid).exists()
+
+
+@pytest.mark.parametrize("for_berth", [True, False])
+def test_socket_activation_fds_pass_through(rt, for_berth):
+    # systemd socket activation: fds 3.. named by LISTEN_FDS, for the pid in
+    # LISTEN_PID, reach the container with LISTEN_FDS/LISTEN_PID=1 set, as with
+    # runc. Meant for another pid, they are neither passed nor announced.
+    b, out = lifecycle_bundle(
+        rt, 'echo "fds=${LISTEN_FDS:-none} pid=${LISTEN_PID:-none}" > /out/env; '
+            'echo via-fd3 >&3 || echo closed > /out/fd3')
+    target = rt.workdir / "listen-fd3.txt"
+    b.write()
+    cid = rt.new_id()
+    pid_expr = "$$" if for_berth else "1"
+    argv = ["sh", "-c", f'exec 3>"$0"; LISTEN_FDS=1 LISTEN_PID={pid_expr} exec "$@"', str(target),
+            *rt.berth.argv(["run", "-b", b.path, cid])]
+    res = subprocess.run(argv, env=rt.berth.env, stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    if for_berth:
+        assert (out / "env").read_text() == "fds=1 pid=1\n"
+        assert target.read_text() == "via-fd3\n"
+    else:
+        assert (out / "env").read_text() == "fds=none pid=none\n"
+        assert (out / "fd3").read_text() == "closed\n"
+        assert target.read_text() == ""
