@@ -13,10 +13,9 @@
 
 #include "container/exec.hpp"
 #include "container/init.hpp" // seccomp_loads_before_exec
+#include "container/pre_exec.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/terminal.hpp"
-#include "lsm/apparmor.hpp"
-#include "lsm/selinux.hpp"
 
 namespace berth::container {
 namespace {
@@ -24,16 +23,6 @@ namespace {
 [[noreturn]] void report_and_exit(const ExecChildContext &ctx, const Error &error) {
   (void)ctx.channel.send(SyncMessage::Failed, error.message());
   ::_exit(127);
-}
-
-// CVE-2019-5736: until the execve, this is berth's code running next to the
-// container's processes (once it joins their pid namespace, they can see it).
-// Non-dumpable, its /proc entries (exe, mem, fd/) belong to the host's root
-// and refuse ptrace-mode access; the execve makes the new program dumpable.
-Result<void> become_non_dumpable() {
-  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-    return fail_errno("prctl PR_SET_DUMPABLE 0");
-  return {};
 }
 
 // The child starts with copies of all of berth's fds: the state directory
@@ -95,18 +84,6 @@ Result<void> set_up_terminal(const ExecChildContext &ctx) {
   return linux::become_terminal_owner(pty.replica.get());
 }
 
-// process.apparmorProfile and process.selinuxLabel apply from the execve on;
-// written through the container's procfs, now that it is our /proc.
-Result<void> apply_lsm_labels(const spec::Process &process) {
-  if (process.apparmor_profile)
-    BERTH_TRY_CTX(lsm::apparmor_set_exec_profile(*process.apparmor_profile),
-                  "apply AppArmor profile " + *process.apparmor_profile);
-  if (process.selinux_label)
-    BERTH_TRY_CTX(lsm::selinux_set_exec_label(*process.selinux_label),
-                  "apply SELinux label " + *process.selinux_label);
-  return {};
-}
-
 // Hands the seccomp listener fd, with the process state berth sent, to the
 // agent at listenerPath. Allocates nothing unless it fails.
 Result<void> send_notify_fd(const ExecChildContext &ctx, const UniqueFd &notify_fd,
@@ -162,29 +139,6 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
   if (process.no_new_privileges)
     BERTH_TRY(linux::apply_no_new_privileges());
   return prepared;
-}
-
-// Only stdio and the --preserve-fds ones reach the program (CVE-2024-21626);
-// the channel to berth closes with the execve, which is how berth learns of it.
-Result<void> seal_inherited_fds(unsigned preserve_fds) {
-  unsigned first_closed = 3 + preserve_fds;
-  if (::syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    return fail_errno("mark inherited fds close-on-exec");
-  for (unsigned fd = 3; fd < first_closed; ++fd) {
-    int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
-    if (flags >= 0)
-      ::fcntl(static_cast<int>(fd), F_SETFD, flags & ~FD_CLOEXEC);
-  }
-  return {};
-}
-
-std::vector<char *> c_strings(const std::vector<std::string> &strings) {
-  std::vector<char *> out;
-  out.reserve(strings.size() + 1);
-  for (const auto &s : strings)
-    out.push_back(const_cast<char *>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
 }
 
 } // namespace

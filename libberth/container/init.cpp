@@ -15,11 +15,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "container/pre_exec.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/rootfs.hpp"
 #include "linux/terminal.hpp"
-#include "lsm/apparmor.hpp"
-#include "lsm/selinux.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
@@ -107,29 +106,6 @@ struct Prepared {
   UniqueFd early_notify_fd;
 };
 
-// CVE-2019-5736: while the init runs berth's code inside the container, a
-// process there must not reach it through /proc/<pid>/exe (or mem, fd/...).
-// A non-dumpable task's /proc entries belong to the host's root and refuse
-// ptrace access; execve makes the container's own program dumpable again.
-Result<void> become_non_dumpable() {
-  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-    return fail_errno("prctl PR_SET_DUMPABLE 0");
-  return {};
-}
-
-// process.apparmorProfile and process.selinuxLabel apply from the next execve.
-// They are written while the init still has its privileges, through the
-// container's procfs (checked to be procfs).
-Result<void> apply_lsm_labels(const spec::Process &process) {
-  if (process.apparmor_profile)
-    BERTH_TRY_CTX(lsm::apparmor_set_exec_profile(*process.apparmor_profile),
-                  "apply AppArmor profile " + *process.apparmor_profile);
-  if (process.selinux_label)
-    BERTH_TRY_CTX(lsm::selinux_set_exec_label(*process.selinux_label),
-                  "apply SELinux label " + *process.selinux_label);
-  return {};
-}
-
 // process.terminal: a pty of the container's own devpts, made once the root is
 // the container's (so no path of the host is involved) and while the init is
 // still root in it (the pts node and the /dev/console bind need that). The
@@ -214,28 +190,6 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   if (process.no_new_privileges)
     BERTH_TRY(linux::apply_no_new_privileges());
   return prepared;
-}
-
-// Only stdio and the --preserve-fds ones reach the container (CVE-2024-21626).
-Result<void> seal_inherited_fds(unsigned preserve_fds) {
-  unsigned first_closed = 3 + preserve_fds;
-  if (::syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    return fail_errno("mark inherited fds close-on-exec");
-  for (unsigned fd = 3; fd < first_closed; ++fd) {
-    int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
-    if (flags >= 0)
-      ::fcntl(static_cast<int>(fd), F_SETFD, flags & ~FD_CLOEXEC);
-  }
-  return {};
-}
-
-std::vector<char *> c_strings(const std::vector<std::string> &strings) {
-  std::vector<char *> out;
-  out.reserve(strings.size() + 1);
-  for (const auto &s : strings)
-    out.push_back(const_cast<char *>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
 }
 
 // Hands the seccomp listener fd, with the container process state berth sent

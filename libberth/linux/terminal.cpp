@@ -1,4 +1,5 @@
 #include "linux/terminal.hpp"
+#include "sys/fd_passing.hpp"
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -188,35 +189,8 @@ Result<UniqueFd> connect_console_socket(const std::string &path) {
 }
 
 Result<void> send_console_master(int socket_fd, int master_fd, std::string_view name) {
-  // A stream socket carries ancillary data only along with at least one byte.
-  std::string payload = name.empty() ? std::string("/dev/ptmx") : std::string(name);
-  union {
-    cmsghdr header;
-    char bytes[CMSG_SPACE(sizeof(int))];
-  } control{};
-  iovec iov{.iov_base = payload.data(), .iov_len = payload.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.bytes;
-  msg.msg_controllen = sizeof control.bytes;
-  cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &master_fd, sizeof(int));
-  // MSG_NOSIGNAL: a receiver that went away is an error to report, not SIGPIPE.
-  ssize_t sent;
-  do
-    sent = ::sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
-  while (sent < 0 && errno == EINTR);
-  if (sent < 0)
-    return fail_errno("send the terminal's master to the console socket");
-  // The name is a few bytes: the kernel takes it whole or not at all on a
-  // unix stream socket with room for it, which a fresh connection has.
-  if (static_cast<std::size_t>(sent) != payload.size())
-    return fail("send the terminal's master to the console socket: short write", EIO);
-  return {};
+  return with_context(sys::send_fd(socket_fd, master_fd, name.empty() ? "/dev/ptmx" : name),
+                      "send the terminal's master to the console socket");
 }
 
 Result<UniqueFd> receive_console_master(int socket_fd) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "seccomp/filter.hpp"
+#include "sys/fd_passing.hpp"
 #include "sys/log.hpp"
 #include "json/value.hpp"
 
@@ -58,43 +59,8 @@ Result<UniqueFd> connect_listener(const std::string &listener_path) {
 }
 
 Result<void> send_listener_fd(int connection, int notify_fd, std::string_view process_state) {
-  // A stream socket carries ancillary data only along with at least one byte.
-  if (process_state.empty())
-    return fail("send seccomp listener fd: empty process state", EINVAL);
-  union {
-    cmsghdr header;
-    char bytes[CMSG_SPACE(sizeof(int))];
-  } control{};
-  iovec iov{.iov_base = const_cast<char *>(process_state.data()), .iov_len = process_state.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.bytes;
-  msg.msg_controllen = sizeof control.bytes;
-  cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &notify_fd, sizeof(int));
-
-  // MSG_NOSIGNAL: an agent that went away is an error to report, not SIGPIPE.
-  ssize_t n;
-  do
-    n = ::sendmsg(connection, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return fail_errno("send seccomp listener fd");
-  // The fd travelled with the first byte; a long state may need more sends.
-  auto done = static_cast<std::size_t>(n);
-  while (done < process_state.size()) {
-    n = ::send(connection, process_state.data() + done, process_state.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return fail_errno("send seccomp listener state");
-    done += static_cast<std::size_t>(n);
-  }
-  return {};
+  return with_context(sys::send_fd(connection, notify_fd, process_state),
+                      "send seccomp listener fd");
 }
 
 } // namespace berth::seccomp
