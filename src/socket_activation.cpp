@@ -31,4 +31,9 @@ void pass_socket_activation(container::CreateOptions &options) {
   options.preserve_fds += static_cast<unsigned>(count);
 }
 
+void pass_notify_socket(container::CreateOptions &options) {
+  if (const char *socket = std::getenv("NOTIFY_SOCKET"); socket && *socket)
+    options.notify_socket = socket;
+}
+
 } // namespace berth::cli

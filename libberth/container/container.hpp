@@ -30,6 +30,9 @@ struct CreateOptions {
   // Sockets passed by systemd socket activation (LISTEN_FDS): fds 3..3+N-1, kept
   // before the --preserve-fds ones, and announced to the container in its env.
   unsigned listen_fds = 0;
+  // The caller's NOTIFY_SOCKET: the container gets a socket of its own, and
+  // start forwards its READY=1 here, as runc does (notify_socket.hpp).
+  std::string notify_socket;
 };
 
 struct RunOptions {

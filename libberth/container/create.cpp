@@ -11,6 +11,7 @@
 #include "cgroup/systemd_dbus.hpp"
 #include "container/feature_gate.hpp"
 #include "container/lifecycle.hpp"
+#include "container/notify_socket.hpp"
 #include "container/pid_file.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/terminal.hpp"
@@ -185,6 +186,8 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   BERTH_TRY_ASSIGN(cgroup::Manager cgroups, cgroup::Manager::for_container(config, options.id));
 
   BERTH_TRY_ASSIGN(StateDir dir, StateDir::reserve(global.root, options.id));
+  if (!options.notify_socket.empty())
+    BERTH_TRY(prepare_notify_socket(dir, config));
   BERTH_TRY(cgroups.create());
   CgroupCleanup cgroup_cleanup(cgroups); // a failed create leaves no cgroup
   if (config.linux)
@@ -203,6 +206,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   state.annotations = config.annotations;
   state.own_pid_namespace = (namespaces.new_flags & CLONE_NEWPID) != 0;
   state.cgroup = cgroups.describe();
+  state.notify_socket = options.notify_socket;
 
   InitContext ctx{config,     options,  bundle,         rootfs,
                   namespaces, init_end, listener.get(), cgroups.clone_into_fd()};

@@ -3,11 +3,16 @@
 #include <unistd.h>
 
 #include "container/lifecycle.hpp"
+#include "container/notify_socket.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
 
 Result<void> release_init(const StateDir &dir, StoredState &state) {
+  UniqueFd notify;
+  if (!state.notify_socket.empty()) {
+    BERTH_TRY_ASSIGN(notify, bind_notify_socket(dir));
+  }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return fail_errno("create socket");
@@ -23,6 +28,9 @@ Result<void> release_init(const StateDir &dir, StoredState &state) {
   BERTH_TRY(dir.write(state));
   if (!exec_error.empty())
     return fail("start container \"" + state.id + "\": " + exec_error);
+  if (notify)
+    BERTH_TRY_CTX(forward_ready(notify.get(), state.notify_socket, state.init.pid),
+                  "start container \"" + state.id + "\"");
   return {};
 }
 

@@ -57,6 +57,8 @@ json::Value to_json(const StoredState &s) {
   v.set("created", json::Value::string(s.created));
   v.set("owner", json::Value::number(std::uint64_t{s.owner}));
   v.set("cgroup", s.cgroup);
+  if (!s.notify_socket.empty())
+    v.set("notifySocket", json::Value::string(s.notify_socket));
   auto &annotations = v.set("annotations", json::Value::object());
   for (const auto &[key, value] : s.annotations)
     annotations.set(key, json::Value::string(value));
@@ -81,6 +83,7 @@ Result<StoredState> from_json(const json::Value &v) {
   s.creating = flag("creating");
   s.started = flag("started");
   s.own_pid_namespace = flag("ownPidNamespace");
+  s.notify_socket = text("notifySocket");
   const auto *pid = v.find("pid");
   const auto *start = v.find("pidStartTime");
   const auto *owner = v.find("owner");
@@ -174,11 +177,13 @@ Result<StoredState> StateDir::read() const {
   return from_json(*doc);
 }
 
-Result<void> StateDir::destroy() {
-  remove_on_destruction_ = false;
-  // Collect names first: unlinking while iterating a directory stream may skip entries.
+namespace {
+
+// The names in a directory, collected first: unlinking while iterating a
+// directory stream may skip entries.
+Result<std::vector<std::string>> entry_names(int dir_fd) {
   std::vector<std::string> names;
-  int dup_fd = ::fcntl(fd(), F_DUPFD_CLOEXEC, 0);
+  int dup_fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
   if (dup_fd < 0)
     return fail_errno("read state directory");
   std::unique_ptr<DIR, int (*)(DIR *)> dir(::fdopendir(dup_fd), ::closedir);
@@ -191,9 +196,31 @@ Result<void> StateDir::destroy() {
     if (name != "." && name != "..")
       names.emplace_back(name);
   }
-  for (const auto &name : names)
-    if (::unlinkat(fd(), name.c_str(), 0) < 0 && errno != ENOENT)
-      return fail_errno("remove " + path() + "/" + name);
+  return names;
+}
+
+// Empties a state directory: its files, and the files of its subdirectories
+// (notify/ of NOTIFY_SOCKET); berth makes nothing deeper.
+Result<void> remove_entries(int dir_fd, const std::string &shown, bool descend) {
+  BERTH_TRY_ASSIGN(auto names, entry_names(dir_fd));
+  for (const auto &name : names) {
+    if (::unlinkat(dir_fd, name.c_str(), 0) == 0 || errno == ENOENT)
+      continue;
+    if (errno != EISDIR || !descend)
+      return fail_errno("remove " + shown + "/" + name);
+    BERTH_TRY_ASSIGN(UniqueFd sub, sys::open_at(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    BERTH_TRY(remove_entries(sub.get(), shown + "/" + name, false));
+    if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
+      return fail_errno("remove " + shown + "/" + name);
+  }
+  return {};
+}
+
+} // namespace
+
+Result<void> StateDir::destroy() {
+  remove_on_destruction_ = false;
+  BERTH_TRY(remove_entries(fd(), path(), true));
   if (::unlinkat(root_fd_.get(), id_.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
     return fail_errno("remove " + path());
   return {};

@@ -34,6 +34,9 @@ struct StoredState {
   spec::StringMap annotations;
   // cgroup::Manager::describe() of the container's cgroup; null when it has none.
   json::Value cgroup;
+  // The caller's NOTIFY_SOCKET (sd_notify) that `start` forwards READY=1 to;
+  // empty when there was none (notify_socket.hpp).
+  std::string notify_socket;
 };
 
 // SharedIfFree does not wait: opening fails with EWOULDBLOCK while another

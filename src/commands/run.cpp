@@ -7,6 +7,7 @@ namespace berth::cli {
 Result<int> run_command(const Invocation &invocation) {
   auto options = invocation.run_options();
   pass_socket_activation(options.create);
+  pass_notify_socket(options.create);
   return container::run(invocation.global.options, options);
 }
 

@@ -2,6 +2,8 @@
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -592,3 +594,63 @@ def test_socket_activation_fds_pass_through(rt, for_berth):
         assert (out / "env").read_text() == "fds=none pid=none\n"
         assert (out / "fd3").read_text() == "closed\n"
         assert target.read_text() == ""
+
+
+NOTIFY_SENDER_C = r"""
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+/* sd_notify(3) by hand: one datagram to $NOTIFY_SOCKET. */
+int main(int argc, char **argv) {
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (!path || argc < 2) return 2;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    return sendto(fd, argv[1], strlen(argv[1]), 0, (struct sockaddr *)&addr, sizeof addr) < 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def notify_sender(tmp_path_factory):
+    d = tmp_path_factory.mktemp("notify")
+    (d / "notify.c").write_text(NOTIFY_SENDER_C)
+    res = subprocess.run(["gcc", "-static", "-O2", "-o", str(d / "sd-notify"), str(d / "notify.c")],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, f"gcc failed (apt-get install gcc libc6-dev): {res.stderr}"
+    return d / "sd-notify"
+
+
+def test_notify_socket_forwards_ready(rt, notify_sender):
+    # A service manager's NOTIFY_SOCKET: the container sends to its own socket
+    # (NOTIFY_SOCKET in its env); start returns once READY=1 came, and the
+    # manager gets it with MAINPID, the init's host pid, as with runc.
+    host = rt.workdir / "host-notify.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(host))
+    listener.settimeout(20)
+    b, out = lifecycle_bundle(
+        rt, 'echo "env=$NOTIFY_SOCKET" > /out/env; /out/sd-notify "STATUS=warming up"; '
+            'sleep 0.3; /out/sd-notify READY=1; echo sent > /out/sent; exec sleep 30')
+    shutil.copy(notify_sender, out / "sd-notify")
+    b.write()
+    cid = rt.new_id()
+    env = dict(rt.berth.env, NOTIFY_SOCKET=str(host))
+    # The init keeps create's stdio: files, not pipes that would never close.
+    with open(rt.workdir / "create.out", "w") as o, open(rt.workdir / "create.err", "w") as e:
+        res = subprocess.run(rt.berth.argv(["create", "-b", b.path, cid]), env=env,
+                             stdin=subprocess.DEVNULL, stdout=o, stderr=e, timeout=60)
+    assert res.returncode == 0, (rt.workdir / "create.err").read_text()
+    pid = rt.state(cid)["pid"]
+    res = rt("start", cid)
+    assert res.rc == 0, res
+    # start returned only after the container said READY=1
+    assert (out / "sent").exists()
+    message = listener.recv(4096).decode()
+    assert message.splitlines() == [f"MAINPID={pid}", "READY=1"], message
+    assert (out / "env").read_text() == "env=/run/notify/notify.sock\n"
+    listener.close()
+    assert rt("delete", "--force", cid).rc == 0
