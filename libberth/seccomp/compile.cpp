@@ -1,16 +1,21 @@
 // linux.seccomp -> a BPF program, built with libseccomp and exported rather
 // than loaded: berth loads it itself with seccomp(2) in the init, at the last
 // moment, and libseccomp is never asked to touch the process's own state.
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -323,8 +328,28 @@ Result<std::vector<std::vector<scmp_arg_cmp>>> plan_conditions(const spec::Secco
   return rules;
 }
 
-Result<void> add_architectures(scmp_filter_ctx ctx, const spec::Seccomp &seccomp,
-                               std::string_view pointer) {
+// What libseccomp is asked to do, worked out in berth's own process: every
+// check that can fail on the config happens here, so that the child that runs
+// libseccomp (see run_libseccomp) only has libseccomp's own refusals to report.
+struct PlannedArch {
+  std::uint32_t token;
+  std::size_t index; // in architectures
+};
+struct PlannedRule {
+  std::uint32_t action;
+  int nr;
+  std::vector<scmp_arg_cmp> conditions;
+  std::size_t entry; // in syscalls
+  std::size_t name;  // in that entry's names
+};
+struct Plan {
+  std::uint32_t default_action = 0;
+  std::vector<PlannedArch> architectures;
+  std::vector<PlannedRule> rules;
+};
+
+Result<void> plan_architectures(const spec::Seccomp &seccomp, std::string_view pointer,
+                                Plan &plan) {
   for (std::size_t i = 0; i < seccomp.architectures.size(); ++i) {
     const std::string &name = seccomp.architectures[i];
     std::string where = at(at(pointer, "architectures"), i);
@@ -333,16 +358,12 @@ Result<void> add_architectures(scmp_filter_ctx ctx, const spec::Seccomp &seccomp
       return fail_at(where, "unknown seccomp architecture \"" + name + "\"");
     if (!arch->available)
       return fail_at(where, name + " is not supported by libseccomp " + libseccomp_version());
-    int rc = seccomp_arch_add(ctx, arch->token);
-    // The native architecture is always there; listing it again is fine.
-    if (rc < 0 && rc != -EEXIST)
-      return fail_at(where, "add architecture " + name, -rc);
+    plan.architectures.push_back({arch->token, i});
   }
   return {};
 }
 
-Result<void> add_rules(scmp_filter_ctx ctx, const spec::Seccomp &seccomp,
-                       std::uint32_t default_action, std::string_view pointer) {
+Result<void> plan_rules(const spec::Seccomp &seccomp, std::string_view pointer, Plan &plan) {
   for (std::size_t i = 0; i < seccomp.syscalls.size(); ++i) {
     const spec::SeccompSyscall &syscall = seccomp.syscalls[i];
     std::string entry = at(at(pointer, "syscalls"), i);
@@ -351,7 +372,7 @@ Result<void> add_rules(scmp_filter_ctx ctx, const spec::Seccomp &seccomp,
                                   at(entry, "errnoRet")));
     // libseccomp refuses a rule that repeats the default action (EACCES), and
     // such a rule would change nothing anyway.
-    if (action == default_action)
+    if (action == plan.default_action)
       continue;
     BERTH_TRY_ASSIGN(auto rules, plan_conditions(syscall, entry));
     if (rules.empty()) {
@@ -370,30 +391,172 @@ Result<void> add_rules(scmp_filter_ctx ctx, const spec::Seccomp &seccomp,
                      at(at(entry, "names"), j) + ")");
         continue;
       }
-      // Not seccomp_rule_add_exact: the plain form lets libseccomp rewrite the
-      // rule for architectures where the call is multiplexed (socketcall, ipc)
-      // or missing.
-      for (const auto &conditions : rules) {
-        int rc = seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(conditions.size()),
-                                        conditions.data());
-        if (rc < 0)
-          return fail_at(entry, "add rule for " + name, -rc);
-      }
+      for (const auto &conditions : rules)
+        plan.rules.push_back({action, nr, conditions, i, j});
     }
   }
   return {};
 }
 
-// libseccomp 2.5 can only export to an fd; a memfd keeps that off the disk.
-Result<std::vector<sock_filter>> export_program(scmp_filter_ctx ctx, std::string_view pointer) {
-  UniqueFd memfd(::memfd_create("berth-seccomp", MFD_CLOEXEC));
-  if (!memfd)
-    return fail_errno("seccomp: memfd_create");
-  int rc = seccomp_export_bpf(ctx, memfd.get());
+// A libseccomp call that failed in the child: which one, for which planned
+// architecture or rule, and its (negative errno) return code.
+enum class Step : std::uint32_t { Init, Attributes, Architecture, Rule, Export };
+struct StepFailure {
+  Step step;
+  std::uint32_t item;
+  std::int32_t rc;
+};
+
+// Runs libseccomp over the plan and exports the program to `out_fd`. Called in
+// the child; allocates, so never after a fork of a multi-threaded process
+// (berth has one thread when it compiles).
+std::optional<StepFailure> build_filter(const Plan &plan, int out_fd) {
+  Context ctx(seccomp_init(plan.default_action));
+  if (!ctx)
+    return StepFailure{Step::Init, 0, -EINVAL};
+  // berth loads the exported program itself; no_new_privs is the config's
+  // business (process.noNewPrivileges), not libseccomp's. Raw return codes
+  // make libseccomp's errors the kernel's errnos rather than its own ECANCELED.
+  int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
+  if (rc == 0)
+    rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_API_SYSRAWRC, 1);
   if (rc < 0)
-    return fail("seccomp: export the filter", -rc);
+    return StepFailure{Step::Attributes, 0, rc};
+  for (std::size_t i = 0; i < plan.architectures.size(); ++i) {
+    rc = seccomp_arch_add(ctx.get(), plan.architectures[i].token);
+    // The native architecture is always there; listing it again is fine.
+    if (rc < 0 && rc != -EEXIST)
+      return StepFailure{Step::Architecture, static_cast<std::uint32_t>(i), rc};
+  }
+  for (std::size_t i = 0; i < plan.rules.size(); ++i) {
+    const PlannedRule &rule = plan.rules[i];
+    // Not seccomp_rule_add_exact: the plain form lets libseccomp rewrite the
+    // rule for architectures where the call is multiplexed (socketcall, ipc)
+    // or missing.
+    rc = seccomp_rule_add_array(ctx.get(), rule.action, rule.nr,
+                                static_cast<unsigned>(rule.conditions.size()),
+                                rule.conditions.data());
+    if (rc < 0)
+      return StepFailure{Step::Rule, static_cast<std::uint32_t>(i), rc};
+  }
+  rc = seccomp_export_bpf(ctx.get(), out_fd);
+  if (rc < 0)
+    return StepFailure{Step::Export, 0, rc};
+  return std::nullopt;
+}
+
+// waitpid for `pid`, through EINTR. std::nullopt when the child was reaped by
+// someone else (SIGCHLD ignored).
+std::optional<int> reap(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return std::nullopt;
+  return status;
+}
+
+// libseccomp 2.5.4 can loop forever inside seccomp_rule_add: fuzzing found
+// that two rules for one call whose conditions share a 64-bit range
+// comparison on one argument (arg2 <= 1000003) and then compare another
+// argument with values that differ in their high 32 bits (arg3 == 5, then
+// arg3 == 0x100000000) never return. A config must not be able to hang berth,
+// so libseccomp works on the plan in a forked child, against a deadline; the
+// program comes back through `memfd` and a failed step through a pipe.
+Result<std::optional<StepFailure>> run_libseccomp(const Plan &plan, int memfd,
+                                                  std::chrono::milliseconds deadline,
+                                                  std::string_view pointer) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) < 0)
+    return fail_errno("seccomp: pipe2");
+  UniqueFd from_child(pipe_fds[0]);
+  UniqueFd to_parent(pipe_fds[1]);
+  pid_t pid = ::fork();
+  if (pid < 0)
+    return fail_errno("seccomp: fork");
+  if (pid == 0) {
+    auto failure = build_filter(plan, memfd);
+    if (failure && ::write(to_parent.get(), &*failure, sizeof *failure) < 0)
+      ::_exit(2);
+    // _exit: nothing of the parent's (atexit handlers, buffers) runs twice.
+    ::_exit(failure ? 1 : 0);
+  }
+  to_parent.reset();
+
+  StepFailure failure{};
+  auto *bytes = reinterpret_cast<char *>(&failure);
+  std::size_t got = 0;
+  auto until = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ::kill(pid, SIGKILL);
+      reap(pid);
+      return fail_at(pointer, "libseccomp " + libseccomp_version() +
+                                  " did not finish the filter in " +
+                                  std::to_string(deadline.count()) +
+                                  " ms (it can loop forever on some combinations of argument "
+                                  "conditions)");
+    }
+    pollfd readable{.fd = from_child.get(), .events = POLLIN, .revents = 0};
+    int ready = ::poll(&readable, 1, static_cast<int>(left.count()));
+    if (ready == 0 || (ready < 0 && errno == EINTR))
+      continue;
+    ssize_t n = ready < 0 ? -1 : ::read(from_child.get(), bytes + got, sizeof failure - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+      ::kill(pid, SIGKILL);
+      reap(pid);
+      return fail("seccomp: wait for libseccomp", saved);
+    }
+    if (n == 0 || (got += static_cast<std::size_t>(n)) == sizeof failure)
+      break;
+  }
+  auto status = reap(pid);
+  if (got == sizeof failure)
+    return failure;
+  if (got != 0 || (status && !(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)))
+    return fail("seccomp: libseccomp's process failed" +
+                (status && WIFSIGNALED(*status)
+                     ? std::string(" (signal ") + std::to_string(WTERMSIG(*status)) + ")"
+                     : std::string()));
+  return std::nullopt;
+}
+
+// The error of a step that failed in the child, named as the config says it.
+Error step_error(const StepFailure &failure, const Plan &plan, const spec::Seccomp &seccomp,
+                 std::string_view pointer) {
+  switch (failure.step) {
+  case Step::Init:
+    return fail_at(at(pointer, "defaultAction"),
+                   "libseccomp refuses default action " + seccomp.default_action, EINVAL)
+        .error();
+  case Step::Attributes:
+    return Error("seccomp: set libseccomp filter attributes", -failure.rc);
+  case Step::Architecture: {
+    std::size_t index = plan.architectures.at(failure.item).index;
+    return fail_at(at(at(pointer, "architectures"), index),
+                   "add architecture " + seccomp.architectures[index], -failure.rc)
+        .error();
+  }
+  case Step::Rule: {
+    const PlannedRule &rule = plan.rules.at(failure.item);
+    return fail_at(at(at(pointer, "syscalls"), rule.entry),
+                   "add rule for " + seccomp.syscalls[rule.entry].names[rule.name], -failure.rc)
+        .error();
+  }
+  case Step::Export:
+    break;
+  }
+  return Error("seccomp: export the filter", -failure.rc);
+}
+
+// The program libseccomp exported into `memfd`.
+Result<std::vector<sock_filter>> read_program(int memfd, std::string_view pointer) {
   struct stat st {};
-  if (::fstat(memfd.get(), &st) < 0)
+  if (::fstat(memfd, &st) < 0)
     return fail_errno("seccomp: stat the exported filter");
   auto size = static_cast<std::size_t>(st.st_size);
   if (size == 0 || size % sizeof(sock_filter) != 0)
@@ -409,7 +572,7 @@ Result<std::vector<sock_filter>> export_program(scmp_filter_ctx ctx, std::string
   auto *bytes = reinterpret_cast<char *>(instructions.data());
   std::size_t done = 0;
   while (done < size) {
-    ssize_t n = ::pread(memfd.get(), bytes + done, size - done, static_cast<off_t>(done));
+    ssize_t n = ::pread(memfd, bytes + done, size - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -456,8 +619,10 @@ Result<unsigned long> kernel_flags(const spec::Seccomp &seccomp, bool notify,
 
 } // namespace
 
-Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer) {
-  BERTH_TRY_ASSIGN(std::uint32_t default_action,
+Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer,
+                        std::chrono::milliseconds deadline) {
+  Plan plan;
+  BERTH_TRY_ASSIGN(plan.default_action,
                    action_value(seccomp.default_action, seccomp.default_errno_ret,
                                 at(pointer, "defaultAction"), at(pointer, "defaultErrnoRet")));
   // spec/ validation does not tie the two together; without an agent to
@@ -468,23 +633,17 @@ Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer) 
 
   Program program;
   BERTH_TRY_ASSIGN(program.flags, kernel_flags(seccomp, notify, pointer));
+  BERTH_TRY(plan_architectures(seccomp, pointer, plan));
+  BERTH_TRY(plan_rules(seccomp, pointer, plan));
 
-  Context ctx(seccomp_init(default_action));
-  if (!ctx)
-    return fail_at(at(pointer, "defaultAction"),
-                   "libseccomp refuses default action " + seccomp.default_action, EINVAL);
-  // berth loads the exported program itself; no_new_privs is the config's
-  // business (process.noNewPrivileges), not libseccomp's. Raw return codes
-  // make libseccomp's errors the kernel's errnos rather than its own ECANCELED.
-  int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
-  if (rc == 0)
-    rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_API_SYSRAWRC, 1);
-  if (rc < 0)
-    return fail("seccomp: set libseccomp filter attributes", -rc);
-
-  BERTH_TRY(add_architectures(ctx.get(), seccomp, pointer));
-  BERTH_TRY(add_rules(ctx.get(), seccomp, default_action, pointer));
-  BERTH_TRY_ASSIGN(program.instructions, export_program(ctx.get(), pointer));
+  // libseccomp 2.5 can only export to an fd; a memfd keeps that off the disk.
+  UniqueFd memfd(::memfd_create("berth-seccomp", MFD_CLOEXEC));
+  if (!memfd)
+    return fail_errno("seccomp: memfd_create");
+  BERTH_TRY_ASSIGN(auto failure, run_libseccomp(plan, memfd.get(), deadline, pointer));
+  if (failure)
+    return fail(step_error(*failure, plan, seccomp, pointer));
+  BERTH_TRY_ASSIGN(program.instructions, read_program(memfd.get(), pointer));
   return program;
 }
 

@@ -8,6 +8,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,12 +31,20 @@ struct Program {
   bool uses_notify() const { return (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0; }
 };
 
+// How long compile() lets libseccomp work on one filter. Real profiles take
+// milliseconds (Podman's default about 11); the bound is there because
+// libseccomp 2.5.4 can loop forever on some combinations of argument
+// conditions (compile.cpp, run_libseccomp).
+inline constexpr std::chrono::milliseconds kCompileDeadline{10'000};
+
 // Compiles `seccomp` (already validated by spec/) for the native architecture
 // and the listed ones. Syscall names this libseccomp does not know are skipped
 // with a debug log line (they may be newer than the library). Errors are config
 // errors naming the JSON path under `pointer`
 // ("config.json: /linux/seccomp/syscalls/3: add rule for mount: Invalid argument").
-Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer = "/linux/seccomp");
+// libseccomp runs in a forked child, killed when it is not done by `deadline`.
+Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer = "/linux/seccomp",
+                        std::chrono::milliseconds deadline = kCompileDeadline);
 
 // Loads the program into the calling thread. Without no_new_privs the caller
 // needs CAP_SYS_ADMIN in its user namespace. Returns the notify listener fd
