@@ -1,5 +1,7 @@
 #include <criterion/criterion.h>
 
+#include "string_assert.hpp"
+
 #include <csignal>
 #include <cstdint>
 
@@ -104,10 +106,10 @@ Test(cli_args, create_flags_long_short_and_after_id) {
 
   auto console = parse({"create", "--console-socket", "/run/tty.sock", "c1"});
   cr_assert(console.result.has_value());
-  cr_assert_str_eq(console.invocation.create_options().console_socket.c_str(), "/run/tty.sock");
+  BERTH_ASSERT_STR_EQ(console.invocation.create_options().console_socket, "/run/tty.sock");
   auto in_run = parse({"run", "--console-socket=/s", "-d", "c1"});
   cr_assert(in_run.result.has_value());
-  cr_assert_str_eq(in_run.invocation.run_options().create.console_socket.c_str(), "/s");
+  BERTH_ASSERT_STR_EQ(in_run.invocation.run_options().create.console_socket, "/s");
 
   auto q = parse({"create", "c1", "-b", "/other"});
   cr_assert(q.result.has_value());
@@ -329,10 +331,9 @@ Test(cli_args, update_resources_file_both_spellings) {
   cr_assert(command_of(p) == Command::Update);
   cr_assert_str_eq(p.invocation.resources_file.c_str(), "/tmp/r.json");
   cr_assert_str_eq(p.invocation.id.c_str(), "c1");
-  cr_assert_str_eq(parse({"update", "-r", "-", "c1"}).invocation.resources_file.c_str(), "-");
-  cr_assert_str_eq(parse({"update", "c1", "-r=/x"}).invocation.resources_file.c_str(), "/x");
-  cr_assert_str_eq(parse({"update", "--resources=/y", "c1"}).invocation.resources_file.c_str(),
-                   "/y");
+  BERTH_ASSERT_STR_EQ(parse({"update", "-r", "-", "c1"}).invocation.resources_file, "-");
+  BERTH_ASSERT_STR_EQ(parse({"update", "c1", "-r=/x"}).invocation.resources_file, "/x");
+  BERTH_ASSERT_STR_EQ(parse({"update", "--resources=/y", "c1"}).invocation.resources_file, "/y");
   cr_assert(parse({"update", "c1"}).invocation.resources_file.empty());
   cr_assert(contains(error_of(parse({"update", "-r", "", "c1"})), "invalid --resources"));
   cr_assert(contains(error_of(parse({"update", "c1", "-r"})), "--resources needs a value"));
