@@ -188,9 +188,9 @@ elif [ "$(id -u)" -ne 0 ]; then
     not_ok "conformance under ASan + UBSan: needs root"
 else
     say "conformance tests against $ASAN_BUILD/src/berth"
-    # No LSan here: `berth exec` has joined the container's user namespace by
-    # the time it exits, where LSan's tracer thread cannot ptrace it, and
-    # LSan then waits forever. The unit tests cover the leaks.
+    # No LSan here: at the exit of `berth exec` (which has joined the
+    # container's namespaces) LSan's stop-the-world never completes and the
+    # process spins. The unit tests cover the leaks.
     export ASAN_OPTIONS="detect_leaks=0:$asan_options"
     XML="$LOGS/conformance.xml"
     # shellcheck disable=SC2086
