@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "container/exec.hpp"
+#include "container/foreground_wait.hpp"
 #include "container/lifecycle.hpp"
 #include "container/pid_file.hpp"
 #include "container/terminal_proxy.hpp"
@@ -37,29 +38,6 @@ namespace {
 // child is born in it. (A time namespace, unlike that, moves the caller too:
 // the child joins it with the others.)
 constexpr int kChildrenOnly = CLONE_NEWPID;
-
-// The signals a user sends to a foreground `exec` are meant for the process,
-// as with runc exec: forwarded instead of ending berth.
-constexpr std::array kForwardedSignals = {SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
-                                          SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
-
-class BlockedSignals {
-public:
-  BlockedSignals() {
-    sigemptyset(&set_);
-    for (int sig : kForwardedSignals)
-      sigaddset(&set_, sig);
-    ::sigprocmask(SIG_BLOCK, &set_, &previous_);
-  }
-  BlockedSignals(const BlockedSignals &) = delete;
-  BlockedSignals &operator=(const BlockedSignals &) = delete;
-  ~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &previous_, nullptr); }
-  const sigset_t &set() const { return set_; }
-
-private:
-  sigset_t set_{};
-  sigset_t previous_{};
-};
 
 std::string quoted_id(const std::string &id) {
   return "container \"" + id + "\"";
@@ -333,14 +311,6 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
       return fail("unexpected message from the exec'd process");
     }
   }
-}
-
-int exit_code_of(int wait_status) {
-  if (WIFEXITED(wait_status))
-    return WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status))
-    return 128 + WTERMSIG(wait_status);
-  return 255;
 }
 
 // Waits for the process, forwarding the signals berth receives to it and, with

@@ -31,19 +31,7 @@ namespace {
 Result<void> close_unneeded_fds(const ExecChildContext &ctx) {
   std::vector<int> keep = {ctx.channel.fd(), ctx.init_pidfd, ctx.seccomp_listener,
                            ctx.console_socket};
-  std::sort(keep.begin(), keep.end());
-  unsigned next = 3 + ctx.preserve_fds;
-  for (int fd : keep) {
-    if (fd < 0 || static_cast<unsigned>(fd) < next)
-      continue;
-    if (static_cast<unsigned>(fd) > next &&
-        ::syscall(SYS_close_range, next, static_cast<unsigned>(fd) - 1, 0) < 0)
-      return fail_errno("close inherited fds");
-    next = static_cast<unsigned>(fd) + 1;
-  }
-  if (::syscall(SYS_close_range, next, ~0U, 0) < 0)
-    return fail_errno("close inherited fds");
-  return {};
+  return close_fds_except(ctx.preserve_fds, std::move(keep));
 }
 
 // All of the container's namespaces that are not berth's own, in one call:

@@ -83,19 +83,7 @@ Result<void> close_unneeded_fds(const InitContext &ctx) {
                            ctx.seccomp_listener, ctx.console_socket};
   for (const auto &ns : ctx.namespaces.joined)
     keep.push_back(ns.fd.get());
-  std::sort(keep.begin(), keep.end());
-  unsigned next = 3 + ctx.options.preserve_fds;
-  for (int fd : keep) {
-    if (fd < 0 || static_cast<unsigned>(fd) < next)
-      continue;
-    if (static_cast<unsigned>(fd) > next &&
-        ::syscall(SYS_close_range, next, static_cast<unsigned>(fd) - 1, 0) < 0)
-      return fail_errno("close inherited fds");
-    next = static_cast<unsigned>(fd) + 1;
-  }
-  if (::syscall(SYS_close_range, next, ~0U, 0) < 0)
-    return fail_errno("close inherited fds");
-  return {};
+  return close_fds_except(ctx.options.preserve_fds, std::move(keep));
 }
 
 struct Prepared {

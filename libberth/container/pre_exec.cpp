@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "lsm/apparmor.hpp"
 #include "lsm/selinux.hpp"
 
@@ -24,6 +26,22 @@ Result<void> apply_lsm_labels(const spec::Process &process) {
   if (process.selinux_label)
     BERTH_TRY_CTX(lsm::selinux_set_exec_label(*process.selinux_label),
                   "apply SELinux label " + *process.selinux_label);
+  return {};
+}
+
+Result<void> close_fds_except(unsigned preserve_fds, std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned next = 3 + preserve_fds;
+  for (int fd : keep) {
+    if (fd < 0 || static_cast<unsigned>(fd) < next)
+      continue;
+    if (static_cast<unsigned>(fd) > next &&
+        ::syscall(SYS_close_range, next, static_cast<unsigned>(fd) - 1, 0) < 0)
+      return fail_errno("close inherited fds");
+    next = static_cast<unsigned>(fd) + 1;
+  }
+  if (::syscall(SYS_close_range, next, ~0U, 0) < 0)
+    return fail_errno("close inherited fds");
   return {};
 }
 

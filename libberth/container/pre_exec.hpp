@@ -22,6 +22,11 @@ Result<void> become_non_dumpable();
 // process still has its privileges.
 Result<void> apply_lsm_labels(const spec::Process &process);
 
+// Right after clone the process holds copies of all of berth's fds (the state
+// directory whose lock serializes commands, the caller's log file, ...): closes
+// every fd from 3 + preserve_fds on except those in `keep` (-1 entries ignored).
+Result<void> close_fds_except(unsigned preserve_fds, std::vector<int> keep);
+
 // CVE-2024-21626: only stdio and the --preserve-fds ones reach the program.
 Result<void> seal_inherited_fds(unsigned preserve_fds);
 

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "container/foreground_wait.hpp"
 #include "container/lifecycle.hpp"
 #include "container/terminal_proxy.hpp"
 #include "linux/terminal.hpp"
@@ -15,35 +16,6 @@
 
 namespace berth::container {
 namespace {
-
-// The signals a user sends to `berth run` are meant for the container, as with
-// runc run: they are forwarded to its init instead of ending berth.
-constexpr std::array kForwardedSignals = {SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
-                                          SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
-
-class BlockedSignals {
-public:
-  BlockedSignals() {
-    sigemptyset(&set_);
-    for (int sig : kForwardedSignals)
-      sigaddset(&set_, sig);
-    ::sigprocmask(SIG_BLOCK, &set_, &previous_);
-  }
-  ~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &previous_, nullptr); }
-  const sigset_t &set() const { return set_; }
-
-private:
-  sigset_t set_{};
-  sigset_t previous_{};
-};
-
-int exit_code_of(int wait_status) {
-  if (WIFEXITED(wait_status))
-    return WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status))
-    return 128 + WTERMSIG(wait_status);
-  return 255;
-}
 
 // Waits for the init, forwarding signals to it and, with a terminal berth
 // drives, copying between the caller and the terminal; SIGWINCH then resizes
