@@ -82,11 +82,17 @@ std::uint64_t permitted_missing(std::uint64_t wanted) {
 
 unsigned running_kernel_last_cap() {
   // PR_CAPBSET_READ fails with EINVAL exactly for numbers past the kernel's
-  // last capability, and unlike /proc/sys/kernel/cap_last_cap it needs no procfs.
-  unsigned last = 0;
-  while (last + 1 < kMaxCapabilities && ::prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
-    ++last;
-  return last;
+  // last capability, and unlike /proc/sys/kernel/cap_last_cap it needs no
+  // procfs. A binary search: 6 calls instead of one per capability.
+  unsigned known = 0, past = kMaxCapabilities; // known is valid, past is not
+  while (past - known > 1) {
+    unsigned middle = known + (past - known) / 2;
+    if (::prctl(PR_CAPBSET_READ, middle, 0, 0, 0) >= 0)
+      known = middle;
+    else
+      past = middle;
+  }
+  return known;
 }
 
 CapabilitySets resolve_capabilities(const spec::Capabilities &names, unsigned last_cap,
@@ -122,23 +128,17 @@ CapabilitySets resolve_capabilities(const spec::Capabilities &names, unsigned la
 
 Result<void> drop_bounding_set(std::uint64_t keep, unsigned last_cap) {
   BERTH_TRY_ASSIGN(std::uint64_t current, read_bounding_set(last_cap));
-  if ((current & ~keep) == 0)
-    return {};
-  capng_target_self();
-  capng_clear(CAPNG_SELECT_BOUNDS);
-  BERTH_TRY(add_to_capng(keep, CAPNG_BOUNDING_SET));
-  errno = 0;
-  if (capng_apply(CAPNG_SELECT_BOUNDS) != 0)
-    return fail(capng_failure("drop " + names_of(current & ~keep) +
-                              " from the bounding set (needs CAP_SETPCAP)"));
-  // The bounding set is what keeps a later execve of a file with capabilities
-  // from regaining them: check it rather than trust the return code, which
-  // libcap-ng 0.8.3 leaves at 0 when it lacks CAP_SETPCAP and drops nothing.
-  BERTH_TRY_ASSIGN(std::uint64_t after, read_bounding_set(last_cap));
-  if ((after & ~keep) != 0)
-    return fail("drop " + names_of(after & ~keep) +
-                    " from the bounding set (needs CAP_SETPCAP): still there",
-                EPERM);
+  // One PR_CAPBSET_DROP per capability that has to go, each checked: the
+  // bounding set is what keeps a later execve of a file with capabilities
+  // from regaining them. (libcap-ng's apply rereads and redrops every
+  // capability, and 0.8.3 reports success when it lacks CAP_SETPCAP.)
+  for (unsigned cap = 0; cap <= last_cap; ++cap) {
+    if (!(current & ~keep & bit(cap)))
+      continue;
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+      return fail_errno("drop " + names_of(current & ~keep) +
+                        " from the bounding set (needs CAP_SETPCAP)");
+  }
   return {};
 }
 

@@ -87,8 +87,6 @@ Result<void> write_file_atomic(int dirfd, const std::string &name, std::string_v
     return fail_errno("create " + tmp);
   UniqueFd owned(fd);
   auto written = write_all(fd, data);
-  if (written && ::fsync(fd) < 0)
-    written = fail_errno("fsync");
   if (written && ::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) < 0)
     written = fail_errno("rename to " + name);
   if (!written) {
