@@ -120,6 +120,17 @@ def test_mappings_inside_a_user_namespace(rt):
     assert rt.run_ok(b).split() == ["5:7", "65534:65534"]
 
 
+def test_idmapped_bind_of_a_single_file(rt):
+    src = rt.host_dir("src", 0o755)
+    f = owned_file(src / "f", 1000, 1000, "content\n")
+    b = userns_bundle(rt)
+    b.add_mount("/etc/idmapped-file", None, str(f), ["bind", "idmap"])
+    b.config["mounts"][-1].update(uidMappings=mapping(1000, 100003, 1),
+                                  gidMappings=mapping(1000, 200004, 1))
+    b.sh("stat -c '%u:%g' /etc/idmapped-file; cat /etc/idmapped-file")
+    assert rt.run_ok(b).split() == ["3:4", "content"]
+
+
 def test_mappings_without_the_option_apply(rt):
     src = rt.host_dir("src", 0o755)
     owned_file(src / "f", 1000, 1000)
