@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "container/idmapped_trees.hpp"
 #include "container/pre_exec.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/rootfs.hpp"
@@ -151,7 +152,8 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   // move the root of every process there. Only a new one is set up.
   bool own_mount_namespace = ctx.namespaces.creates(CLONE_NEWNS);
   if (own_mount_namespace)
-    BERTH_TRY(linux::prepare_rootfs(config, {ctx.rootfs, ctx.options.no_pivot}));
+    BERTH_TRY(linux::prepare_rootfs(
+        config, {ctx.rootfs, ctx.options.no_pivot, idmapped_tree_requester(ctx.channel)}));
   // Before the root and paths are made read-only: /dev/console may be created.
   if (process.terminal)
     BERTH_TRY_CTX(set_up_terminal(ctx, own_mount_namespace), "set up the terminal");

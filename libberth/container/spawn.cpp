@@ -1,4 +1,5 @@
 #include "container/spawn.hpp"
+#include "container/idmapped_trees.hpp"
 #include "sys/text.hpp"
 
 #include <sched.h>
@@ -97,6 +98,11 @@ Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_
       BERTH_TRY(init_known(pid));
       break;
     }
+    case SyncMessage::IdmappedTree:
+      if (!spawned.init.pid())
+        return fail("container init asked for a mount before its pid was known");
+      BERTH_TRY(serve_idmapped_tree(ctx, spawned.init.pid(), message.second, berth_end));
+      break;
     case SyncMessage::Ready: {
       if (!spawned.init.pid())
         return fail("container init reported ready before its pid");

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "sys/fd_passing.hpp"
+
 namespace berth::container {
 namespace {
 constexpr std::size_t kMaxMessage = 64 * 1024;
@@ -51,6 +53,25 @@ Result<std::string> SyncChannel::expect(SyncMessage type) const {
     return fail("unexpected message " + std::to_string(static_cast<int>(message.first)) +
                 " during container setup");
   return std::move(message.second);
+}
+
+Result<void> SyncChannel::send_fd(SyncMessage type, int fd) const {
+  return with_context(sys::send_fd(fd_.get(), fd, std::string(1, static_cast<char>(type))),
+                      "send to container init");
+}
+
+Result<UniqueFd> SyncChannel::expect_fd(SyncMessage type) const {
+  auto received = sys::receive_with_fd(fd_.get(), kMaxMessage);
+  if (!received)
+    return fail(std::move(received.error().context("receive from berth")));
+  auto &[payload, fd] = *received;
+  const auto got = payload.empty() ? SyncMessage{} : static_cast<SyncMessage>(payload[0]);
+  if (got == SyncMessage::Failed)
+    return fail(payload.substr(1));
+  if (got != type || !fd)
+    return fail("unexpected message " + std::to_string(static_cast<int>(got)) +
+                " during container setup");
+  return std::move(fd);
 }
 
 } // namespace berth::container

@@ -20,6 +20,7 @@ enum class SyncMessage : std::uint8_t {
   Failed,          // init -> berth: setup failed (payload: the error)
   Commit,          // berth -> init: state recorded, wait for start
   Placed,          // berth -> init: you are in the container's cgroup now
+  IdmappedTree,    // init -> berth: build config.mounts[N] (payload: N); berth -> init: its fd
 };
 
 class SyncChannel {
@@ -33,6 +34,9 @@ public:
   Result<std::pair<SyncMessage, std::string>> receive() const;
   // Receives one message and checks its type; a Failed message becomes its error.
   Result<std::string> expect(SyncMessage type) const;
+  // send and expect for a message carrying an fd (SCM_RIGHTS).
+  Result<void> send_fd(SyncMessage type, int fd) const;
+  Result<UniqueFd> expect_fd(SyncMessage type) const;
 
   int fd() const { return fd_.get(); }
   void close() { fd_.reset(); }

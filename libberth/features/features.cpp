@@ -79,9 +79,9 @@ json::Value linux_features(const HostFacts &facts) {
   linux.set("apparmor", enabled(true));
   linux.set("selinux", enabled(true));
   linux.set("intelRdt", enabled(false));
-  // Mounts with uidMappings/gidMappings are refused (container/feature_gate.cpp).
+  // Idmapped bind mounts (mount_setattr MOUNT_ATTR_IDMAP, linux/idmapped_mount.hpp).
   json::Value extensions = json::Value::object();
-  extensions.set("idmap", enabled(false));
+  extensions.set("idmap", enabled(true));
   linux.set("mountExtensions", std::move(extensions));
   return linux;
 }
@@ -106,10 +106,7 @@ json::Value document(const HostFacts &facts) {
   // The spec asks for hooks the runtime MUST support; berth refuses every
   // hook for now, and an empty list says "none" (an absent one, "unknown").
   doc.set("hooks", json::Value::array());
-  // Idmapped mounts are refused for now, so "idmap" and "ridmap" are left out.
-  doc.set("mountOptions", names_of(tables::kMountOptions, [](const tables::MountOptionInfo &o) {
-            return o.kind != tables::MountOptionKind::Idmap;
-          }));
+  doc.set("mountOptions", names_of(tables::kMountOptions));
   doc.set("linux", linux_features(facts));
   doc.set("annotations", annotations());
   return doc;

@@ -73,14 +73,15 @@ Result<UniqueFd> userns_with_maps(const spec::Mount &mount) {
   if (child_pid.find_first_not_of("0123456789") != std::string::npos)
     return fail("unexpected reply from the user namespace helper", EPROTO);
   const std::string proc = "/proc/" + child_pid;
-  BERTH_TRY(sys::write_file(proc + "/uid_map", map_text(mount.uid_mappings)));
-  BERTH_TRY(sys::write_file(proc + "/gid_map", map_text(mount.gid_mappings)));
+  BERTH_TRY_CTX(sys::write_file(proc + "/uid_map", map_text(mount.uid_mappings)), "uidMappings");
+  BERTH_TRY_CTX(sys::write_file(proc + "/gid_map", map_text(mount.gid_mappings)), "gidMappings");
   return sys::open_path(proc + "/ns/user", O_RDONLY);
 }
 
 } // namespace
 
-Result<UniqueFd> open_idmap_userns(const spec::Mount &mount, const spec::Config &config) {
+Result<UniqueFd> open_idmap_userns(const spec::Mount &mount, const spec::Config &config,
+                                   pid_t container_pid) {
   if (!mount.uid_mappings.empty() || !mount.gid_mappings.empty()) {
     if (mount.uid_mappings.empty() || mount.gid_mappings.empty())
       return fail("an idmapped mount needs both uidMappings and gidMappings", EINVAL);
@@ -88,7 +89,7 @@ Result<UniqueFd> open_idmap_userns(const spec::Mount &mount, const spec::Config 
   }
   if (!config.linux || !config.linux->find_namespace(spec::NamespaceType::User))
     return fail("an idmapped mount needs uidMappings and gidMappings or a user namespace", EINVAL);
-  return sys::open_path("/proc/self/ns/user", O_RDONLY);
+  return sys::open_path("/proc/" + std::to_string(container_pid) + "/ns/user", O_RDONLY);
 }
 
 } // namespace berth::linux

@@ -128,6 +128,12 @@ MountPlan plan_mount(const spec::Mount &mount) {
   MountPlan plan = plan_mount_options(mount.options);
   if (mount.type && *mount.type == "bind")
     plan.bind = true;
+  // Mappings without "idmap" or "ridmap" still ask for an idmapped mount
+  // (config.md); the mapping then covers what the bind covers.
+  if (!plan.idmap && (!mount.uid_mappings.empty() || !mount.gid_mappings.empty())) {
+    plan.idmap = true;
+    plan.recursive_idmap = plan.recursive_bind;
+  }
   return plan;
 }
 

@@ -41,10 +41,10 @@ struct MountPlan {
   std::uint64_t recursive_clear = 0;
   std::optional<std::uint64_t> recursive_atime;
 
-  bool bind = false;           // "bind", "rbind" or type "bind"
-  bool recursive_bind = false; // "rbind"
-  bool idmap = false;          // "idmap" or "ridmap"
-  bool recursive_idmap = false;
+  bool bind = false;            // "bind", "rbind" or type "bind"
+  bool recursive_bind = false;  // "rbind"
+  bool idmap = false;           // "idmap", "ridmap", or (plan_mount) uidMappings/gidMappings
+  bool recursive_idmap = false; // "ridmap", or mappings on an "rbind" without either option
   bool tmpcopyup = false;
 
   // The filesystem data string mount(2) would take: data_options joined by ",".

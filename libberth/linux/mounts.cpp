@@ -6,7 +6,6 @@
 
 #include "linux/cgroup_mount.hpp"
 #include "linux/copy_tree.hpp"
-#include "linux/idmap_userns.hpp"
 #include "lsm/selinux.hpp"
 #include "sys/log.hpp"
 #include "sys/path_resolve.hpp"
@@ -64,8 +63,28 @@ bool is_proc_or_sysfs(const std::string &type) {
   return type == "proc" || type == "sysfs";
 }
 
+// An idmapped bind: the tree comes ready from berth, the init only attaches it.
+Result<void> mount_idmapped_entry(const spec::Mount &mount, const MountPlan &plan,
+                                  const MountContext &context) {
+  if (!context.idmapped_tree)
+    return fail("nothing here can build an idmapped mount", ENOTSUP);
+  BERTH_TRY_ASSIGN(UniqueFd tree, context.idmapped_tree(context.index));
+  struct stat st {};
+  if (::fstat(tree.get(), &st) < 0)
+    return fail_errno("stat the idmapped tree");
+  UniqueFd target;
+  if (S_ISDIR(st.st_mode)) {
+    BERTH_TRY_ASSIGN(target, sys::mkdir_all_in_root(context.root_fd, mount.destination));
+  } else {
+    BERTH_TRY_ASSIGN(target, sys::create_file_in_root(context.root_fd, mount.destination));
+  }
+  return attach_with_propagation(tree.get(), target.get(), plan);
+}
+
 Result<void> mount_bind_entry(const spec::Mount &mount, const MountPlan &plan,
                               const MountContext &context) {
+  if (plan.idmap)
+    return mount_idmapped_entry(mount, plan, context);
   if (!mount.source || mount.source->empty())
     return fail("a bind mount needs a source", EINVAL);
   // The source is the host's (config.json is trusted); a relative one is relative
@@ -81,13 +100,6 @@ Result<void> mount_bind_entry(const spec::Mount &mount, const MountPlan &plan,
     BERTH_TRY_ASSIGN(target, sys::create_file_in_root(context.root_fd, mount.destination));
   }
   BERTH_TRY_ASSIGN(UniqueFd tree, create_bind(source.get(), plan, context.user_namespace));
-  if (plan.idmap) {
-    BERTH_TRY_ASSIGN(UniqueFd userns, open_idmap_userns(mount, *context.config));
-    sys::MountAttrChange idmap;
-    idmap.set = MOUNT_ATTR_IDMAP;
-    idmap.userns_fd = userns.get();
-    BERTH_TRY_CTX(sys::set_mount_attr(tree.get(), idmap, plan.recursive_idmap), "idmap");
-  }
   return attach_with_propagation(tree.get(), target.get(), plan);
 }
 
@@ -216,7 +228,11 @@ Result<void> mount_entry(const spec::Mount &mount, const MountContext &context) 
   const MountPlan plan = plan_mount(mount);
   const std::string what =
       plan.bind ? mount.source.value_or("bind") : mount.type.value_or(mount.source.value_or(""));
-  const std::string ctx = "mount " + what + " on " + mount.destination;
+  std::string ctx = "mount " + what + " on " + mount.destination;
+  // Its failures are of the host's side (the source's filesystem, the mapping):
+  // the config entry is named.
+  if (plan.bind && plan.idmap)
+    ctx = "/mounts/" + std::to_string(context.index) + ": idmapped " + ctx;
   if (plan.unsupported_flags())
     log::debug(ctx + ": ignoring flags no mount attribute can express");
   if (plan.bind)

@@ -3,6 +3,8 @@
 // attributes, then attached onto that fd.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 
 #include "linux/mount_options.hpp"
@@ -19,6 +21,10 @@ struct MountContext {
   // shows only its own tree; without one berth binds the container's cgroup.
   bool cgroup_namespace = false;
   const spec::Config *config = nullptr;
+  std::size_t index = 0; // the entry's index in config.mounts
+  // The detached, idmapped tree of config.mounts[index], built by berth on the
+  // host's side (idmapped_mount.hpp); unset where nobody can build one.
+  std::function<Result<UniqueFd>(std::size_t index)> idmapped_tree;
 };
 
 // Performs one entry of config.mounts. Errors read "mount proc on /proc: ...".

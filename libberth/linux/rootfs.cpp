@@ -83,8 +83,11 @@ Result<void> prepare_rootfs(const spec::Config &config, const RootfsOptions &opt
   context.cgroup_namespace =
       config.linux && config.linux->find_namespace(spec::NamespaceType::Cgroup);
   context.config = &config;
-  for (const auto &mount : config.mounts)
-    BERTH_TRY(mount_entry(mount, context));
+  context.idmapped_tree = options.idmapped_tree;
+  for (std::size_t i = 0; i < config.mounts.size(); ++i) {
+    context.index = i;
+    BERTH_TRY(mount_entry(config.mounts[i], context));
+  }
 
   if (should_populate_dev(config)) {
     BERTH_TRY(create_devices(root.get(), config));

@@ -3,16 +3,21 @@
 // namespace (and user namespace, when it has one, with the id maps written).
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 
 #include "spec/config.hpp"
 #include "sys/error.hpp"
+#include "sys/unique_fd.hpp"
 
 namespace berth::linux {
 
 struct RootfsOptions {
   std::string rootfs;    // absolute host path of the rootfs directory
   bool no_pivot = false; // --no-pivot: MS_MOVE + chroot instead of pivot_root
+  // Where the idmapped trees of config.mounts come from (MountContext).
+  std::function<Result<UniqueFd>(std::size_t index)> idmapped_tree;
 };
 
 // Phase 1, before pivot: sets the propagation of the host's tree as seen from the

@@ -1,19 +1,39 @@
 // Validation of the top level of config.json: what the spec requires beyond
 // JSON types, before anything touches the kernel.
 #include "spec/sections.hpp"
+#include "tables/mount_options.hpp"
 
 namespace berth::spec::detail {
 namespace {
 
-Result<void> validate_mounts(const std::vector<Mount> &mounts) {
-  for (std::size_t i = 0; i < mounts.size(); ++i) {
-    const Mount &mount = mounts[i];
+// "idmap" or "ridmap" among a mount's options.
+const std::string *idmap_option(const Mount &mount) {
+  for (const auto &option : mount.options) {
+    const auto *info = tables::find_mount_option(option);
+    if (info && info->kind == tables::MountOptionKind::Idmap)
+      return &option;
+  }
+  return nullptr;
+}
+
+Result<void> validate_mounts(const Config &config) {
+  const bool user_namespace =
+      config.linux && config.linux->find_namespace(NamespaceType::User) != nullptr;
+  for (std::size_t i = 0; i < config.mounts.size(); ++i) {
+    const Mount &mount = config.mounts[i];
     std::string pointer = at("/mounts", i);
     // An idmapped mount needs both directions (config.md, POSIX mounts).
     if (!mount.uid_mappings.empty() && mount.gid_mappings.empty())
       return fail_at(at(pointer, "gidMappings"), "required with uidMappings");
     if (mount.uid_mappings.empty() && !mount.gid_mappings.empty())
       return fail_at(at(pointer, "uidMappings"), "required with gidMappings");
+    // Without mappings of its own, "idmap"/"ridmap" takes the container's user
+    // namespace's; with neither, the spec wants an error.
+    const std::string *idmap = idmap_option(mount);
+    if (idmap && mount.uid_mappings.empty() && !user_namespace)
+      return fail_at(at(pointer, "options"),
+                     quote(*idmap) + " needs uidMappings and gidMappings or a user namespace in "
+                                     "/linux/namespaces");
   }
   return {};
 }
@@ -60,7 +80,7 @@ Result<void> validate_config(const Config &config) {
     return fail_at("/ociVersion", "must not be empty");
   if (config.root.path.empty())
     return fail_at("/root/path", "must not be empty");
-  BERTH_TRY(validate_mounts(config.mounts));
+  BERTH_TRY(validate_mounts(config));
   // The spec makes process optional until start; berth creates the init
   // process at create, so it needs it from the start.
   if (!config.process)

@@ -2,9 +2,9 @@
 
 The features document is held to what berth does: every namespace,
 capability, mount option, seccomp action and flag it lists is used in a real
-container here, and it must not list what berth refuses (hooks, idmapped
-mounts). The config `berth spec` writes must run once the two things a test
-cannot use (a terminal, an interactive shell) are changed.
+container here, and it must not list what berth refuses (hooks). The config
+`berth spec` writes must run once the two things a test cannot use (a
+terminal, an interactive shell) are changed.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def test_features_document_shape(features):
     assert linux["cgroup"] == {"v1": True, "v2": True, "systemd": False, "systemdUser": False,
                                "rdma": True}
     assert linux["intelRdt"] == {"enabled": False}
-    assert linux["mountExtensions"] == {"idmap": {"enabled": False}}
-    assert "idmap" not in features["mountOptions"] and "ridmap" not in features["mountOptions"]
+    assert linux["mountExtensions"] == {"idmap": {"enabled": True}}
+    assert "idmap" in features["mountOptions"] and "ridmap" in features["mountOptions"]
     assert isinstance(linux["apparmor"]["enabled"], bool)
     assert isinstance(linux["selinux"]["enabled"], bool)
     assert features["annotations"]["io.github.berth.version"]
@@ -134,6 +134,10 @@ def test_every_listed_mount_option_is_accepted(rt, features):
         b.drop_mount("/mnt")
         if option in ("bind", "rbind"):
             b.add_mount("/mnt", None, str(source), [option])
+        elif option in ("idmap", "ridmap"):
+            b.add_mount("/mnt", None, str(source), ["rbind", option])
+            ids = [{"containerID": 0, "hostID": 1000, "size": 1}]
+            b.config["mounts"][-1].update(uidMappings=ids, gidMappings=ids)
         else:
             b.add_mount("/mnt", "tmpfs", "tmpfs", [option])
         res = rt.run(b)

@@ -62,15 +62,14 @@ Test(features, no_hooks_while_berth_refuses_them) {
   cr_assert(member(doc, "hooks").items().empty());
 }
 
-Test(features, mount_options_are_the_table_without_idmap) {
+Test(features, mount_options_are_the_table) {
   auto options = strings(member(features::document(kFacts), "mountOptions"));
-  cr_assert(!has(options, "idmap"));
-  cr_assert(!has(options, "ridmap"));
+  cr_assert(has(options, "idmap"));
+  cr_assert(has(options, "ridmap"));
   for (const auto &option : options)
     cr_assert_not_null(tables::find_mount_option(option), "%s is not in the table", option.c_str());
   for (const auto &row : tables::kMountOptions)
-    if (row.kind != tables::MountOptionKind::Idmap)
-      cr_assert(has(options, row.name), "%s missing", std::string(row.name).c_str());
+    cr_assert(has(options, row.name), "%s missing", std::string(row.name).c_str());
   for (std::string_view spec_example :
        {"ro", "rbind", "rprivate", "rro", "tmpcopyup", "nosymfollow"})
     cr_assert(has(options, spec_example), "%s missing", std::string(spec_example).c_str());
@@ -133,7 +132,7 @@ Test(features, runtime_support_not_host_availability) {
   cr_assert(member(doc, "linux.selinux.enabled").as_bool());
   cr_assert(!member(doc, "linux.intelRdt.enabled").as_bool());
   cr_assert(member(doc, "linux.mountExtensions.idmap.enabled").is_bool());
-  cr_assert(!member(doc, "linux.mountExtensions.idmap.enabled").as_bool());
+  cr_assert(member(doc, "linux.mountExtensions.idmap.enabled").as_bool());
 }
 
 Test(features, annotations) {

@@ -207,6 +207,34 @@ Test(mount_options, idmap_and_tmpcopyup) {
   cr_expect_eq(copyup.data(), std::string("mode=1777"));
 }
 
+namespace {
+spec::Mount mount_with_mappings(std::vector<std::string> options) {
+  spec::Mount mount;
+  mount.destination = "/data";
+  mount.source = "/src";
+  mount.options = std::move(options);
+  mount.uid_mappings = {{.container_id = 0, .host_id = 1000, .size = 1}};
+  mount.gid_mappings = {{.container_id = 0, .host_id = 1000, .size = 1}};
+  return mount;
+}
+} // namespace
+
+Test(mount_options, mappings_alone_ask_for_an_idmapped_mount_as_deep_as_the_bind) {
+  auto rbind = linux::plan_mount(mount_with_mappings({"rbind"}));
+  cr_expect(rbind.idmap && rbind.recursive_idmap);
+  auto bind = linux::plan_mount(mount_with_mappings({"bind"}));
+  cr_expect(bind.idmap && !bind.recursive_idmap);
+  // The options say how deep, whatever the bind is.
+  auto top_only = linux::plan_mount(mount_with_mappings({"rbind", "idmap"}));
+  cr_expect(top_only.idmap && !top_only.recursive_idmap && top_only.recursive_bind);
+  auto every = linux::plan_mount(mount_with_mappings({"bind", "ridmap"}));
+  cr_expect(every.idmap && every.recursive_idmap && !every.recursive_bind);
+  spec::Mount plain = mount_with_mappings({"rbind"});
+  plain.uid_mappings.clear();
+  plain.gid_mappings.clear();
+  cr_expect(!linux::plan_mount(plain).idmap);
+}
+
 Test(mount_options, a_typical_runtime_spec_set) {
   // The /dev mount of the default config.json: everything lands in its place.
   auto plan = plan_of({"nosuid", "strictatime", "mode=755", "size=65536k"});

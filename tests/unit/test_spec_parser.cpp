@@ -470,6 +470,22 @@ Test(spec_mounts, idmap_needs_both_mappings) {
                       "config.json: /mounts/0/uidMappings: required with gidMappings");
 }
 
+Test(spec_mounts, idmap_option_needs_mappings_or_a_user_namespace) {
+  // config.md: without mappings of its own the mount takes the container's user
+  // namespace's; with neither, an error.
+  expect_config_error(
+      with("/mounts", R"([{"destination": "/a"},
+                          {"destination": "/b", "source": "/s", "options": ["rbind", "ridmap"]}])"),
+      "config.json: /mounts/1/options: \"ridmap\" needs uidMappings and gidMappings or a user "
+      "namespace in /linux/namespaces");
+  parse_ok(with(with("/mounts", R"([{"destination": "/b", "source": "/s",
+                                     "options": ["bind", "idmap"]}])"),
+                "/linux", R"({"namespaces": [{"type": "user", "path": "/proc/1/ns/user"}]})"));
+  parse_ok(with("/mounts", R"([{"destination": "/b", "source": "/s", "options": ["idmap"],
+                               "uidMappings": [{"containerID": 0, "hostID": 1, "size": 1}],
+                               "gidMappings": [{"containerID": 0, "hostID": 1, "size": 1}]}])"));
+}
+
 Test(spec_mounts, options_are_not_validated) {
   spec::Config c = parse_ok(
       with("/mounts", R"([{"destination": "/t", "options": ["size=64k", "whatever", "ro"]}])"));
