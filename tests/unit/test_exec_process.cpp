@@ -150,18 +150,3 @@ Test(exec_process, process_file_refuses_the_process_flags) {
   refused([](ExecOptions &o) { o.process_label = "l"; }, "--process-label");
   refused([](ExecOptions &o) { o.apparmor_profile = "p"; }, "--apparmor");
 }
-
-Test(exec_process, unsupported_process_fields_name_their_pointer) {
-  auto process = base_process();
-  cr_assert(check_exec_supported(process, "config.json: /process").has_value());
-  process.scheduler = spec::Scheduler{.policy = "SCHED_OTHER"};
-  auto checked = check_exec_supported(process, "config.json: /process");
-  cr_assert(!checked.has_value());
-  cr_assert(checked.error().message() ==
-            "config.json: /process/scheduler: scheduler is not supported yet");
-  process.scheduler.reset();
-  process.io_priority = spec::IoPriority{.io_class = "IOPRIO_CLASS_BE", .priority = 1};
-  checked = check_exec_supported(process, "p.json: ");
-  cr_assert(!checked.has_value());
-  cr_assert(checked.error().message() == "p.json: /ioPriority: ioPriority is not supported yet");
-}
