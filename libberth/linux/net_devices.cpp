@@ -59,7 +59,12 @@ public:
     int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0)
       return fail_errno("open an rtnetlink socket");
-    return Rtnetlink(UniqueFd(fd));
+    UniqueFd owned(fd);
+    // The kernel answers at once; a request without an answer must not hang create.
+    timeval timeout{.tv_sec = 10, .tv_usec = 0};
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0)
+      return fail_errno("set the rtnetlink socket's timeout");
+    return Rtnetlink(std::move(owned));
   }
 
   // Sends `message` and calls `on_reply` for each reply up to the ack (or,
@@ -141,7 +146,7 @@ Result<std::vector<Address>> permanent_addresses(Rtnetlink &netlink, int index) 
 
 // The interface index of `name` in the socket's network namespace.
 Result<int> index_of(Rtnetlink &netlink, const std::string &name) {
-  Message get(RTM_GETLINK, 0);
+  Message get(RTM_GETLINK, NLM_F_ACK); // the link, then the ack that ends the answer
   get.body(ifinfomsg{});
   get.attribute(IFLA_IFNAME, name);
   int index = 0;
