@@ -177,13 +177,36 @@ Result<void> set_up(Rtnetlink &netlink, int index) {
   return netlink.transact(up);
 }
 
-Result<void> move_one(Rtnetlink &host, Rtnetlink &container, int target_ns,
-                      const std::string &host_name, const std::string &name) {
-  int index = static_cast<int>(::if_nametoindex(host_name.c_str()));
-  if (index == 0)
-    return fail("no network interface \"" + host_name + "\" on the host");
-  BERTH_TRY_ASSIGN(auto addresses, with_context(permanent_addresses(host, index),
-                                                "list the addresses of " + host_name));
+// One interface of linux.netDevices: its host name, its name in the
+// container, and the addresses the move drops.
+struct NetDevice {
+  std::string host_name;
+  std::string name;
+  std::vector<Address> addresses;
+  int host_index = 0;
+  bool moved = false; // the move (and rename) succeeded
+};
+
+// The name of interface `index` in the socket's network namespace, or "".
+std::string name_of(Rtnetlink &netlink, int index) {
+  Message get(RTM_GETLINK, NLM_F_ACK);
+  ifinfomsg info{};
+  info.ifi_index = index;
+  get.body(info);
+  std::string name;
+  (void)netlink.transact(get, [&](const nlmsghdr *reply) {
+    if (reply->nlmsg_type != RTM_NEWLINK)
+      return;
+    const auto *link = static_cast<const ifinfomsg *>(NLMSG_DATA(reply));
+    int left = static_cast<int>(IFLA_PAYLOAD(reply));
+    for (const auto *attr = IFLA_RTA(link); RTA_OK(attr, left); attr = RTA_NEXT(attr, left))
+      if (attr->rta_type == IFLA_IFNAME)
+        name = static_cast<const char *>(RTA_DATA(attr));
+  });
+  return name;
+}
+
+Result<void> move_link(Rtnetlink &netlink, int index, int target_ns, const std::string &name) {
   Message move(RTM_NEWLINK, NLM_F_ACK);
   ifinfomsg info{};
   info.ifi_index = index;
@@ -191,13 +214,20 @@ Result<void> move_one(Rtnetlink &host, Rtnetlink &container, int target_ns,
   auto fd = static_cast<std::uint32_t>(target_ns);
   move.attribute(IFLA_NET_NS_FD, &fd, sizeof fd);
   move.attribute(IFLA_IFNAME, name);
+  return netlink.transact(move);
+}
+
+Result<void> move_in(Rtnetlink &host, Rtnetlink &container, int target_ns, NetDevice &device) {
   // EEXIST: the container has an interface of that name already.
-  BERTH_TRY_CTX(host.transact(move),
-                "move " + host_name + " into the container's network namespace as " + name);
-  BERTH_TRY_ASSIGN(int moved, with_context(index_of(container, name), "find " + name));
-  for (const auto &address : addresses)
-    BERTH_TRY_CTX(add_address(container, moved, address), "add back an address of " + name);
-  BERTH_TRY_CTX(set_up(container, moved), "bring " + name + " up");
+  BERTH_TRY_CTX(move_link(host, device.host_index, target_ns, device.name),
+                "move " + device.host_name + " into the container's network namespace as " +
+                    device.name);
+  device.moved = true;
+  BERTH_TRY_ASSIGN(int moved,
+                   with_context(index_of(container, device.name), "find " + device.name));
+  for (const auto &address : device.addresses)
+    BERTH_TRY_CTX(add_address(container, moved, address), "add back an address of " + device.name);
+  BERTH_TRY_CTX(set_up(container, moved), "bring " + device.name + " up");
   return {};
 }
 
@@ -226,6 +256,26 @@ Result<Rtnetlink> open_in(int target_ns, int own_ns) {
   return netlink;
 }
 
+// Undoes a move, as well as it can: the interface goes back to berth's
+// network namespace under its host name, with its addresses (down, as a move
+// leaves it). A move whose rename failed (EEXIST) has moved it all the same,
+// under its host name: it is found by its index then, never by a name that may
+// be another interface of the container's.
+void move_back(Rtnetlink &host, Rtnetlink &container, int own_ns, const NetDevice &device) {
+  int index = 0;
+  if (device.moved) {
+    index = index_of(container, device.name).value_or(0);
+  } else if (name_of(container, device.host_index) == device.host_name) {
+    // Moved, then not renamed: the kernel keeps the index when it is free.
+    index = device.host_index;
+  }
+  if (index == 0 || !move_link(container, index, own_ns, device.host_name))
+    return;
+  int back = static_cast<int>(::if_nametoindex(device.host_name.c_str()));
+  for (const auto &address : device.addresses)
+    (void)add_address(host, back, address);
+}
+
 } // namespace
 
 Result<void> move_net_devices(const std::map<std::string, spec::NetDevice> &devices, pid_t pid) {
@@ -238,10 +288,29 @@ Result<void> move_net_devices(const std::map<std::string, spec::NetDevice> &devi
                 "host's: moving interfaces needs a network namespace of the container's own");
   BERTH_TRY_ASSIGN(Rtnetlink host, Rtnetlink::open());
   BERTH_TRY_ASSIGN(Rtnetlink container, open_in(target_ns.get(), own_ns.get()));
+  // A create that fails here gives back what it took, so that the kernel does
+  // not destroy (virtual) or rename (physical) the host's interfaces with the
+  // namespace of a container that never was.
+  std::vector<NetDevice> taken;
   for (const auto &[host_name, device] : devices) {
-    std::string name = device.name && !device.name->empty() ? *device.name : host_name;
-    BERTH_TRY_CTX(move_one(host, container, target_ns.get(), host_name, name),
-                  "config.json: /linux/netDevices/" + host_name);
+    auto moved = [&]() -> Result<void> {
+      int index = static_cast<int>(::if_nametoindex(host_name.c_str()));
+      if (index == 0)
+        return fail("no network interface \"" + host_name + "\" on the host");
+      NetDevice &one = taken.emplace_back();
+      one.host_index = index;
+      one.host_name = host_name;
+      one.name = device.name && !device.name->empty() ? *device.name : host_name;
+      BERTH_TRY_ASSIGN(one.addresses, with_context(permanent_addresses(host, index),
+                                                   "list the addresses of " + host_name));
+      return move_in(host, container, target_ns.get(), one);
+    }();
+    if (!moved) {
+      for (const auto &one : taken)
+        move_back(host, container, own_ns.get(), one);
+      moved.error().context("config.json: /linux/netDevices/" + host_name);
+      return moved;
+    }
   }
   return {};
 }

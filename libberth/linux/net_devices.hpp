@@ -19,7 +19,9 @@ namespace berth::linux {
 // Runs in berth, in the host's network namespace, during create. Errors name
 // /linux/netDevices/<name>: an interface the host does not have, a container
 // whose network namespace is the host's, a name the container already uses.
-// Nothing moves the interfaces back: when the container's network namespace
+// A failure gives back the interfaces already moved (under their host names,
+// with their addresses). Once the container exists nothing moves them back:
+// when the container's network namespace
 // goes away, the kernel returns physical interfaces to the host's initial
 // network namespace and destroys virtual ones (veth, dummy, macvlan, ...).
 Result<void> move_net_devices(const std::map<std::string, spec::NetDevice> &devices, pid_t pid);

@@ -366,6 +366,22 @@ def test_net_device_name_taken_in_the_container_fails_cleanly(rt, dummy_interfac
     b.linux["netDevices"] = {dummy_interface: {"name": "lo"}}
     expect_clean_failure(rt, b, f"/linux/netDevices/{dummy_interface}", "File exists",
                          command="create")
+    assert host_has_interface(dummy_interface), "the failed create did not give it back"
+    addr = subprocess.run(["ip", "-o", "addr", "show", "dev", dummy_interface],
+                          capture_output=True, text=True).stdout
+    assert "192.0.2.7/24" in addr, "given back without its address"
+
+
+def test_net_devices_given_back_when_a_later_one_fails(rt, dummy_interface):
+    b = rt.bundle()
+    # moved in key order: the host's interface first, then the missing one
+    b.linux["netDevices"] = {dummy_interface: {"name": "eth9"}, "bz-missing": {}}
+    expect_clean_failure(rt, b, "/linux/netDevices/bz-missing", "no network interface",
+                         command="create")
+    assert host_has_interface(dummy_interface), "the failed create did not give it back"
+    addr = subprocess.run(["ip", "-o", "addr", "show", "dev", dummy_interface],
+                          capture_output=True, text=True).stdout
+    assert "192.0.2.7/24" in addr, "given back without its address"
 
 
 # -- intelRdt ------------------------------------------------------------------------
