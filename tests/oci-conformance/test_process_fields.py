@@ -392,3 +392,36 @@ def test_intel_rdt_without_resctrl_fails_cleanly(rt):
     b.linux["intelRdt"] = {"closID": "berth"}
     line = expect_clean_failure(rt, b, command="create")
     assert line.endswith("config.json: /linux/intelRdt: resctrl is not mounted at /sys/fs/resctrl")
+
+
+# -- in a user namespace -------------------------------------------------------------
+
+def userns_bundle(rt):
+    b = rt.bundle()
+    b.set_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+    b.drop_mount("/sys/fs/cgroup")  # a v1 hierarchy cannot be mounted from a user namespace
+    return b
+
+
+def test_attributes_in_a_user_namespace(rt):
+    b = userns_bundle(rt)
+    b.process["ioPriority"] = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
+    b.process["scheduler"] = {"policy": "SCHED_BATCH", "nice": 2}
+    b.linux["personality"] = {"domain": "LINUX"}
+    b.linux["memoryPolicy"] = {"mode": "MPOL_INTERLEAVE", "nodes": "0"}
+    b.sh("ionice; cat /proc/self/stat; grep -c interleave:0 /proc/self/numa_maps")
+    io, stat, interleaved = rt.run_ok(b).splitlines()
+    assert io == "idle"
+    assert (stat_fields(stat)["policy"], stat_fields(stat)["nice"]) == (SCHED_BATCH, 2)
+    assert int(interleaved) > 0
+
+
+def test_real_time_io_class_in_a_user_namespace_fails_cleanly(rt):
+    # the init is in the container's user namespace already: CAP_SYS_ADMIN
+    # there is not the host's, which IOPRIO_CLASS_RT needs
+    b = userns_bundle(rt)
+    b.process["ioPriority"] = {"class": "IOPRIO_CLASS_RT", "priority": 0}
+    expect_clean_failure(rt, b, "process.ioPriority", "IOPRIO_CLASS_RT", "Operation not permitted",
+                         command="create")

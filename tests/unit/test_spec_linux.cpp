@@ -233,4 +233,8 @@ Test(spec_linux_misc, memory_policy) {
   expect_config_error(
       linux_with(R"({"memoryPolicy": {"mode": "MPOL_LOCAL", "flags": ["MPOL_F_NOPE"]}})"),
       "config.json: /linux/memoryPolicy/flags/0: unknown memory policy flag \"MPOL_F_NOPE\"");
+  expect_config_error(linux_with(R"({"memoryPolicy": {"mode": "MPOL_BIND", "nodes": "0,,1"}})"),
+                      "config.json: /linux/memoryPolicy/nodes: expected a node list such as "
+                      "\"0-1,3\", got \"0,,1\"");
+  parse_ok(linux_with(R"({"memoryPolicy": {"mode": "MPOL_LOCAL", "nodes": ""}})"));
 }

@@ -587,6 +587,29 @@ Test(spec_process, integer_boundaries) {
       "to 2147483647");
 }
 
+Test(spec_process, scheduling_fields) {
+  expect_config_error(with("/process/scheduler", R"({"policy": "SCHED_OTHER", "nice": 20})"),
+                      "config.json: /process/scheduler/nice: expected an integer from -20 to 19");
+  expect_config_error(with("/process/scheduler", R"({"policy": "SCHED_RR", "priority": 100})"),
+                      "config.json: /process/scheduler/priority: expected an integer from 0 to 99");
+  expect_config_error(with("/process/scheduler", R"({"policy": "SCHED_NORMAL"})"),
+                      "config.json: /process/scheduler/policy: unknown scheduler policy "
+                      "\"SCHED_NORMAL\"");
+  expect_config_error(
+      with("/process/scheduler", R"({"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_X"]})"),
+      "config.json: /process/scheduler/flags/0: unknown scheduler flag \"SCHED_FLAG_X\"");
+  expect_config_error(
+      with("/process/ioPriority", R"({"class": "IOPRIO_CLASS_NONE", "priority": 0})"),
+      "config.json: /process/ioPriority/class: unknown I/O priority class "
+      "\"IOPRIO_CLASS_NONE\"");
+  expect_config_error(with("/process/execCPUAffinity", R"({"final": "65536"})"),
+                      "config.json: /process/execCPUAffinity/final: expected a CPU list such as "
+                      "\"0-3,7\", got \"65536\"");
+  auto config = parse_ok(with("/process/scheduler", R"({"policy": "SCHED_IDLE", "nice": -20,
+                                                       "flags": ["SCHED_FLAG_RESET_ON_FORK"]})"));
+  cr_assert_eq(*config.process->scheduler->nice, -20);
+}
+
 Test(spec_process, args_cwd_env) {
   expect_config_error(with("/process/args", "[]"), "config.json: /process/args: must not be empty");
   expect_config_error(with("/process/cwd", R"("home")"),
