@@ -126,15 +126,20 @@ Test(exec_process, a_command_is_needed) {
 }
 
 Test(exec_process, process_file_refuses_the_process_flags) {
-  ExecOptions options;
-  options.process_file = "process.json";
-  options.tty = true;
-  options.detach = true;
-  options.pid_file = "/p";
-  options.preserve_fds = 1;
-  cr_assert(check_no_overlay_flags(options).has_value(), "flags about berth itself are fine");
+  // Built afresh for each case (a copy trips GCC 12's -Wmaybe-uninitialized).
+  auto with_process_file = [] {
+    ExecOptions options;
+    options.process_file = "process.json";
+    options.tty = true;
+    options.detach = true;
+    options.pid_file = "/p";
+    options.preserve_fds = 1;
+    return options;
+  };
+  cr_assert(check_no_overlay_flags(with_process_file()).has_value(),
+            "flags about berth itself are fine");
   auto refused = [&](auto set, std::string_view flag) {
-    ExecOptions o = options;
+    ExecOptions o = with_process_file();
     set(o);
     auto checked = check_no_overlay_flags(o);
     cr_assert(!checked.has_value());
