@@ -13,6 +13,8 @@
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
 #include "container/pid_file.hpp"
+#include "linux/net_devices.hpp"
+#include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/terminal.hpp"
 #include "seccomp/cache.hpp"
@@ -224,7 +226,13 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
       BERTH_TRY_CTX(cgroups.add_process(pid), "move the init into its cgroup");
     return {};
   };
+  // execCPUAffinity.initial: berth runs there from now on, and the init
+  // inherits it until it joins the cgroup.
+  BERTH_TRY(linux::apply_initial_cpu_affinity(*config.process));
   BERTH_TRY_ASSIGN(SpawnedInit spawned, spawn_init(ctx, berth_end, init_end, record_pid));
+  // The init's network namespace exists now, and nothing runs in it yet.
+  if (config.linux)
+    BERTH_TRY(linux::move_net_devices(config.linux->net_devices, spawned.init.pid()));
   listener.reset(); // the init holds it now
   seccomp_setup.listener.reset();
   console.init_end.reset();

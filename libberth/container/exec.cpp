@@ -21,6 +21,7 @@
 #include "container/lifecycle.hpp"
 #include "container/pid_file.hpp"
 #include "container/terminal_proxy.hpp"
+#include "linux/process_attributes.hpp"
 #include "linux/terminal.hpp"
 #include "lsm/apparmor.hpp"
 #include "seccomp/cache.hpp"
@@ -86,13 +87,11 @@ Result<spec::Process> exec_process(const spec::Config &config, const ExecOptions
     BERTH_TRY_ASSIGN(spec::Process process, spec::load_process(options.process_file));
     // conmon passes --tty along with a process file that asks for a terminal.
     process.terminal = process.terminal || options.tty;
-    BERTH_TRY(check_exec_supported(process, options.process_file + ": "));
     return process;
   }
   if (!config.process)
     return fail("config.json: /process: the container has no process to start from; use --process");
   BERTH_TRY_ASSIGN(spec::Process process, overlay_exec_flags(*config.process, options));
-  BERTH_TRY(check_exec_supported(process, "config.json: /process"));
   return process;
 }
 
@@ -179,6 +178,8 @@ struct Prepared {
   UniqueFd console_own; // berth's end of the pair for a foreground terminal
   std::optional<cgroup::Manager> placement;
   int join_flags = 0;
+  std::optional<spec::Personality> personality;    // the container's linux.personality
+  std::optional<spec::MemoryPolicy> memory_policy; // and linux.memoryPolicy
 };
 
 Result<Prepared> prepare(const GlobalOptions &global, const ExecOptions &options,
@@ -188,6 +189,10 @@ Result<Prepared> prepare(const GlobalOptions &global, const ExecOptions &options
   BERTH_TRY_ASSIGN(prepared.process, exec_process(config, options));
   BERTH_TRY(check_lsm(prepared.process));
   BERTH_TRY(check_terminal(prepared.process, options));
+  if (config.linux) {
+    prepared.personality = config.linux->personality;
+    prepared.memory_policy = config.linux->memory_policy;
+  }
   if (config.linux && config.linux->seccomp) {
     const auto &profile = *config.linux->seccomp;
     BERTH_TRY_ASSIGN(prepared.seccomp, seccomp::compile_cached(profile, global.root));
@@ -272,7 +277,12 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
       .seccomp = prepared.seccomp ? &*prepared.seccomp : nullptr,
       .seccomp_listener = prepared.seccomp_listener.get(),
       .console_socket = prepared.console.get(),
+      .personality = prepared.personality ? &*prepared.personality : nullptr,
+      .memory_policy = prepared.memory_policy ? &*prepared.memory_policy : nullptr,
   };
+  // execCPUAffinity.initial: berth runs there from now on, and the child
+  // inherits it until it joins the cgroup.
+  BERTH_TRY(linux::apply_initial_cpu_affinity(prepared.process));
   int pidfd = -1;
   struct clone_args args {};
   args.flags = CLONE_PIDFD;

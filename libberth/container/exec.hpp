@@ -27,11 +27,6 @@ Result<spec::Process> overlay_exec_flags(spec::Process base, const ExecOptions &
 // refused: the process file is the whole process.
 Result<void> check_no_overlay_flags(const ExecOptions &options);
 
-// What berth cannot do for an exec'd process yet, refused before anything runs.
-// `where` is the process' JSON pointer with its file, which errors start with
-// ("config.json: /process", or "process.json: " for --process).
-Result<void> check_exec_supported(const spec::Process &process, std::string_view where);
-
 // What the exec'd process needs from berth, in its copy of berth's memory.
 struct ExecChildContext {
   const spec::Process &process;
@@ -46,6 +41,10 @@ struct ExecChildContext {
   // Where the terminal's master goes with process.terminal: the engine's
   // --console-socket, or berth itself for a foreground `exec -t`.
   int console_socket = -1;
+  // The container's linux.personality and linux.memoryPolicy, or null: an
+  // exec'd process runs as the init does.
+  const spec::Personality *personality = nullptr;
+  const spec::MemoryPolicy *memory_policy = nullptr;
 };
 
 // The exec'd process from clone to execve. It waits for berth's Commit

@@ -14,6 +14,7 @@
 #include "container/exec.hpp"
 #include "container/init.hpp" // seccomp_loads_before_exec
 #include "container/pre_exec.hpp"
+#include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/terminal.hpp"
 
@@ -102,6 +103,9 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
   BERTH_TRY(linux::apply_rlimits(process.rlimits));
   if (process.oom_score_adj)
     BERTH_TRY(linux::apply_oom_score_adj(*process.oom_score_adj));
+  // So do a real-time I/O class or scheduling policy (CAP_SYS_ADMIN,
+  // CAP_SYS_NICE); the process is in its cgroup for execCPUAffinity.final.
+  BERTH_TRY(linux::apply_process_attributes(process, ctx.personality, ctx.memory_policy));
   BERTH_TRY(join_namespaces(ctx));
   ::close(ctx.init_pidfd);
   if (ctx.join_flags & CLONE_NEWUSER)

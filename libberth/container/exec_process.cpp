@@ -103,18 +103,4 @@ Result<void> check_no_overlay_flags(const ExecOptions &options) {
   return {};
 }
 
-Result<void> check_exec_supported(const spec::Process &process, std::string_view where) {
-  auto not_yet = [&](std::string_view key, std::string_view what) {
-    return fail(std::string(where) + "/" + std::string(key) + ": " + std::string(what) +
-                " is not supported yet");
-  };
-  if (process.scheduler)
-    return not_yet("scheduler", "scheduler");
-  if (process.io_priority)
-    return not_yet("ioPriority", "ioPriority");
-  if (process.exec_cpu_affinity)
-    return not_yet("execCPUAffinity", "execCPUAffinity");
-  return {};
-}
-
 } // namespace berth::container

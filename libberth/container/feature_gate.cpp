@@ -1,10 +1,14 @@
 #include "container/feature_gate.hpp"
 
+#include <sys/vfs.h>
+
 #include "linux/mount_options.hpp"
 #include "lsm/apparmor.hpp"
 
 namespace berth::container {
 namespace {
+
+constexpr decltype(statfs::f_type) kResctrlMagic = 0x7655821; // RDTGROUP_SUPER_MAGIC
 
 std::unexpected<Error> not_yet(std::string_view pointer, std::string_view what) {
   return fail("config.json: " + std::string(pointer) + ": " + std::string(what) +
@@ -21,12 +25,6 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
   // labels are ignored where SELinux is disabled, as runc does: lsm/selinux.hpp.)
   if (process.apparmor_profile && !lsm::apparmor_enabled())
     return fail("config.json: /process/apparmorProfile: AppArmor is not enabled on this host");
-  if (process.scheduler)
-    return not_yet("/process/scheduler", "scheduler");
-  if (process.io_priority)
-    return not_yet("/process/ioPriority", "ioPriority");
-  if (process.exec_cpu_affinity)
-    return not_yet("/process/execCPUAffinity", "execCPUAffinity");
   if (config.hooks && !config.hooks->empty())
     return not_yet("/hooks", "hooks");
   for (std::size_t i = 0; i < config.mounts.size(); ++i) {
@@ -45,14 +43,14 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
   // existing one whose filesystem view is already set up (see init.cpp).
   if (!linux.find_namespace(spec::NamespaceType::Mount))
     return fail("config.json: /linux/namespaces: a mount namespace (new or joined) is required");
-  if (linux.intel_rdt)
+  // Intel RDT needs the resctrl filesystem; berth does not drive it yet, and
+  // says which of the two is missing rather than dropping the field.
+  if (linux.intel_rdt) {
+    struct statfs fs {};
+    if (::statfs("/sys/fs/resctrl", &fs) < 0 || fs.f_type != kResctrlMagic)
+      return fail("config.json: /linux/intelRdt: resctrl is not mounted at /sys/fs/resctrl");
     return not_yet("/linux/intelRdt", "intelRdt");
-  if (linux.personality)
-    return not_yet("/linux/personality", "personality");
-  if (linux.memory_policy)
-    return not_yet("/linux/memoryPolicy", "memoryPolicy");
-  if (!linux.net_devices.empty())
-    return not_yet("/linux/netDevices", "netDevices");
+  }
   return warnings;
 }
 

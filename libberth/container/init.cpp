@@ -17,6 +17,7 @@
 
 #include "container/idmapped_trees.hpp"
 #include "container/pre_exec.hpp"
+#include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/rootfs.hpp"
 #include "linux/terminal.hpp"
@@ -167,6 +168,10 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   BERTH_TRY(linux::apply_rlimits(process.rlimits));
   if (process.oom_score_adj)
     BERTH_TRY(linux::apply_oom_score_adj(*process.oom_score_adj));
+  // While still privileged and unfiltered, and in the cgroup (execCPUAffinity.final).
+  BERTH_TRY(linux::apply_process_attributes(
+      process, config.linux->personality ? &*config.linux->personality : nullptr,
+      config.linux->memory_policy ? &*config.linux->memory_policy : nullptr));
 
   // The cwd is created as root (runc does so too), entered as the user.
   BERTH_TRY(make_directories(process.cwd));

@@ -8,6 +8,7 @@
 #include "tables/capabilities.hpp"
 #include "tables/mount_options.hpp"
 #include "tables/namespaces.hpp"
+#include "tables/process_scheduling.hpp"
 #include "tables/seccomp.hpp"
 
 namespace berth::features {
@@ -78,7 +79,13 @@ json::Value linux_features(const HostFacts &facts) {
   linux.set("seccomp", seccomp_features(facts));
   linux.set("apparmor", enabled(true));
   linux.set("selinux", enabled(true));
+  // resctrl is not driven yet: linux.intelRdt is refused (feature_gate.cpp).
   linux.set("intelRdt", enabled(false));
+  json::Value memory_policy = json::Value::object();
+  memory_policy.set("modes", names_of(tables::kMemoryPolicyModes));
+  memory_policy.set("flags", names_of(tables::kMemoryPolicyFlags));
+  linux.set("memoryPolicy", std::move(memory_policy));
+  linux.set("netDevices", enabled(true));
   // Idmapped bind mounts (mount_setattr MOUNT_ATTR_IDMAP, linux/idmapped_mount.hpp).
   json::Value extensions = json::Value::object();
   extensions.set("idmap", enabled(true));

@@ -4,21 +4,13 @@
 #include <cstdio>
 
 #include "spec/sections.hpp"
+#include "sys/id_list.hpp"
 #include "tables/mount_options.hpp"
 #include "tables/namespaces.hpp"
+#include "tables/process_scheduling.hpp"
 
 namespace berth::spec::detail {
 namespace {
-
-constexpr std::array<std::string_view, 7> kMemoryPolicyModes = {
-    "MPOL_DEFAULT",   "MPOL_BIND",           "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
-    "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL",
-};
-constexpr std::array<std::string_view, 3> kMemoryPolicyFlags = {
-    "MPOL_F_NUMA_BALANCING",
-    "MPOL_F_RELATIVE_NODES",
-    "MPOL_F_STATIC_NODES",
-};
 
 Result<void> validate_namespaces(const Linux &linux_, std::string_view pointer) {
   for (std::size_t i = 0; i < linux_.namespaces.size(); ++i) {
@@ -135,12 +127,27 @@ Result<void> validate_intel_rdt(const IntelRdt &rdt, std::string_view pointer) {
 }
 
 Result<void> validate_memory_policy(const MemoryPolicy &policy, std::string_view pointer) {
-  if (!is_one_of(kMemoryPolicyModes, policy.mode))
+  if (!tables::find_named(tables::kMemoryPolicyModes, policy.mode))
     return fail_at(at(pointer, "mode"), "unknown memory policy mode " + quote(policy.mode));
+  if (policy.nodes && !policy.nodes->empty() && !sys::parse_id_list(*policy.nodes))
+    return fail_at(at(pointer, "nodes"),
+                   "expected a node list such as \"0-1,3\", got " + quote(*policy.nodes));
   for (std::size_t i = 0; i < policy.flags.size(); ++i)
-    if (!is_one_of(kMemoryPolicyFlags, policy.flags[i]))
+    if (!tables::find_named(tables::kMemoryPolicyFlags, policy.flags[i]))
       return fail_at(at(at(pointer, "flags"), i),
                      "unknown memory policy flag " + quote(policy.flags[i]));
+  return {};
+}
+
+Result<void> validate_personality(const Personality &personality, std::string_view pointer) {
+  if (!tables::find_named(tables::kPersonalityDomains, personality.domain))
+    return fail_at(at(pointer, "domain"), "unknown personality domain " +
+                                              quote(personality.domain) +
+                                              " (expected LINUX or LINUX32)");
+  // config-linux.md defines no flag values yet: one that is given cannot be applied.
+  if (!personality.flags.empty())
+    return fail_at(at(at(pointer, "flags"), 0),
+                   "unknown personality flag " + quote(personality.flags[0]));
   return {};
 }
 
@@ -163,11 +170,8 @@ Result<void> validate_linux(const Linux &linux_, std::string_view pointer) {
                    "unknown propagation " + quote(*linux_.rootfs_propagation));
   BERTH_TRY(validate_path_list(linux_.masked_paths, at(pointer, "maskedPaths")));
   BERTH_TRY(validate_path_list(linux_.readonly_paths, at(pointer, "readonlyPaths")));
-  if (linux_.personality && linux_.personality->domain != "LINUX" &&
-      linux_.personality->domain != "LINUX32")
-    return fail_at(at(at(pointer, "personality"), "domain"), "unknown personality domain " +
-                                                                 quote(linux_.personality->domain) +
-                                                                 " (expected LINUX or LINUX32)");
+  if (linux_.personality)
+    BERTH_TRY(validate_personality(*linux_.personality, at(pointer, "personality")));
   if (linux_.memory_policy)
     BERTH_TRY(validate_memory_policy(*linux_.memory_policy, at(pointer, "memoryPolicy")));
   return {};

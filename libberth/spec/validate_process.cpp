@@ -1,58 +1,16 @@
 // Validation of a process object (config.json's, or exec --process).
-#include <array>
-#include <charconv>
 #include <set>
 
 #include "spec/sections.hpp"
+#include "sys/id_list.hpp"
+#include "tables/process_scheduling.hpp"
 #include "tables/rlimits.hpp"
 
 namespace berth::spec::detail {
 namespace {
 
-// The names config.md lists. Only their spelling is checked here; whoever
-// applies them maps them to kernel values.
-constexpr std::array<std::string_view, 7> kSchedulerPolicies = {
-    "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR",       "SCHED_BATCH",
-    "SCHED_ISO",   "SCHED_IDLE", "SCHED_DEADLINE",
-};
-constexpr std::array<std::string_view, 7> kSchedulerFlags = {
-    "SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",     "SCHED_FLAG_DL_OVERRUN",
-    "SCHED_FLAG_KEEP_POLICY",    "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
-    "SCHED_FLAG_UTIL_CLAMP_MAX",
-};
-constexpr std::array<std::string_view, 3> kIoPriorityClasses = {
-    "IOPRIO_CLASS_RT",
-    "IOPRIO_CLASS_BE",
-    "IOPRIO_CLASS_IDLE",
-};
-
-std::optional<std::uint64_t> to_number(std::string_view text) {
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
-    return std::nullopt;
-  return n;
-}
-
-// "0-3,7": comma-separated numbers or ascending ranges.
-bool is_cpu_list(std::string_view text) {
-  for (;;) {
-    auto comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    auto dash = item.find('-');
-    if (dash == std::string_view::npos) {
-      if (!to_number(item))
-        return false;
-    } else {
-      auto low = to_number(item.substr(0, dash));
-      auto high = to_number(item.substr(dash + 1));
-      if (!low || !high || *low > *high)
-        return false;
-    }
-    if (comma == std::string_view::npos)
-      return true;
-    text.remove_prefix(comma + 1);
-  }
+template <class Table> bool is_listed(const Table &table, std::string_view name) {
+  return tables::find_named(table, name) != nullptr;
 }
 
 Result<void> validate_rlimits(const std::vector<Rlimit> &rlimits, std::string_view pointer) {
@@ -72,17 +30,23 @@ Result<void> validate_rlimits(const std::vector<Rlimit> &rlimits, std::string_vi
 }
 
 Result<void> validate_scheduler(const Scheduler &scheduler, std::string_view pointer) {
-  if (!is_one_of(kSchedulerPolicies, scheduler.policy))
+  if (!is_listed(tables::kSchedulerPolicies, scheduler.policy))
     return fail_at(at(pointer, "policy"), "unknown scheduler policy " + quote(scheduler.policy));
+  // sched_setattr(2)'s ranges: nice -20 (first) to 19, static priority 1 to
+  // 99 for SCHED_FIFO and SCHED_RR, 0 for the others (the kernel checks which).
+  if (scheduler.nice && (*scheduler.nice < -20 || *scheduler.nice > 19))
+    return fail_at(at(pointer, "nice"), "expected an integer from -20 to 19");
+  if (scheduler.priority && (*scheduler.priority < 0 || *scheduler.priority > 99))
+    return fail_at(at(pointer, "priority"), "expected an integer from 0 to 99");
   for (std::size_t i = 0; i < scheduler.flags.size(); ++i)
-    if (!is_one_of(kSchedulerFlags, scheduler.flags[i]))
+    if (!is_listed(tables::kSchedulerFlags, scheduler.flags[i]))
       return fail_at(at(at(pointer, "flags"), i),
                      "unknown scheduler flag " + quote(scheduler.flags[i]));
   return {};
 }
 
 Result<void> validate_io_priority(const IoPriority &priority, std::string_view pointer) {
-  if (!is_one_of(kIoPriorityClasses, priority.io_class))
+  if (!is_listed(tables::kIoPriorityClasses, priority.io_class))
     return fail_at(at(pointer, "class"), "unknown I/O priority class " + quote(priority.io_class));
   // The kernel's levels within a class are 0 (highest) to 7 (lowest).
   if (priority.priority < 0 || priority.priority > 7)
@@ -93,7 +57,7 @@ Result<void> validate_io_priority(const IoPriority &priority, std::string_view p
 Result<void> validate_cpu_affinity(const ExecCpuAffinity &affinity, std::string_view pointer) {
   // Empty means "no change" (for final: the cgroup's CPUs).
   auto check = [&](const std::optional<std::string> &list, std::string_view key) -> Result<void> {
-    if (list && !list->empty() && !is_cpu_list(*list))
+    if (list && !list->empty() && !sys::parse_id_list(*list))
       return fail_at(at(pointer, key),
                      "expected a CPU list such as \"0-3,7\", got " + quote(*list));
     return {};

@@ -67,6 +67,12 @@ def test_features_document_shape(features):
     assert linux["cgroup"] == {"v1": True, "v2": True, "systemd": False, "systemdUser": False,
                                "rdma": True}
     assert linux["intelRdt"] == {"enabled": False}
+    assert linux["netDevices"] == {"enabled": True}
+    assert set(linux["memoryPolicy"]["modes"]) == {
+        "MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
+        "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL"}
+    assert set(linux["memoryPolicy"]["flags"]) == {
+        "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"}
     assert linux["mountExtensions"] == {"idmap": {"enabled": True}}
     assert "idmap" in features["mountOptions"] and "ridmap" in features["mountOptions"]
     assert isinstance(linux["apparmor"]["enabled"], bool)

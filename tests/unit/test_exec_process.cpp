@@ -126,15 +126,20 @@ Test(exec_process, a_command_is_needed) {
 }
 
 Test(exec_process, process_file_refuses_the_process_flags) {
-  ExecOptions options;
-  options.process_file = "process.json";
-  options.tty = true;
-  options.detach = true;
-  options.pid_file = "/p";
-  options.preserve_fds = 1;
-  cr_assert(check_no_overlay_flags(options).has_value(), "flags about berth itself are fine");
+  // Built afresh for each case (a copy trips GCC 12's -Wmaybe-uninitialized).
+  auto with_process_file = [] {
+    ExecOptions options;
+    options.process_file = "process.json";
+    options.tty = true;
+    options.detach = true;
+    options.pid_file = "/p";
+    options.preserve_fds = 1;
+    return options;
+  };
+  cr_assert(check_no_overlay_flags(with_process_file()).has_value(),
+            "flags about berth itself are fine");
   auto refused = [&](auto set, std::string_view flag) {
-    ExecOptions o = options;
+    ExecOptions o = with_process_file();
     set(o);
     auto checked = check_no_overlay_flags(o);
     cr_assert(!checked.has_value());
@@ -149,19 +154,4 @@ Test(exec_process, process_file_refuses_the_process_flags) {
   refused([](ExecOptions &o) { o.no_new_privileges = true; }, "--no-new-privs");
   refused([](ExecOptions &o) { o.process_label = "l"; }, "--process-label");
   refused([](ExecOptions &o) { o.apparmor_profile = "p"; }, "--apparmor");
-}
-
-Test(exec_process, unsupported_process_fields_name_their_pointer) {
-  auto process = base_process();
-  cr_assert(check_exec_supported(process, "config.json: /process").has_value());
-  process.scheduler = spec::Scheduler{.policy = "SCHED_OTHER"};
-  auto checked = check_exec_supported(process, "config.json: /process");
-  cr_assert(!checked.has_value());
-  cr_assert(checked.error().message() ==
-            "config.json: /process/scheduler: scheduler is not supported yet");
-  process.scheduler.reset();
-  process.io_priority = spec::IoPriority{.io_class = "IOPRIO_CLASS_BE", .priority = 1};
-  checked = check_exec_supported(process, "p.json: ");
-  cr_assert(!checked.has_value());
-  cr_assert(checked.error().message() == "p.json: /ioPriority: ioPriority is not supported yet");
 }

@@ -131,6 +131,10 @@ Test(features, runtime_support_not_host_availability) {
   cr_assert(member(doc, "linux.apparmor.enabled").as_bool());
   cr_assert(member(doc, "linux.selinux.enabled").as_bool());
   cr_assert(!member(doc, "linux.intelRdt.enabled").as_bool());
+  cr_assert(member(doc, "linux.netDevices.enabled").as_bool());
+  cr_assert_eq(strings(member(doc, "linux.memoryPolicy.modes")).size(), 7);
+  cr_assert(has(strings(member(doc, "linux.memoryPolicy.modes")), "MPOL_WEIGHTED_INTERLEAVE"));
+  cr_assert_eq(strings(member(doc, "linux.memoryPolicy.flags")).size(), 3);
   cr_assert(member(doc, "linux.mountExtensions.idmap.enabled").is_bool());
   cr_assert(member(doc, "linux.mountExtensions.idmap.enabled").as_bool());
 }

@@ -593,14 +593,37 @@ Test(spec_process, integer_boundaries) {
   expect_config_error(rlimit(R"("soft": 18446744073709551616, "hard": 1)"),
                       "config.json: /process/rlimits/0/soft: expected an integer from 0 to "
                       "18446744073709551615");
-  cr_assert_eq(*parse_ok(with("/process/scheduler", R"({"policy": "SCHED_OTHER",
-                                                       "nice": -2147483648})"))
-                    .process->scheduler->nice,
-               INT32_MIN);
+  // INT32_MIN parses as an int32, then is out of sched_setattr's range.
+  expect_config_error(
+      with("/process/scheduler", R"({"policy": "SCHED_OTHER", "nice": -2147483648})"),
+      "config.json: /process/scheduler/nice: expected an integer from -20 to 19");
   expect_config_error(
       with("/process/scheduler", R"({"policy": "SCHED_OTHER", "nice": 2147483648})"),
       "config.json: /process/scheduler/nice: expected an integer from -2147483648 "
       "to 2147483647");
+}
+
+Test(spec_process, scheduling_fields) {
+  expect_config_error(with("/process/scheduler", R"({"policy": "SCHED_OTHER", "nice": 20})"),
+                      "config.json: /process/scheduler/nice: expected an integer from -20 to 19");
+  expect_config_error(with("/process/scheduler", R"({"policy": "SCHED_RR", "priority": 100})"),
+                      "config.json: /process/scheduler/priority: expected an integer from 0 to 99");
+  expect_config_error(with("/process/scheduler", R"({"policy": "SCHED_NORMAL"})"),
+                      "config.json: /process/scheduler/policy: unknown scheduler policy "
+                      "\"SCHED_NORMAL\"");
+  expect_config_error(
+      with("/process/scheduler", R"({"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_X"]})"),
+      "config.json: /process/scheduler/flags/0: unknown scheduler flag \"SCHED_FLAG_X\"");
+  expect_config_error(
+      with("/process/ioPriority", R"({"class": "IOPRIO_CLASS_NONE", "priority": 0})"),
+      "config.json: /process/ioPriority/class: unknown I/O priority class "
+      "\"IOPRIO_CLASS_NONE\"");
+  expect_config_error(with("/process/execCPUAffinity", R"({"final": "65536"})"),
+                      "config.json: /process/execCPUAffinity/final: expected a CPU list such as "
+                      "\"0-3,7\", got \"65536\"");
+  auto config = parse_ok(with("/process/scheduler", R"({"policy": "SCHED_IDLE", "nice": -20,
+                                                       "flags": ["SCHED_FLAG_RESET_ON_FORK"]})"));
+  cr_assert_eq(*config.process->scheduler->nice, -20);
 }
 
 Test(spec_process, args_cwd_env) {
