@@ -183,7 +183,9 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
 
   auto reserved = StateDir::reserve(global.root, options.id);
   if (!reserved && global.rootless && reserved.error().errno_value() == EACCES)
-    reserved.error().context("rootless: set XDG_RUNTIME_DIR or pass --root");
+    reserved.error().context("rootless: uid " + std::to_string(::geteuid()) +
+                             " needs a state root it can write: pass --root or set "
+                             "XDG_RUNTIME_DIR");
   BERTH_TRY_ASSIGN(StateDir dir, std::move(reserved));
   if (!options.notify_socket.empty())
     BERTH_TRY(prepare_notify_socket(dir, config));

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "container/container.hpp"
+#include "container/rootless.hpp"
 
 using berth::container::validate_id;
 
@@ -31,4 +32,16 @@ Test(container_id, refuses_ids_that_are_not_a_plain_directory_name) {
 Test(container_id, refuses_overlong_and_nul_ids) {
   cr_assert(!validate_id(std::string(1025, 'a')).has_value());
   cr_assert(!validate_id(std::string("a\0b", 3)).has_value());
+}
+
+// The state root's default (rootless.hpp): runc's rule. (Compared as
+// std::string: Criterion's str_eq keeps pointers past the temporaries.)
+Test(rootless, state_root_default) {
+  using berth::container::default_state_root;
+  cr_assert(default_state_root(false, nullptr) == "/run/berth");
+  cr_assert(default_state_root(false, "/run/user/1000") == "/run/berth",
+            "root ignores XDG_RUNTIME_DIR");
+  cr_assert(default_state_root(true, "/run/user/1000") == "/run/user/1000/berth");
+  cr_assert(default_state_root(true, "") == "/run/berth");
+  cr_assert(default_state_root(true, nullptr) == "/run/berth");
 }
