@@ -192,7 +192,8 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   BERTH_TRY_ASSIGN(bool has_cgroup, create_cgroup(cgroups, config, global.rootless, warnings));
   CgroupCleanup cgroup_cleanup(cgroups); // a failed create leaves no cgroup
   if (config.linux && has_cgroup)
-    BERTH_TRY_CTX(cgroups.apply(effective_resources(*config.linux)), "apply linux.resources");
+    BERTH_TRY_CTX(apply_resources(cgroups, effective_resources(*config.linux), global.rootless),
+                  "apply linux.resources");
   BERTH_TRY_ASSIGN(UniqueFd listener, listen_for_start(dir));
   BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
   auto &[berth_end, init_end] = channel;

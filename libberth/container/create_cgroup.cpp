@@ -60,4 +60,15 @@ Result<bool> create_cgroup(cgroup::Manager &cgroups, const spec::Config &config,
   return false;
 }
 
+Result<void> apply_resources(cgroup::Manager &cgroups, const spec::Resources &resources,
+                             bool rootless) {
+  if (!rootless)
+    return cgroups.apply(resources);
+  // update() writes what is given and, with no device rules, leaves the
+  // device cgroup alone (apply() always writes the default rules).
+  spec::Resources limits = resources;
+  limits.devices.clear();
+  return cgroups.update(limits);
+}
+
 } // namespace berth::container

@@ -21,4 +21,11 @@ namespace berth::container {
 Result<bool> create_cgroup(cgroup::Manager &cgroups, const spec::Config &config, bool rootless,
                            std::vector<std::string> &warnings);
 
+// Applies a new container's resources to the cgroup create_cgroup made.
+// Rootless (a delegated cgroup), without device rules: only root may write a
+// device cgroup's rules or attach its eBPF program, and the devices such a
+// container has are the host's nodes under the host's permissions anyway.
+Result<void> apply_resources(cgroup::Manager &cgroups, const spec::Resources &resources,
+                             bool rootless);
+
 } // namespace berth::container
