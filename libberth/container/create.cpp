@@ -14,6 +14,7 @@
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
 #include "container/pid_file.hpp"
+#include "container/rootless.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/terminal.hpp"
 #include "seccomp/cache.hpp"
@@ -177,6 +178,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
   BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
   BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
+  BERTH_TRY(check_user_namespace(namespaces));
   BERTH_TRY_ASSIGN(SeccompSetup seccomp_setup, prepare_seccomp(config, global.root));
   BERTH_TRY_ASSIGN(ConsoleSetup console, prepare_console(*config.process, options));
   BERTH_TRY_ASSIGN(cgroup::Manager cgroups, cgroup::Manager::for_container(config, options.id));

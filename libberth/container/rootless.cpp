@@ -1,5 +1,6 @@
 #include "container/rootless.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include "sys/syscalls.hpp"
@@ -30,6 +31,14 @@ std::string default_state_root(bool rootless, const char *xdg_runtime_dir) {
   if (rootless && xdg_runtime_dir && *xdg_runtime_dir)
     return std::string(xdg_runtime_dir) + "/berth";
   return "/run/berth";
+}
+
+Result<void> check_user_namespace(const NamespacePlan &namespaces) {
+  if (::geteuid() == 0 || namespaces.creates(CLONE_NEWUSER) || namespaces.joins(CLONE_NEWUSER))
+    return {};
+  return fail("config.json: /linux/namespaces: berth run by uid " + std::to_string(::geteuid()) +
+              " (rootless) needs a user namespace for the container (berth spec --rootless "
+              "writes such a config)");
 }
 
 } // namespace berth::container

@@ -7,6 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "container/namespaces.hpp"
+#include "sys/error.hpp"
+
 namespace berth::container {
 
 // True when this process is in a user namespace other than the host's initial
@@ -21,5 +24,10 @@ bool detect_rootless();
 // and XDG_RUNTIME_DIR is set and not empty, else /run/berth (runc's rule; an
 // unprivileged caller then needs --root or XDG_RUNTIME_DIR, and create says so).
 std::string default_state_root(bool rootless, const char *xdg_runtime_dir);
+
+// An unprivileged caller (effective uid not 0) can mount, map and set up
+// nothing without a user namespace of the container's: refused up front, in
+// one line, instead of a permission error from somewhere in the setup.
+Result<void> check_user_namespace(const NamespacePlan &namespaces);
 
 } // namespace berth::container

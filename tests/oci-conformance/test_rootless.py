@@ -427,3 +427,12 @@ def test_root_joins_an_existing_user_namespace(rt):
     init = rt.state(cid)["pid"]
     assert os.readlink(f"/proc/{init}/ns/user") == os.readlink(f"/proc/{holder}/ns/user")
     assert rt("delete", "--force", cid).rc == 0
+
+
+def test_rootless_without_a_user_namespace_is_refused_up_front(rt, rl):
+    b = rt.bundle()  # root's usual config: no user namespace
+    b.args("true").write()
+    cid = rl.new_id()
+    res = rl("run", "--bundle", b.path, cid)
+    assert_one_error_line(res, "/linux/namespaces", "user namespace", "rootless")
+    assert_nothing_left(rt, rl, cid)
