@@ -436,3 +436,99 @@ def test_rootless_without_a_user_namespace_is_refused_up_front(rt, rl):
     res = rl("run", "--bundle", b.path, cid)
     assert_one_error_line(res, "/linux/namespaces", "user namespace", "rootless")
     assert_nothing_left(rt, rl, cid)
+
+
+# ---------------------------------------------------------------------------
+# a delegated cgroup
+# ---------------------------------------------------------------------------
+
+def cgroup_mounts() -> list[Path]:
+    """Every cgroup hierarchy mounted on the host."""
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        left, _, right = line.partition(" - ")
+        if right.split(" ")[0] in ("cgroup", "cgroup2"):
+            found.append(Path(left.split(" ")[4]))
+    return found
+
+
+@pytest.fixture
+def delegated_cgroup(rt):
+    """A cgroup in every hierarchy handed to uid 65534 (as a systemd user
+    session would be), with a "launcher" child for berth itself: on v2 a
+    process may only be moved between cgroups below one the mover may write."""
+    name = "berth-rl-" + rt.token[-8:]
+    made = []
+    try:
+        for mount in cgroup_mounts():
+            top = mount / name
+            top.mkdir()
+            made.append(top)
+            for knob in ("cpuset.cpus", "cpuset.mems"):
+                if (mount / knob).exists():
+                    (top / knob).write_text((mount / knob).read_text())
+            (top / "launcher").mkdir()
+            for path in [top, *top.rglob("*")]:
+                os.chown(path, NOBODY, NOBODY)
+        yield name
+    finally:
+        # whatever the test left running there (rl's cleanup comes later)
+        for top in made:
+            for procs in top.rglob("cgroup.procs"):
+                for pid in procs.read_text().split():
+                    try:
+                        os.kill(int(pid), 9)
+                    except ProcessLookupError:
+                        pass
+        for top in made:
+            wait_for(lambda: not any(p.read_text().strip() for p in top.rglob("cgroup.procs")),
+                     what=f"{top} to empty")
+        for top in made:
+            for child in sorted((p for p in top.rglob("*") if p.is_dir()),
+                                key=lambda p: len(str(p)), reverse=True):
+                try:
+                    child.rmdir()
+                except OSError:
+                    pass
+            try:
+                top.rmdir()
+            except OSError:
+                pass
+
+
+def test_rootless_in_a_delegated_cgroup_gets_limits_and_pause(rt, rl, delegated_cgroup):
+    unified = [m for m in cgroup_mounts() if m.name == "unified" or
+               (m == Path("/sys/fs/cgroup") and (m / "cgroup.controllers").exists())]
+    launcher = [m / delegated_cgroup / "launcher" / "cgroup.procs" for m in unified]
+    b = rootless_bundle(rt, rl)
+    b.args("sleep", "1000")
+    b.linux["cgroupsPath"] = f"/{delegated_cgroup}/ctr"
+    b.linux["resources"] = {"memory": {"limit": 64 << 20}, "pids": {"limit": 64}}
+    b.write()
+    cid = rl.new_id()
+    enter = "".join(f"echo $$ > {p}; " for p in launcher)
+    argv = [*AS_NOBODY, rt.berth.binary, "--root", str(rl.root), "run", "-d",
+            "--bundle", str(b.path), cid]
+    # stderr to a file: the detached container keeps berth's
+    with tempfile.TemporaryFile() as fe:
+        proc = subprocess.run(["sh", "-c", enter + 'exec "$@"', "sh", *argv], env=rl.env,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fe,
+                              timeout=60)
+        fe.seek(0)
+        err = fe.read().decode(errors="replace")
+    assert proc.returncode == 0, err
+    assert "warning" not in err, err
+    init = json.loads(rl("state", cid).out)["pid"]
+    memory = [m for m in cgroup_mounts() if "memory" in m.name.split(",")]
+    if memory:
+        ctr = memory[0] / delegated_cgroup / "ctr"
+        assert int((ctr / "memory.limit_in_bytes").read_text()) == 64 << 20
+        assert str(init) in (ctr / "cgroup.procs").read_text().split()
+    # a freezer the user owns: pause works rootless too
+    assert rl("pause", cid).rc == 0
+    assert json.loads(rl("state", cid).out)["status"] == "paused"
+    assert rl("resume", cid).rc == 0
+    assert rl("delete", "--force", cid).rc == 0
+    for m in cgroup_mounts():
+        assert not (m / delegated_cgroup / "ctr").exists(), f"cgroup left in {m}"
+    assert_nothing_left(rt, rl, cid)
