@@ -1,9 +1,12 @@
 #include <criterion/criterion.h>
+#include <sched.h>
+#include <unistd.h>
 
 #include <string>
 
 #include "container/container.hpp"
 #include "container/rootless.hpp"
+#include "fork_child.hpp"
 
 using berth::container::validate_id;
 
@@ -44,4 +47,25 @@ Test(rootless, state_root_default) {
   cr_assert(default_state_root(true, "/run/user/1000") == "/run/user/1000/berth");
   cr_assert(default_state_root(true, "") == "/run/berth");
   cr_assert(default_state_root(true, nullptr) == "/run/berth");
+}
+
+// --rootless auto: root of the host is not rootless; root of a user namespace
+// of its own (uid_map "0 <uid> 1") is.
+Test(rootless, auto_detects_a_user_namespace) {
+  cr_assert(!berth::container::in_non_initial_user_namespace(), "the test runs in the host's");
+  if (::geteuid() == 0)
+    cr_assert(!berth::container::detect_rootless());
+  std::string report = berth::test::run_in_child([] {
+    uid_t uid = ::geteuid();
+    if (::unshare(CLONE_NEWUSER) < 0)
+      return std::string("ERR unshare");
+    std::string map = "0 " + std::to_string(uid) + " 1\n";
+    int fd = ::open("/proc/self/uid_map", O_WRONLY);
+    if (fd < 0 || ::write(fd, map.data(), map.size()) < 0)
+      return std::string("ERR uid_map");
+    ::close(fd);
+    return std::string(berth::container::in_non_initial_user_namespace() ? "in" : "out") +
+           (berth::container::detect_rootless() ? " rootless" : " root");
+  });
+  cr_assert(report == "in rootless", "%s", report.c_str());
 }
