@@ -57,6 +57,7 @@ struct GlobalArgs {
   bool log_format_invalid = false;
   bool debug = false;
   Rootless rootless = Rootless::Auto;
+  bool root_given = false; // --root was on the command line
 };
 
 struct CommandSpec;

@@ -108,11 +108,13 @@ constexpr std::array kCommonFlags = {
 constexpr std::array kGlobalFlags = {
     FlagSpec{.name = "root",
              .value_name = "DIR",
-             .help = "directory for container state (default \"/run/berth\")",
+             .help = "directory for container state (default \"/run/berth\", rootless: "
+                     "\"$XDG_RUNTIME_DIR/berth\")",
              .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
                if (v.empty())
                  return fail("--root must not be empty");
                inv.global.options.root = v;
+               inv.global.root_given = true;
                return ok();
              }},
     FlagSpec{.name = "log",
@@ -155,7 +157,8 @@ constexpr std::array kGlobalFlags = {
                  }},
     FlagSpec{.name = "rootless",
              .value_name = "MODE",
-             .help = "true, false or auto (default \"auto\"); true is not supported yet",
+             .help = "true, false or auto (default \"auto\": rootless when not run by root "
+                     "of the host)",
              .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
                if (v == "auto") {
                  inv.global.rootless = Rootless::Auto;
@@ -164,9 +167,7 @@ constexpr std::array kGlobalFlags = {
                auto b = parse_bool(v);
                if (!b)
                  return fail("invalid --rootless " + quoted(v) + ": expected true, false or auto");
-               if (*b)
-                 return fail("--rootless true is not supported yet");
-               inv.global.rootless = Rootless::False;
+               inv.global.rootless = *b ? Rootless::True : Rootless::False;
                return ok();
              }},
     // runc takes the path of its checkpoint tool here. Engines pass it

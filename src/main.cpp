@@ -9,6 +9,7 @@
 #include "berth_config.h"
 #include "commands/commands.hpp"
 #include "log_output.hpp"
+#include "rootless_mode.hpp"
 
 namespace {
 
@@ -85,6 +86,7 @@ int main_unguarded(int argc, char **argv) {
     log::error(parsed.error().message());
     return 1;
   }
+  resolve_rootless(invocation.global);
   auto status = execute(invocation);
   if (!status) {
     log::error(status.error().message());

@@ -1,6 +1,7 @@
 // pause, resume, update, ps and events: the operations that act on the
 // container's cgroup rather than on its init.
 #include "container/lifecycle.hpp"
+#include "container/process_scan.hpp"
 
 namespace berth::container {
 namespace {
@@ -12,13 +13,16 @@ struct OpenedContainer {
 };
 
 Result<OpenedContainer> open_with_cgroup(const GlobalOptions &global, const std::string &id,
-                                         LockMode mode) {
+                                         LockMode mode, std::string_view needs) {
   BERTH_TRY(validate_id(id));
   BERTH_TRY_ASSIGN(StateDir dir, StateDir::open(global.root, id, mode));
   BERTH_TRY_ASSIGN(StoredState state, dir.read());
   BERTH_TRY_ASSIGN(auto cgroups, container_cgroup(state));
+  // Rootless without a delegated cgroup: the freezer, limits and statistics
+  // these operations use do not exist.
   if (!cgroups)
-    return fail("container \"" + id + "\" has no cgroup");
+    return fail("container \"" + id + "\" has no cgroup (created rootless, where the cgroup " +
+                "was not delegated): this needs its " + std::string(needs));
   return OpenedContainer{std::move(dir), std::move(state), std::move(*cgroups)};
 }
 
@@ -30,7 +34,7 @@ std::unexpected<Error> wrong_status(const std::string &what, const std::string &
 } // namespace
 
 Result<void> pause(const GlobalOptions &global, const std::string &id) {
-  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive));
+  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive, "freezer"));
   Status status = current_status(c.state);
   if (status != Status::Running && status != Status::Created)
     return wrong_status("pause", id, status);
@@ -38,7 +42,7 @@ Result<void> pause(const GlobalOptions &global, const std::string &id) {
 }
 
 Result<void> resume(const GlobalOptions &global, const std::string &id) {
-  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive));
+  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive, "freezer"));
   Status status = current_status(c.state);
   if (status != Status::Paused)
     return wrong_status("resume", id, status);
@@ -47,7 +51,7 @@ Result<void> resume(const GlobalOptions &global, const std::string &id) {
 
 Result<void> update(const GlobalOptions &global, const std::string &id,
                     const spec::Resources &resources) {
-  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive));
+  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive, "cgroup's limits"));
   Status status = current_status(c.state);
   if (status == Status::Stopped)
     return wrong_status("update", id, status);
@@ -55,13 +59,20 @@ Result<void> update(const GlobalOptions &global, const std::string &id,
 }
 
 Result<std::vector<int>> processes(const GlobalOptions &global, const std::string &id) {
-  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Shared));
+  BERTH_TRY(validate_id(id));
+  {
+    BERTH_TRY_ASSIGN(StateDir dir, StateDir::open(global.root, id, LockMode::Shared));
+    BERTH_TRY_ASSIGN(StoredState state, dir.read());
+    if (state.cgroup.is_null())
+      return processes_without_cgroup(state);
+  }
+  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Shared, "cgroup"));
   BERTH_TRY_ASSIGN(auto pids, c.cgroups.pids());
   return std::vector<int>(pids.begin(), pids.end());
 }
 
 Result<EventSample> sample_events(const GlobalOptions &global, const std::string &id) {
-  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Shared));
+  BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Shared, "cgroup's statistics"));
   EventSample sample;
   sample.status = current_status(c.state);
   BERTH_TRY_ASSIGN(auto stats, c.cgroups.stats());

@@ -9,10 +9,12 @@
 
 #include "cgroup/manager.hpp"
 #include "cgroup/systemd_dbus.hpp"
+#include "container/create_cgroup.hpp"
 #include "container/feature_gate.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
 #include "container/pid_file.hpp"
+#include "container/rootless.hpp"
 #include "linux/net_devices.hpp"
 #include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
@@ -169,11 +171,6 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
                                           bool foreground) {
   // Everything that can be checked is checked before the first side effect.
   BERTH_TRY(validate_id(options.id));
-  // Without root every later step fails on its own (cgroups, mounts, id maps)
-  // with a message that does not say why: say it once, up front.
-  if (::geteuid() != 0)
-    return fail("rootless containers (berth run by uid " + std::to_string(::geteuid()) +
-                ") are not supported yet");
   BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
   BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
   if (global.systemd_cgroup)
@@ -183,17 +180,24 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
   BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
   BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
+  BERTH_TRY(check_user_namespace(namespaces));
   BERTH_TRY_ASSIGN(SeccompSetup seccomp_setup, prepare_seccomp(config, global.root));
   BERTH_TRY_ASSIGN(ConsoleSetup console, prepare_console(*config.process, options));
   BERTH_TRY_ASSIGN(cgroup::Manager cgroups, cgroup::Manager::for_container(config, options.id));
 
-  BERTH_TRY_ASSIGN(StateDir dir, StateDir::reserve(global.root, options.id));
+  auto reserved = StateDir::reserve(global.root, options.id);
+  if (!reserved && global.rootless && reserved.error().errno_value() == EACCES)
+    reserved.error().context("rootless: uid " + std::to_string(::geteuid()) +
+                             " needs a state root it can write: pass --root or set "
+                             "XDG_RUNTIME_DIR");
+  BERTH_TRY_ASSIGN(StateDir dir, std::move(reserved));
   if (!options.notify_socket.empty())
     BERTH_TRY(prepare_notify_socket(dir, config));
-  BERTH_TRY(cgroups.create());
+  BERTH_TRY_ASSIGN(bool has_cgroup, create_cgroup(cgroups, config, global.rootless, warnings));
   CgroupCleanup cgroup_cleanup(cgroups); // a failed create leaves no cgroup
-  if (config.linux)
-    BERTH_TRY_CTX(cgroups.apply(effective_resources(*config.linux)), "apply linux.resources");
+  if (config.linux && has_cgroup)
+    BERTH_TRY_CTX(apply_resources(cgroups, effective_resources(*config.linux), global.rootless),
+                  "apply linux.resources");
   BERTH_TRY_ASSIGN(UniqueFd listener, listen_for_start(dir));
   BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
   auto &[berth_end, init_end] = channel;
@@ -207,11 +211,12 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   state.owner = ::geteuid();
   state.annotations = config.annotations;
   state.own_pid_namespace = (namespaces.new_flags & CLONE_NEWPID) != 0;
-  state.cgroup = cgroups.describe();
+  if (has_cgroup)
+    state.cgroup = cgroups.describe();
   state.notify_socket = options.notify_socket;
 
   InitContext ctx{config,     options,  bundle,         rootfs,
-                  namespaces, init_end, listener.get(), cgroups.clone_into_fd()};
+                  namespaces, init_end, listener.get(), has_cgroup ? cgroups.clone_into_fd() : -1};
   if (seccomp_setup.program)
     ctx.seccomp = &*seccomp_setup.program;
   ctx.seccomp_listener = seccomp_setup.listener.get();
@@ -222,7 +227,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
       return fail("container init exited during setup");
     state.init = {pid, *start_time};
     BERTH_TRY(dir.write(state));
-    if (ctx.cgroup_fd < 0)
+    if (ctx.cgroup_fd < 0 && has_cgroup)
       BERTH_TRY_CTX(cgroups.add_process(pid), "move the init into its cgroup");
     return {};
   };

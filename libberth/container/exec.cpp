@@ -20,6 +20,7 @@
 #include "container/foreground_wait.hpp"
 #include "container/lifecycle.hpp"
 #include "container/pid_file.hpp"
+#include "container/pre_exec.hpp"
 #include "container/terminal_proxy.hpp"
 #include "linux/process_attributes.hpp"
 #include "linux/terminal.hpp"
@@ -42,6 +43,26 @@ constexpr int kChildrenOnly = CLONE_NEWPID;
 
 std::string quoted_id(const std::string &id) {
   return "container \"" + id + "\"";
+}
+
+// Unprivileged, berth can enter the container's pid namespace only from
+// inside the container's user namespace (setns(2) wants CAP_SYS_ADMIN in the
+// caller's own namespace too): it enters that first, as its root, so that the
+// child is born in both. Non-dumpable first: the container's root must not be
+// able to ptrace berth, which still holds host fds.
+Result<void> enter_user_namespace_for_pid_namespace(int init_pidfd, int &join_flags) {
+  if ((join_flags & CLONE_NEWUSER) == 0 || (join_flags & kChildrenOnly) == 0 || ::geteuid() == 0)
+    return {};
+  BERTH_TRY(become_non_dumpable());
+  if (::setns(init_pidfd, CLONE_NEWUSER) < 0)
+    return fail_errno("enter the container's user namespace");
+  // EINVAL: the namespace does not map 0, and the ids stay the overflow ones.
+  if (::setresgid(0, 0, 0) < 0 && errno != EINVAL)
+    return fail_errno("setresgid to the user namespace's root");
+  if (::setresuid(0, 0, 0) < 0 && errno != EINVAL)
+    return fail_errno("setresuid to the user namespace's root");
+  join_flags &= ~CLONE_NEWUSER; // the child is born in it
+  return {};
 }
 
 // The container, checked to be one a process can join: its init alive (named
@@ -262,6 +283,7 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
   BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
   auto &[berth_end, child_end] = channel;
 
+  BERTH_TRY(enter_user_namespace_for_pid_namespace(target.init_pidfd.get(), prepared.join_flags));
   // berth itself stays in the host's pid namespace.
   if (int for_children = prepared.join_flags & kChildrenOnly;
       for_children != 0 && ::setns(target.init_pidfd.get(), for_children) < 0)

@@ -48,8 +48,14 @@ Result<void> become_namespace_root(const spec::Linux &linux) {
 }
 
 Result<void> request_id_maps(const InitContext &ctx) {
+  // A non-dumpable process's /proc files belong to root: an unprivileged
+  // berth, and newuidmap checking who owns the process, could not write its
+  // maps. Dumpable only for as long as that takes.
+  if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return fail_errno("make the init dumpable for its id maps");
   BERTH_TRY(ctx.channel.send(SyncMessage::WriteIdMaps));
   BERTH_TRY(ctx.channel.expect(SyncMessage::IdMapsWritten));
+  BERTH_TRY(become_non_dumpable());
   return become_namespace_root(*ctx.config.linux);
 }
 

@@ -1,7 +1,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "cgroup/manager_impl.hpp"
 #include "container/lifecycle.hpp"
+#include "container/process_scan.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
@@ -13,7 +15,14 @@ Result<void> signal_container(const StoredState &state, int signal, bool all) {
     BERTH_TRY_ASSIGN(auto cgroups, container_cgroup(state));
     if (cgroups)
       return cgroups->signal_all(signal);
-    // Without a cgroup only the init can be named: it is signalled below.
+    // Without a cgroup (rootless): what /proc shows of the container, each
+    // still listed once it has a pidfd (a reused pid is not signalled).
+    BERTH_TRY_ASSIGN(auto pids, processes_without_cgroup(state));
+    return cgroup::signal_listed(std::vector<pid_t>(pids.begin(), pids.end()), signal,
+                                 [&]() -> Result<std::vector<pid_t>> {
+                                   BERTH_TRY_ASSIGN(auto now, processes_without_cgroup(state));
+                                   return std::vector<pid_t>(now.begin(), now.end());
+                                 });
   }
   if (sys::pidfd_send_signal_raw(pidfd->get(), signal) < 0)
     return fail_errno("signal container \"" + state.id + "\"");
@@ -27,6 +36,9 @@ Result<void> kill_and_wait(const StoredState &state) {
   // The cgroup reaches every process, also in a container sharing the host's
   // pid namespace (where killing the init would leave its children running).
   BERTH_TRY_ASSIGN(auto cgroups, container_cgroup(state));
+  // Without one, /proc's view, taken while the init still holds its tree.
+  if (!cgroups)
+    (void)signal_container(state, SIGKILL, true);
   (void)sys::pidfd_send_signal_raw(pidfd->get(), SIGKILL);
   if (cgroups) {
     (void)cgroups->signal_all(SIGKILL);

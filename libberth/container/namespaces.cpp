@@ -90,22 +90,4 @@ Result<void> make_time_namespace(const NamespacePlan &plan, bool enter) {
   return {};
 }
 
-static std::string format_id_map(const std::vector<spec::IdMapping> &mappings) {
-  std::string text;
-  for (const auto &m : mappings)
-    text += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " +
-            std::to_string(m.size) + "\n";
-  return text;
-}
-
-Result<void> write_id_maps(pid_t pid, const spec::Linux &linux) {
-  std::string proc = "/proc/" + std::to_string(pid);
-  // One write each: the kernel accepts a map only once, whole.
-  BERTH_TRY_CTX(sys::write_file(proc + "/uid_map", format_id_map(linux.uid_mappings)),
-                "write uid mappings");
-  BERTH_TRY_CTX(sys::write_file(proc + "/gid_map", format_id_map(linux.gid_mappings)),
-                "write gid mappings");
-  return {};
-}
-
 } // namespace berth::container

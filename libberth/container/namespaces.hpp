@@ -59,7 +59,9 @@ Result<void> make_time_namespace(const NamespacePlan &plan, bool enter);
 // Namespaces that only affect the children of the process that enters them.
 inline constexpr int kForChildrenFlags = 0x20000000 /* CLONE_NEWPID */ | 0x80 /* CLONE_NEWTIME */;
 
-// Writes /proc/<pid>/uid_map and gid_map from the config's mappings.
+// Writes /proc/<pid>/uid_map and gid_map from the config's mappings (see
+// id_maps.cpp): directly when berth may (root, or an unprivileged caller
+// mapping only its own id), else through newuidmap/newgidmap.
 Result<void> write_id_maps(pid_t pid, const spec::Linux &linux);
 
 } // namespace berth::container

@@ -225,14 +225,14 @@ Test(cli_args, bad_log_format) {
 }
 
 Test(cli_args, refused_global_flag_still_reads_the_log_flags_after_it) {
-  auto p = parse({"--rootless=true", "--log-format=json", "--log", "/tmp/l", "create", "c1"});
-  assert_error(p, "--rootless true is not supported yet");
+  auto p = parse({"--rootless=maybe", "--log-format=json", "--log", "/tmp/l", "create", "c1"});
+  assert_error(p, "invalid --rootless \"maybe\": expected true, false or auto");
   cr_assert_str_eq(p.invocation.global.log_file.c_str(), "/tmp/l");
   cr_assert(p.invocation.global.log_format == LogFormat::Json);
   cr_assert(!p.invocation.global.log_format_invalid);
   // The first refusal is the one reported.
-  assert_error(parse({"--rootless=true", "--rootless=yes", "list"}),
-               "--rootless true is not supported yet");
+  assert_error(parse({"--rootless=maybe", "--rootless=perhaps", "list"}),
+               "invalid --rootless \"maybe\": expected true, false or auto");
 }
 
 Test(cli_args, double_dash_ends_flags) {
@@ -292,8 +292,13 @@ Test(cli_args, unsupported_features_are_refused) {
   auto systemd = parse({"--systemd-cgroup", "state", "c1"});
   cr_assert(systemd.result.has_value());
   cr_assert(systemd.invocation.global.options.systemd_cgroup);
-  assert_error(parse({"--rootless", "true", "state", "c1"}),
-               "--rootless true is not supported yet");
+  auto on = parse({"--rootless", "true", "state", "c1"});
+  cr_assert(on.result.has_value());
+  cr_assert(on.invocation.global.rootless == Rootless::True);
+  cr_assert(!on.invocation.global.root_given);
+  auto rooted = parse({"--root", "/tmp/s", "--rootless=1", "state", "c1"});
+  cr_assert(rooted.invocation.global.root_given);
+  cr_assert(rooted.invocation.global.rootless == Rootless::True);
   auto off = parse({"--rootless=false", "--systemd-cgroup=false", "state", "c1"});
   cr_assert(off.result.has_value());
   cr_assert(off.invocation.global.rootless == Rootless::False);
