@@ -149,16 +149,14 @@ Result<ConsoleSetup> prepare_console(const spec::Process &process, const CreateO
 }
 
 // --systemd-cgroup: cgroupsPath must then be "slice:prefix:name", and systemd
-// must run to create the scope. berth builds systemd's StartTransientUnit call
-// (cgroup/systemd_dbus.hpp) but has no D-Bus transport yet, so even with
-// systemd running it refuses rather than placing the container elsewhere.
+// must run to create the scope (once the init exists: see record_pid), checked
+// here before any side effect.
 Result<void> check_systemd_cgroup(const spec::Config &config, const std::string &id) {
   std::optional<std::string> path;
   if (config.linux)
     path = config.linux->cgroups_path;
   BERTH_TRY(cgroup::systemd::parse_systemd_cgroups_path(path, id));
-  BERTH_TRY(cgroup::systemd::require_systemd());
-  return fail("--systemd-cgroup: talking to systemd over D-Bus is not supported yet");
+  return cgroup::systemd::require_systemd();
 }
 
 } // namespace
@@ -183,14 +181,18 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
   BERTH_TRY_ASSIGN(SeccompSetup seccomp_setup, prepare_seccomp(config, global.root));
   BERTH_TRY_ASSIGN(ConsoleSetup console, prepare_console(*config.process, options));
-  BERTH_TRY_ASSIGN(cgroup::Manager cgroups, cgroup::Manager::for_container(config, options.id));
+  BERTH_TRY_ASSIGN(cgroup::Manager cgroups,
+                   global.systemd_cgroup ? cgroup::Manager::for_systemd_scope(config, options.id)
+                                         : cgroup::Manager::for_container(config, options.id));
 
   BERTH_TRY_ASSIGN(StateDir dir, StateDir::reserve(global.root, options.id));
   if (!options.notify_socket.empty())
     BERTH_TRY(prepare_notify_socket(dir, config));
-  BERTH_TRY(cgroups.create());
+  // A systemd scope is made for the init's pid, in record_pid.
+  if (!cgroups.systemd_managed())
+    BERTH_TRY(cgroups.create());
   CgroupCleanup cgroup_cleanup(cgroups); // a failed create leaves no cgroup
-  if (config.linux)
+  if (config.linux && !cgroups.systemd_managed())
     BERTH_TRY_CTX(cgroups.apply(effective_resources(*config.linux)), "apply linux.resources");
   BERTH_TRY_ASSIGN(UniqueFd listener, listen_for_start(dir));
   BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
@@ -220,8 +222,16 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
       return fail("container init exited during setup");
     state.init = {pid, *start_time};
     BERTH_TRY(dir.write(state));
-    if (ctx.cgroup_fd < 0)
+    if (cgroups.systemd_managed()) {
+      std::optional<spec::Resources> resources;
+      if (config.linux)
+        resources = effective_resources(*config.linux);
+      BERTH_TRY(cgroups.place_in_systemd_scope(pid, resources ? &*resources : nullptr));
+      state.cgroup = cgroups.describe(); // with the directories berth made
+      BERTH_TRY(dir.write(state));
+    } else if (ctx.cgroup_fd < 0) {
       BERTH_TRY_CTX(cgroups.add_process(pid), "move the init into its cgroup");
+    }
     return {};
   };
   BERTH_TRY_ASSIGN(SpawnedInit spawned, spawn_init(ctx, berth_end, init_end, record_pid));

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cgroup/dbus_wire.hpp"
 #include "cgroup/resources.hpp"
 #include "cgroup/systemd_dbus.hpp"
 #include "string_assert.hpp"
@@ -99,7 +100,7 @@ Test(systemd_dbus, hello_message) {
   b.pad(2).byte(6).sig("s").str("org.freedesktop.DBus"); // DESTINATION, 96..124
   cr_assert_eq(b.size(), 125);
   b.pad(3); // the (empty) body starts on an 8-byte boundary
-  assert_bytes(hello_message(1), b);
+  assert_bytes(berth::cgroup::dbus::hello_message(1), b);
 }
 
 Test(systemd_dbus, start_transient_unit_message) {
