@@ -358,9 +358,9 @@ std::string describe(const Log &log) {
   for (const auto &call : log.calls) {
     out += call.member;
     for (const auto &arg : call.args)
-      out += " " + arg;
+      out += "\t" + arg;
     for (const auto &[key, value] : call.properties)
-      out += " " + key + "=" + value;
+      out += "\t" + key + "=" + value;
     out += "\n";
   }
   for (const auto &problem : log.problems)

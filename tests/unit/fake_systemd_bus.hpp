@@ -47,8 +47,9 @@ struct Log {
 int listen_at(const std::string &path);
 // Serves one connection accepted on `listener` until the client closes it.
 void serve_connection(int listener, Behaviour behaviour, Log &log);
-// One line per call for a log file: "StartTransientUnit name mode
-// k=v k=v ...", "StopUnit name mode", "AuthLine ...", "Problem ...".
+// One line per call for a log file, its fields separated by tabs:
+// "StartTransientUnit name mode k=v k=v ...", "StopUnit name mode"; and
+// "AuthLine ...", "Problem ..." lines.
 std::string describe(const Log &log);
 
 } // namespace fake_bus
