@@ -16,7 +16,7 @@ namespace berth::container {
 
 struct GlobalOptions {
   std::string root = "/run/berth"; // --root
-  bool systemd_cgroup = false;     // --systemd-cgroup (create refuses it: see create.cpp)
+  bool systemd_cgroup = false;     // --systemd-cgroup (a systemd scope: see create.cpp)
 };
 
 struct CreateOptions {
