@@ -17,6 +17,11 @@ constexpr std::string_view kDefaultSystemBus = "unix:path=/run/dbus/system_bus_s
 // An authentication line is short ("OK" and a 32-digit GUID); a peer that
 // sends more is not a bus.
 constexpr std::size_t kMaxAuthLine = 512;
+// Signals kept while waiting for a reply: the bus may route others' signals to
+// berth (a JobRemoved for every job, once someone subscribed), but never this
+// many during one call; a peer that floods fails the call instead of growing
+// berth's memory.
+constexpr std::size_t kMaxKeptSignals = 4096;
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9')
@@ -152,7 +157,7 @@ Result<void> Connection::wait(short events) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline_ - std::chrono::steady_clock::now());
     if (left.count() <= 0)
-      return fail("timed out waiting for the bus", ETIMEDOUT);
+      return fail("timed out waiting for the bus");
     pollfd p{.fd = fd_.get(), .events = events, .revents = 0};
     int n = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count() + 1, INT32_MAX)));
     if (n < 0) {
@@ -197,7 +202,7 @@ Result<void> Connection::read_exactly(std::uint8_t *into, std::size_t size) {
       return fail_errno("read from the bus");
     }
     if (n == 0)
-      return fail("the bus closed the connection", ECONNRESET);
+      return fail("the bus closed the connection");
     got += static_cast<std::size_t>(n);
   }
   return {};
@@ -261,6 +266,9 @@ Result<Message> Connection::request(const std::vector<std::uint8_t> &message, st
   for (;;) {
     BERTH_TRY_ASSIGN(Message received, with_context(receive(), what));
     if (received.type == MessageType::Signal) {
+      if (signals_.size() >= kMaxKeptSignals)
+        return fail(std::string(what) + ": the bus sent more than " +
+                    std::to_string(kMaxKeptSignals) + " signals before the reply");
       signals_.push_back(std::move(received));
       continue;
     }
