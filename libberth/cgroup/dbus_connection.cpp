@@ -237,7 +237,7 @@ Result<void> Connection::authenticate() {
   std::string_view reply = *line;
   if (reply.starts_with("REJECTED"))
     return fail("the bus rejected EXTERNAL as uid " + std::to_string(::geteuid()) +
-                " (it offers: " + printable(reply.substr(8)) + ")");
+                " (it offers:" + printable(reply.substr(8)) + ")");
   if (!reply.starts_with("OK "))
     return fail("unexpected reply to AUTH: " + printable(reply));
   std::string begin = "BEGIN\r\n";

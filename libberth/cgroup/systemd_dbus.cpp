@@ -134,6 +134,8 @@ Result<SystemdCgroupsPath> parse_systemd_cgroups_path(const std::optional<std::s
     parsed.name = text.substr(second + 1);
     if (parsed.slice.empty())
       parsed.slice = kDefaultSlice;
+    else if (parsed.slice == "-")
+      parsed.slice = "-.slice"; // the root slice, as runc and crun read "-"
   }
   if (!valid_slice(parsed.slice))
     return path_error("invalid slice " + quoted(parsed.slice) +

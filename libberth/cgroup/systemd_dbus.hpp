@@ -40,7 +40,8 @@ struct SystemdCgroupsPath {
   std::string cgroup_path() const;
 };
 
-// Parses `path` (absent: "system.slice:berth:<id>"). Errors name the JSON path:
+// Parses `path` (absent: "system.slice:berth:<id>"; an empty slice is
+// "system.slice", "-" the root slice "-.slice"). Errors name the JSON path:
 // `config.json: /linux/cgroupsPath: ...`.
 Result<SystemdCgroupsPath> parse_systemd_cgroups_path(const std::optional<std::string> &path,
                                                       std::string_view id);

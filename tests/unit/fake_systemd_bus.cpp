@@ -268,6 +268,12 @@ void serve_connection(int listener, Behaviour behaviour, Log &log) {
     log.problems.push_back("the client did not start with a NUL byte");
   auto auth = read_line(fd);
   log.auth_lines.push_back(auth.value_or("<none>"));
+  if (behaviour == Behaviour::RejectAuth) {
+    write_text(fd, "REJECTED DBUS_COOKIE_SHA1\r\n");
+    drain(fd);
+    ::close(fd);
+    return;
+  }
   write_text(fd, "OK 0123456789abcdef0123456789abcdef\r\n");
   if (behaviour == Behaviour::StallAfterAuth) {
     drain(fd);

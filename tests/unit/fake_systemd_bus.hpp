@@ -18,6 +18,7 @@ enum class Behaviour {
   JobFailed,         // the job ends with result "failed"
   ErrorReply,        // StartTransientUnit: org.freedesktop.systemd1.UnitExists
   SignalFirst,       // JobRemoved (and a stranger's) before the method reply
+  RejectAuth,        // REJECTED to AUTH
   StallAfterAuth,    // OK to AUTH, then nothing
   StallBeforeSignal, // replies with the job, never sends JobRemoved
   CloseMidMessage,   // half of the StartTransientUnit reply, then close

@@ -195,6 +195,11 @@ Test(systemd_dbus, parse_cgroups_path) {
   auto root = parse_systemd_cgroups_path(std::string("-.slice:p:n"), "x");
   cr_assert(root.has_value());
   BERTH_ASSERT_STR_EQ(root->cgroup_path(), "/p-n.scope");
+
+  auto dash = parse_systemd_cgroups_path(std::string("-:p:n"), "x");
+  cr_assert(dash.has_value());
+  BERTH_ASSERT_STR_EQ(dash->slice, "-.slice");
+  BERTH_ASSERT_STR_EQ(dash->cgroup_path(), "/p-n.scope");
 }
 
 Test(systemd_dbus, cgroups_path_errors_name_the_pointer) {

@@ -145,6 +145,13 @@ Test(systemd_scope, error_reply) {
                              "berth-c1.scope already exists.");
 }
 
+Test(systemd_scope, rejected_authentication) {
+  FakeBus bus(fake_bus::Behaviour::RejectAuth);
+  auto started = systemd::start_scope(scope_for(4242), 10s);
+  assert_fails_with(started, "authentication: the bus rejected EXTERNAL as uid " +
+                                 std::to_string(::geteuid()) + " (it offers: DBUS_COOKIE_SHA1)");
+}
+
 Test(systemd_scope, stalled_bus_times_out) {
   FakeBus bus(fake_bus::Behaviour::StallAfterAuth);
   auto started = systemd::start_scope(scope_for(4242), 300ms);
