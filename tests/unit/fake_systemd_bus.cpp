@@ -5,7 +5,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <optional>
 
@@ -246,14 +248,22 @@ Behaviour behaviour_from_name(const std::string &name) {
 }
 
 int listen_at(const std::string &path) {
-  ::unlink(path.c_str());
+  bool abstract = path.starts_with('@');
+  if (!abstract)
+    ::unlink(path.c_str());
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) < 0 ||
-      ::listen(fd, 8) < 0)
+  std::size_t length = std::min(path.size(), sizeof addr.sun_path - 1);
+  std::memcpy(addr.sun_path, path.data(), length);
+  if (abstract)
+    addr.sun_path[0] = '\0';
+  auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length + (abstract ? 0 : 1));
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&addr), size) < 0 || ::listen(fd, 8) < 0) {
+    if (fd >= 0)
+      ::close(fd);
     return -1;
+  }
   return fd;
 }
 

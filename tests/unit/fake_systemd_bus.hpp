@@ -44,7 +44,8 @@ struct Log {
   std::vector<std::string> problems; // what the peer found wrong in the client
 };
 
-// A listening socket at `path` (replaced if it exists).
+// A listening socket at `path` (replaced if it exists), or in the abstract
+// namespace for "@name".
 int listen_at(const std::string &path);
 // Serves one connection accepted on `listener` until the client closes it.
 void serve_connection(int listener, Behaviour behaviour, Log &log);

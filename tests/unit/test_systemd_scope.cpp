@@ -25,18 +25,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A fake bus in a temporary directory, serving `connections` connections in
-// turn on a thread; the log is read once the thread is joined.
+// A fake bus on an abstract socket (nothing to clean up when an assertion
+// ends the test early), serving `connections` connections in turn on a
+// thread; the log is read once the thread is joined.
 class FakeBus {
 public:
   FakeBus(fake_bus::Behaviour behaviour, int connections = 1) {
-    char dir_template[] = "/tmp/berth-fake-bus-XXXXXX";
-    cr_assert_not_null(::mkdtemp(dir_template));
-    dir_ = dir_template;
-    path_ = dir_ + "/system_bus_socket";
-    listener_ = fake_bus::listen_at(path_);
+    std::string name = "berth-fake-bus-" + std::to_string(::getpid());
+    listener_ = fake_bus::listen_at("@" + name);
     cr_assert_geq(listener_, 0);
-    ::setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + path_).c_str(), 1);
+    ::setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:abstract=" + name).c_str(), 1);
     thread_ = std::thread([this, behaviour, connections] {
       for (int i = 0; i < connections; ++i)
         fake_bus::serve_connection(listener_, behaviour, log_);
@@ -46,8 +44,6 @@ public:
     if (thread_.joinable())
       thread_.join();
     ::close(listener_);
-    ::unlink(path_.c_str());
-    ::rmdir(dir_.c_str());
   }
   const fake_bus::Log &log() {
     thread_.join();
@@ -55,8 +51,6 @@ public:
   }
 
 private:
-  std::string dir_;
-  std::string path_;
   int listener_ = -1;
   std::thread thread_;
   fake_bus::Log log_;
