@@ -132,7 +132,8 @@ Result<Connection> Connection::open(std::string_view address, Deadline deadline)
     return fail_errno(context + ": socket");
   Connection connection(UniqueFd(fd), deadline);
   if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), length) < 0) {
-    if (errno != EINPROGRESS && errno != EAGAIN)
+    // EAGAIN: the bus's backlog is full, and waiting would not connect.
+    if (errno != EINPROGRESS)
       return fail_errno(context + ": connect");
     BERTH_TRY_CTX(connection.wait(POLLOUT), context + ": connect");
     int error = 0;
