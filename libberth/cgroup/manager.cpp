@@ -13,6 +13,7 @@
 #include "cgroup/cgroup_path.hpp"
 #include "cgroup/manager_impl.hpp"
 #include "cgroup/resources.hpp"
+#include "cgroup/systemd_scope.hpp"
 #include "sys/log.hpp"
 #include "sys/syscalls.hpp"
 
@@ -116,6 +117,29 @@ Result<CgroupDir> dir_from_description(const json::Value &entry) {
   return dir;
 }
 
+json::Value describe_scope(const systemd::SystemdCgroupsPath &scope) {
+  auto entry = json::Value::object();
+  entry.set("slice", json::Value::string(scope.slice));
+  entry.set("prefix", json::Value::string(scope.prefix));
+  entry.set("name", json::Value::string(scope.name));
+  entry.set("unit", json::Value::string(scope.unit())); // for people reading state.json
+  return entry;
+}
+
+// The scope as describe_scope() recorded it, checked again as a cgroupsPath:
+// `delete` stops the unit it names.
+Result<systemd::SystemdCgroupsPath> scope_from_description(const json::Value &entry) {
+  if (!entry.is_object())
+    return fail("\"systemd\" is not an object", EINVAL);
+  BERTH_TRY_ASSIGN(auto slice, read_string(entry, "slice"));
+  BERTH_TRY_ASSIGN(auto prefix, read_string(entry, "prefix"));
+  BERTH_TRY_ASSIGN(auto name, read_string(entry, "name"));
+  auto parsed = systemd::parse_systemd_cgroups_path(slice + ":" + prefix + ":" + name, name);
+  if (!parsed)
+    return fail("\"systemd\" does not name a valid scope: " + parsed.error().message(), EINVAL);
+  return parsed;
+}
+
 } // namespace
 
 const CgroupDir *CgroupSet::owner_of(std::string_view controller) const {
@@ -189,6 +213,45 @@ Result<Manager> Manager::for_container(const HostHierarchies &host, const spec::
   return manager;
 }
 
+Result<Manager> Manager::for_systemd_scope(const spec::Config &config, const std::string &id) {
+  std::optional<std::string> cgroups_path;
+  if (config.linux)
+    cgroups_path = config.linux->cgroups_path;
+  BERTH_TRY_ASSIGN(auto scope, systemd::parse_systemd_cgroups_path(cgroups_path, id));
+  // The scope's cgroup, from each hierarchy's root, where systemd puts it.
+  spec::Config placed = config;
+  if (!placed.linux)
+    placed.linux.emplace();
+  placed.linux->cgroups_path = scope.cgroup_path();
+  BERTH_TRY_ASSIGN(auto host, discover_hierarchies());
+  BERTH_TRY_ASSIGN(Manager manager, for_container(host, placed, id));
+  manager.impl_->systemd_scope = std::move(scope);
+  manager.impl_->container_id = id;
+  return manager;
+}
+
+bool Manager::systemd_managed() const {
+  return impl_->systemd_scope.has_value();
+}
+
+Result<void> Manager::place_in_systemd_scope(pid_t pid, const spec::Resources *resources) {
+  if (!impl_->systemd_scope)
+    return fail("place_in_systemd_scope: the cgroup is not a systemd scope", EINVAL);
+  auto scope = systemd::transient_scope(*impl_->systemd_scope, impl_->container_id, pid,
+                                        impl_->resources ? &*impl_->resources : nullptr);
+  // From here on the scope may exist, even when the call fails (a timeout
+  // after systemd got it): destroy() stops it.
+  impl_->scope_requested = true;
+  BERTH_TRY(systemd::start_scope(scope));
+  // systemd made the scope's directories in the hierarchies it manages, and
+  // moved `pid` there; berth does the rest as for any cgroup.
+  BERTH_TRY(create());
+  BERTH_TRY_CTX(add_process(pid), "move the init into its cgroup");
+  if (resources)
+    BERTH_TRY_CTX(apply(*resources), "apply linux.resources");
+  return {};
+}
+
 Result<Manager> Manager::from_description(const json::Value &description) {
   Manager manager;
   manager.impl_ = std::make_unique<Impl>();
@@ -199,6 +262,11 @@ Result<Manager> Manager::from_description(const json::Value &description) {
   for (const auto &entry : hierarchies->items()) {
     BERTH_TRY_ASSIGN(auto dir, with_context(dir_from_description(entry), "cgroup description"));
     manager.impl_->cgroups.dirs.push_back(std::move(dir));
+  }
+  if (const json::Value *scope = description.find("systemd")) {
+    BERTH_TRY_ASSIGN(manager.impl_->systemd_scope,
+                     with_context(scope_from_description(*scope), "cgroup description"));
+    manager.impl_->scope_requested = true;
   }
   return manager;
 }
@@ -218,6 +286,8 @@ json::Value Manager::describe() const {
   }
   auto description = json::Value::object();
   description.set("hierarchies", std::move(hierarchies));
+  if (impl_->systemd_scope)
+    description.set("systemd", describe_scope(*impl_->systemd_scope));
   return description;
 }
 
@@ -288,6 +358,13 @@ Result<void> Manager::destroy() {
   }
   impl_->clone_fd.reset();
   Result<void> removed;
+  // systemd removes the scope's directories when the scope stops (and may have
+  // already, once its processes were gone: then there is nothing to stop).
+  if (impl_->systemd_scope && impl_->scope_requested) {
+    removed = systemd::stop_unit(impl_->systemd_scope->unit());
+    if (removed)
+      impl_->scope_requested = false;
+  }
   for (const auto &dir : cgroups.dirs) {
     auto result = remove_levels(dir);
     if (!result && removed)

@@ -31,6 +31,10 @@ public:
   // The same on given hierarchies (discover_hierarchies() or a subset of them).
   static Result<Manager> for_container(const HostHierarchies &host, const spec::Config &config,
                                        const std::string &id);
+  // --systemd-cgroup: the cgroup of the scope linux.cgroupsPath names
+  // ("slice:prefix:name"), which systemd creates when
+  // place_in_systemd_scope() asks for it; no directory exists before.
+  static Result<Manager> for_systemd_scope(const spec::Config &config, const std::string &id);
   // A manager for a cgroup recorded in state.json by describe().
   static Result<Manager> from_description(const json::Value &description);
 
@@ -47,6 +51,14 @@ public:
   Result<void> update(const spec::Resources &resources);
   // Places a process in every hierarchy (the init, before it runs user code).
   Result<void> add_process(pid_t pid);
+  // --systemd-cgroup, once the init exists (instead of create() and
+  // add_process()): asks systemd for the scope holding `pid` (Delegate=yes,
+  // the limits systemd has properties for), then creates the directories
+  // systemd did not (hierarchies it does not manage), places `pid` in every
+  // hierarchy and applies `resources` (when given) to the scope's files.
+  Result<void> place_in_systemd_scope(pid_t pid, const spec::Resources *resources);
+  // Whether systemd manages the cgroup (a scope berth asked for).
+  bool systemd_managed() const;
   // After create(), when the unified hierarchy is the container's only one
   // (pure v2): an O_PATH|O_DIRECTORY fd of the cgroup for clone3's
   // CLONE_INTO_CGROUP, owned by the manager. -1 otherwise (v1 and hybrid
@@ -74,11 +86,14 @@ public:
   Result<std::uint64_t> oom_kill_count() const;
 
   // Kills whatever is left (thawing a frozen cgroup first so the kill lands),
-  // waits for it to empty, and removes the directories berth created, deepest
-  // first. Never removes one that existed before create().
+  // waits for it to empty, stops the systemd scope (once it was asked for),
+  // and removes the directories berth created, deepest first. Never removes
+  // one that existed before create().
   Result<void> destroy();
 
-  // For state.json: the paths per hierarchy and which ones berth created.
+  // For state.json: the paths per hierarchy and which ones berth created;
+  // under --systemd-cgroup also the scope ("systemd": {"slice", "prefix",
+  // "name", "unit"}).
   json::Value describe() const;
 
   // Defined (as = default) in manager.cpp, where Impl is a complete type.

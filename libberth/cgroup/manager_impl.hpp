@@ -14,6 +14,7 @@
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/manager.hpp"
 #include "cgroup/resources.hpp"
+#include "cgroup/systemd_dbus.hpp"
 #include "spec/config.hpp"
 #include "sys/unique_fd.hpp"
 
@@ -53,6 +54,11 @@ struct Manager::Impl {
   std::optional<spec::Resources> resources;
   // For clone3's CLONE_INTO_CGROUP, when the unified hierarchy is the only one.
   UniqueFd clone_fd;
+  // --systemd-cgroup: the scope, and whether StartTransientUnit was sent (so
+  // that destroy() must stop it).
+  std::optional<systemd::SystemdCgroupsPath> systemd_scope;
+  std::string container_id;
+  bool scope_requested = false;
 };
 
 // Creates the levels of dir.path that do not exist (recording them in

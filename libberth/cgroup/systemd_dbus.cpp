@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "cgroup/dbus_wire.hpp"
 #include "cgroup/resources.hpp"
 
 namespace berth::cgroup::systemd {
@@ -48,127 +49,7 @@ std::string quoted(std::string_view s) {
   return out;
 }
 
-// ---- The D-Bus wire format (the specification's "Message Protocol"). ----
-//
-// Always little-endian ('l' in the header), whatever the host: the receiver
-// converts. Every value is aligned to its own size from the start of the
-// message (strings and arrays to 4, their length being a uint32; structs and
-// dict entries to 8; bytes and signatures to 1), the padding being zero bytes.
-class Marshaller {
-public:
-  void align(std::size_t to) {
-    while (bytes_.size() % to != 0)
-      bytes_.push_back(0);
-  }
-  void byte(std::uint8_t b) { bytes_.push_back(b); }
-  void uint32(std::uint32_t v) {
-    align(4);
-    for (int i = 0; i < 4; ++i)
-      bytes_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
-  void uint64(std::uint64_t v) {
-    align(8);
-    for (int i = 0; i < 8; ++i)
-      bytes_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
-  // A BOOLEAN is a uint32 holding 0 or 1.
-  void boolean(bool b) { uint32(b ? 1 : 0); }
-  // STRING and OBJECT_PATH: uint32 length, the bytes, a NUL not counted.
-  void string(std::string_view s) {
-    uint32(static_cast<std::uint32_t>(s.size()));
-    bytes_.insert(bytes_.end(), s.begin(), s.end());
-    bytes_.push_back(0);
-  }
-  // SIGNATURE: one length byte, the bytes, a NUL.
-  void signature(std::string_view s) {
-    byte(static_cast<std::uint8_t>(s.size()));
-    bytes_.insert(bytes_.end(), s.begin(), s.end());
-    bytes_.push_back(0);
-  }
-  // An ARRAY is its length in bytes (a uint32), padding to the alignment of
-  // its element type, then the elements. The length counts neither that
-  // padding nor any after the last element; the padding is there even when
-  // the array is empty.
-  std::size_t open_array(std::size_t element_alignment) {
-    uint32(0);
-    std::size_t length_at = bytes_.size() - 4;
-    align(element_alignment);
-    starts_.push_back(bytes_.size());
-    return length_at;
-  }
-  void close_array(std::size_t length_at) {
-    auto length = static_cast<std::uint32_t>(bytes_.size() - starts_.back());
-    starts_.pop_back();
-    for (int i = 0; i < 4; ++i)
-      bytes_[length_at + i] = static_cast<std::uint8_t>(length >> (8 * i));
-  }
-  // A STRUCT (and a DICT_ENTRY) starts on an 8-byte boundary.
-  void open_struct() { align(8); }
-
-  std::size_t size() const { return bytes_.size(); }
-  std::vector<std::uint8_t> take() { return std::move(bytes_); }
-
-private:
-  std::vector<std::uint8_t> bytes_;
-  std::vector<std::size_t> starts_;
-};
-
-// Header field codes.
-enum : std::uint8_t {
-  kFieldPath = 1,
-  kFieldInterface = 2,
-  kFieldMember = 3,
-  kFieldDestination = 6,
-  kFieldSignature = 8,
-};
-constexpr std::uint8_t kMethodCall = 1;
-constexpr std::uint8_t kProtocolVersion = 1;
-
-struct MethodCall {
-  std::string_view destination;
-  std::string_view path;
-  std::string_view interface;
-  std::string_view member;
-  std::string_view signature; // of the body; empty for none
-};
-
-// A header field: STRUCT of BYTE code and VARIANT (its signature, then the
-// value).
-void string_field(Marshaller &m, std::uint8_t code, char type, std::string_view value) {
-  m.open_struct();
-  m.byte(code);
-  m.signature(std::string_view(&type, 1));
-  if (type == 'g')
-    m.signature(value);
-  else
-    m.string(value);
-}
-
-// The message: the fixed header, the header fields (signature "a(yv)"),
-// padding to 8, then `body` (marshalled from offset 0; any multiple of 8 would
-// do, since the body starts on an 8-byte boundary).
-std::vector<std::uint8_t> method_call(const MethodCall &call, std::uint32_t serial,
-                                      const std::vector<std::uint8_t> &body) {
-  Marshaller m;
-  m.byte('l');
-  m.byte(kMethodCall);
-  m.byte(0); // flags: a reply is expected, and the service may be started
-  m.byte(kProtocolVersion);
-  m.uint32(static_cast<std::uint32_t>(body.size()));
-  m.uint32(serial);
-  std::size_t fields = m.open_array(8);
-  string_field(m, kFieldPath, 'o', call.path);
-  string_field(m, kFieldInterface, 's', call.interface);
-  string_field(m, kFieldMember, 's', call.member);
-  string_field(m, kFieldDestination, 's', call.destination);
-  if (!call.signature.empty())
-    string_field(m, kFieldSignature, 'g', call.signature);
-  m.close_array(fields);
-  m.align(8);
-  std::vector<std::uint8_t> message = m.take();
-  message.insert(message.end(), body.begin(), body.end());
-  return message;
-}
+using dbus::Marshaller;
 
 // One element of an a(sv): STRUCT of the name and a VARIANT.
 template <class Write>
@@ -253,6 +134,8 @@ Result<SystemdCgroupsPath> parse_systemd_cgroups_path(const std::optional<std::s
     parsed.name = text.substr(second + 1);
     if (parsed.slice.empty())
       parsed.slice = kDefaultSlice;
+    else if (parsed.slice == "-")
+      parsed.slice = "-.slice"; // the root slice, as runc and crun read "-"
   }
   if (!valid_slice(parsed.slice))
     return path_error("invalid slice " + quoted(parsed.slice) +
@@ -330,21 +213,25 @@ std::vector<std::uint8_t> start_transient_unit_message(const TransientScope &sco
   body.close_array(properties);
   // No auxiliary units: an empty a(sa(sv)).
   body.close_array(body.open_array(8));
-  return method_call({.destination = "org.freedesktop.systemd1",
-                      .path = "/org/freedesktop/systemd1",
-                      .interface = "org.freedesktop.systemd1.Manager",
-                      .member = "StartTransientUnit",
-                      .signature = "ssa(sv)a(sa(sv))"},
-                     serial, body.take());
+  return dbus::method_call({.destination = "org.freedesktop.systemd1",
+                            .path = "/org/freedesktop/systemd1",
+                            .interface = "org.freedesktop.systemd1.Manager",
+                            .member = "StartTransientUnit",
+                            .signature = "ssa(sv)a(sa(sv))"},
+                           serial, body.take());
 }
 
-std::vector<std::uint8_t> hello_message(std::uint32_t serial) {
-  return method_call({.destination = "org.freedesktop.DBus",
-                      .path = "/org/freedesktop/DBus",
-                      .interface = "org.freedesktop.DBus",
-                      .member = "Hello",
-                      .signature = ""},
-                     serial, {});
+std::vector<std::uint8_t> stop_unit_message(std::string_view unit, std::uint32_t serial) {
+  Marshaller body;
+  body.string(unit);
+  // "replace": a start job still queued for the unit gives way to the stop.
+  body.string("replace");
+  return dbus::method_call({.destination = "org.freedesktop.systemd1",
+                            .path = "/org/freedesktop/systemd1",
+                            .interface = "org.freedesktop.systemd1.Manager",
+                            .member = "StopUnit",
+                            .signature = "ss"},
+                           serial, body.take());
 }
 
 } // namespace berth::cgroup::systemd

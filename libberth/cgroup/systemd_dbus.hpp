@@ -3,8 +3,7 @@
 // cgroup that name stands for, and the D-Bus message that asks systemd's
 // manager to create the container's scope (org.freedesktop.systemd1.Manager
 // .StartTransientUnit), marshalled as the D-Bus specification's wire format
-// lays it out. Sending it (the socket, authentication, the reply) is the
-// caller's.
+// lays it out (cgroup/dbus_wire.hpp). Sending it is systemd_scope.hpp's.
 #pragma once
 
 #include <sys/types.h>
@@ -41,7 +40,8 @@ struct SystemdCgroupsPath {
   std::string cgroup_path() const;
 };
 
-// Parses `path` (absent: "system.slice:berth:<id>"). Errors name the JSON path:
+// Parses `path` (absent: "system.slice:berth:<id>"; an empty slice is
+// "system.slice", "-" the root slice "-.slice"). Errors name the JSON path:
 // `config.json: /linux/cgroupsPath: ...`.
 Result<SystemdCgroupsPath> parse_systemd_cgroups_path(const std::optional<std::string> &path,
                                                       std::string_view id);
@@ -84,7 +84,7 @@ TransientScope transient_scope(const SystemdCgroupsPath &path, std::string_view 
 std::vector<std::uint8_t> start_transient_unit_message(const TransientScope &scope,
                                                        std::uint32_t serial);
 
-// org.freedesktop.DBus.Hello, which must be a connection's first message.
-std::vector<std::uint8_t> hello_message(std::uint32_t serial);
+// StopUnit(name, "replace"), signature "ss": what `delete` asks for.
+std::vector<std::uint8_t> stop_unit_message(std::string_view unit, std::uint32_t serial);
 
 } // namespace berth::cgroup::systemd

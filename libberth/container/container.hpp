@@ -16,7 +16,7 @@ namespace berth::container {
 
 struct GlobalOptions {
   std::string root = "/run/berth"; // --root (default: see rootless.hpp)
-  bool systemd_cgroup = false;     // --systemd-cgroup (create refuses it: see create.cpp)
+  bool systemd_cgroup = false;     // --systemd-cgroup (a systemd scope: see create.cpp)
   // --rootless, resolved (auto: see rootless.hpp): a cgroup that cannot be
   // created for lack of delegation is left out (see create_cgroup.cpp).
   bool rootless = false;

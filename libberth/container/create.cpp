@@ -153,16 +153,20 @@ Result<ConsoleSetup> prepare_console(const spec::Process &process, const CreateO
 }
 
 // --systemd-cgroup: cgroupsPath must then be "slice:prefix:name", and systemd
-// must run to create the scope. berth builds systemd's StartTransientUnit call
-// (cgroup/systemd_dbus.hpp) but has no D-Bus transport yet, so even with
-// systemd running it refuses rather than placing the container elsewhere.
-Result<void> check_systemd_cgroup(const spec::Config &config, const std::string &id) {
+// must run to create the scope (once the init exists: see record_pid), checked
+// here before any side effect.
+Result<void> check_systemd_cgroup(const spec::Config &config, const std::string &id,
+                                  bool rootless) {
+  // A rootless container's scope would belong to the user's own systemd
+  // (the session bus), which berth does not talk to.
+  if (rootless)
+    return fail("--systemd-cgroup: rootless containers would need systemd's user manager, which "
+                "berth does not support yet");
   std::optional<std::string> path;
   if (config.linux)
     path = config.linux->cgroups_path;
   BERTH_TRY(cgroup::systemd::parse_systemd_cgroups_path(path, id));
-  BERTH_TRY(cgroup::systemd::require_systemd());
-  return fail("--systemd-cgroup: talking to systemd over D-Bus is not supported yet");
+  return cgroup::systemd::require_systemd();
 }
 
 } // namespace
@@ -174,7 +178,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
   BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
   if (global.systemd_cgroup)
-    BERTH_TRY(check_systemd_cgroup(config, options.id));
+    BERTH_TRY(check_systemd_cgroup(config, options.id, global.rootless));
   BERTH_TRY_ASSIGN(auto warnings, check_supported(config, options));
   BERTH_TRY(check_terminal(*config.process, options, foreground));
   BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
@@ -183,7 +187,9 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   BERTH_TRY(check_user_namespace(namespaces));
   BERTH_TRY_ASSIGN(SeccompSetup seccomp_setup, prepare_seccomp(config, global.root));
   BERTH_TRY_ASSIGN(ConsoleSetup console, prepare_console(*config.process, options));
-  BERTH_TRY_ASSIGN(cgroup::Manager cgroups, cgroup::Manager::for_container(config, options.id));
+  BERTH_TRY_ASSIGN(cgroup::Manager cgroups,
+                   global.systemd_cgroup ? cgroup::Manager::for_systemd_scope(config, options.id)
+                                         : cgroup::Manager::for_container(config, options.id));
 
   auto reserved = StateDir::reserve(global.root, options.id);
   if (!reserved && global.rootless && reserved.error().errno_value() == EACCES)
@@ -193,9 +199,13 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   BERTH_TRY_ASSIGN(StateDir dir, std::move(reserved));
   if (!options.notify_socket.empty())
     BERTH_TRY(prepare_notify_socket(dir, config));
-  BERTH_TRY_ASSIGN(bool has_cgroup, create_cgroup(cgroups, config, global.rootless, warnings));
+  // A systemd scope is made for the init's pid, in record_pid.
+  bool has_cgroup = true;
+  if (!cgroups.systemd_managed()) {
+    BERTH_TRY_ASSIGN(has_cgroup, create_cgroup(cgroups, config, global.rootless, warnings));
+  }
   CgroupCleanup cgroup_cleanup(cgroups); // a failed create leaves no cgroup
-  if (config.linux && has_cgroup)
+  if (config.linux && has_cgroup && !cgroups.systemd_managed())
     BERTH_TRY_CTX(apply_resources(cgroups, effective_resources(*config.linux), global.rootless),
                   "apply linux.resources");
   BERTH_TRY_ASSIGN(UniqueFd listener, listen_for_start(dir));
@@ -227,8 +237,16 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
       return fail("container init exited during setup");
     state.init = {pid, *start_time};
     BERTH_TRY(dir.write(state));
-    if (ctx.cgroup_fd < 0 && has_cgroup)
+    if (cgroups.systemd_managed()) {
+      std::optional<spec::Resources> resources;
+      if (config.linux)
+        resources = effective_resources(*config.linux);
+      BERTH_TRY(cgroups.place_in_systemd_scope(pid, resources ? &*resources : nullptr));
+      state.cgroup = cgroups.describe(); // with the directories berth made
+      BERTH_TRY(dir.write(state));
+    } else if (ctx.cgroup_fd < 0 && has_cgroup) {
       BERTH_TRY_CTX(cgroups.add_process(pid), "move the init into its cgroup");
+    }
     return {};
   };
   // execCPUAffinity.initial: berth runs there from now on, and the init

@@ -33,6 +33,7 @@ struct StoredState {
   uid_t owner = 0;
   spec::StringMap annotations;
   // cgroup::Manager::describe() of the container's cgroup; null when it has none.
+  // Under --systemd-cgroup it names the scope ("systemd"), which delete stops.
   json::Value cgroup;
   // The caller's NOTIFY_SOCKET (sd_notify) that `start` forwards READY=1 to;
   // empty when there was none (notify_socket.hpp).

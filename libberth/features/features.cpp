@@ -48,8 +48,9 @@ json::Value cgroup_features() {
   json::Value cgroup = json::Value::object();
   cgroup.set("v1", json::Value::boolean(true));
   cgroup.set("v2", json::Value::boolean(true));
-  // --systemd-cgroup is refused: cgroups are managed on the filesystem only.
-  cgroup.set("systemd", json::Value::boolean(false));
+  // --systemd-cgroup: a transient scope started over the system bus
+  // (cgroup/systemd_scope.hpp). Not systemd --user: berth runs as root.
+  cgroup.set("systemd", json::Value::boolean(true));
   cgroup.set("systemdUser", json::Value::boolean(false));
   // linux.resources.rdma is written to rdma.max on both versions.
   cgroup.set("rdma", json::Value::boolean(true));

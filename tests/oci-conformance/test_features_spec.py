@@ -64,7 +64,7 @@ def test_features_document_shape(features):
     assert set(features) <= {"ociVersionMin", "ociVersionMax", "hooks", "mountOptions",
                              "linux", "annotations"}
     linux = features["linux"]
-    assert linux["cgroup"] == {"v1": True, "v2": True, "systemd": False, "systemdUser": False,
+    assert linux["cgroup"] == {"v1": True, "v2": True, "systemd": True, "systemdUser": False,
                                "rdma": True}
     assert linux["intelRdt"] == {"enabled": False}
     assert linux["netDevices"] == {"enabled": True}

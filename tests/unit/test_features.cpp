@@ -92,7 +92,7 @@ Test(features, cgroup) {
   cr_assert(member(doc, "linux.cgroup.v1").as_bool());
   cr_assert(member(doc, "linux.cgroup.v2").as_bool());
   cr_assert(member(doc, "linux.cgroup.systemd").is_bool());
-  cr_assert(!member(doc, "linux.cgroup.systemd").as_bool());
+  cr_assert(member(doc, "linux.cgroup.systemd").as_bool());
   cr_assert(!member(doc, "linux.cgroup.systemdUser").as_bool());
   cr_assert(member(doc, "linux.cgroup.rdma").as_bool());
 }

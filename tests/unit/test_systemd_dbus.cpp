@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cgroup/dbus_wire.hpp"
 #include "cgroup/resources.hpp"
 #include "cgroup/systemd_dbus.hpp"
 #include "string_assert.hpp"
@@ -99,7 +100,7 @@ Test(systemd_dbus, hello_message) {
   b.pad(2).byte(6).sig("s").str("org.freedesktop.DBus"); // DESTINATION, 96..124
   cr_assert_eq(b.size(), 125);
   b.pad(3); // the (empty) body starts on an 8-byte boundary
-  assert_bytes(hello_message(1), b);
+  assert_bytes(berth::cgroup::dbus::hello_message(1), b);
 }
 
 Test(systemd_dbus, start_transient_unit_message) {
@@ -194,6 +195,11 @@ Test(systemd_dbus, parse_cgroups_path) {
   auto root = parse_systemd_cgroups_path(std::string("-.slice:p:n"), "x");
   cr_assert(root.has_value());
   BERTH_ASSERT_STR_EQ(root->cgroup_path(), "/p-n.scope");
+
+  auto dash = parse_systemd_cgroups_path(std::string("-:p:n"), "x");
+  cr_assert(dash.has_value());
+  BERTH_ASSERT_STR_EQ(dash->slice, "-.slice");
+  BERTH_ASSERT_STR_EQ(dash->cgroup_path(), "/p-n.scope");
 }
 
 Test(systemd_dbus, cgroups_path_errors_name_the_pointer) {
