@@ -107,5 +107,44 @@ t_checkpoint_restore_counter() {
     pid_gone "$pid" || fail "the restored init $pid outlived delete --force"
 }
 
+# Checkpoints vm-cr-N's counter into $WORK/img and deletes the stopped
+# container; sets SAVED to the number it was saved at.
+checkpoint_counter() {
+    start_counter "$1"
+    b_capture "$WORK/ckpt.out" checkpoint --image-path "$WORK/img" "$1"
+    if [ "$RC" -ne 0 ]; then
+        show "$WORK/ckpt.out"
+        show_criu_log "$WORK/img/dump.log"
+        fail "checkpoint exited $RC"
+    fi
+    SAVED=$(count)
+    b_capture "$WORK/delete.out" delete "$1"
+    [ "$RC" -eq 0 ] || { show "$WORK/delete.out"; fail "delete after checkpoint exited $RC"; }
+}
+
+# Without --detach restore waits for the restored init as run does, exits
+# with its status (137: killed) and deletes the container.
+t_restore_foreground_waits() {
+    command -v criu >/dev/null || fail "no criu in the VM"
+    checkpoint_counter vm-cr-3
+    (
+        b restore --image-path "$WORK/img" --bundle "$WORK/vm-cr-3" vm-cr-3 >"$WORK/restore.out" 2>&1
+        echo $? >"$WORK/restore.rc"
+    ) &
+    wait_until 30 status_is vm-cr-3 running || {
+        show "$WORK/restore.out"
+        show_criu_log "$WORK/img/restore.log"
+        fail "the restored container never ran"
+    }
+    wait_until 20 count_changed "$SAVED" || fail "the restored counter does not count"
+    [ ! -e "$WORK/restore.rc" ] || fail "restore returned while the container runs: $(cat "$WORK/restore.rc")"
+    b kill vm-cr-3 KILL
+    wait_until 20 [ -s "$WORK/restore.rc" ] || fail "restore did not return once the container was killed"
+    show "$WORK/restore.out"
+    [ "$(cat "$WORK/restore.rc")" = 137 ] || fail "restore exited $(cat "$WORK/restore.rc"), expected 137"
+    assert_no_state vm-cr-3
+}
+
 test_case "criu: checkpoint --leave-running saves the images and the container keeps running" t_checkpoint_leave_running
 test_case "criu: a checkpointed counter, restored, counts on from where it was saved" t_checkpoint_restore_counter
+test_case "criu: restore without --detach waits and exits with the container's status" t_restore_foreground_waits
