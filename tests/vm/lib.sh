@@ -87,6 +87,7 @@ DEFAULT_CAPS='"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"'
 #   C_HOSTNAME      the container's hostname (default "berth-vm-ct")
 #   C_MOUNTS_EXTRA  JSON mounts put before the standard ones, each followed by
 #                   a comma
+#   C_LINUX_EXTRA   JSON members of "linux", each followed by a comma
 #   C_NAMESPACES    linux.namespaces members (default: pid, network, ipc,
 #                   uts, mount)
 make_bundle() {
@@ -138,6 +139,7 @@ make_bundle() {
      "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}
   ],
   "linux": {
+    ${C_LINUX_EXTRA:-}
     $_cgp
     "resources": {$_res},
     "namespaces": [
