@@ -51,12 +51,17 @@ Result<void> checkpoint(const GlobalOptions &global, const CheckpointOptions &op
   auto args = criu_dump_args(criu, criu_options, state.init.pid, options.leave_running);
   BERTH_TRY_CTX(run_criu(args, criu_options.work_path + "/" + kCriuDumpLog),
                 "checkpoint container \"" + options.id + "\"");
-  // criu has killed the tasks: the container is stopped once its init is gone,
-  // and `delete` removes what is left (state, cgroup), as after any exit.
-  if (!options.leave_running && pidfd)
+  if (options.leave_running)
+    return {};
+  // criu has killed the tasks. As runc does, the container is then deleted
+  // (state and cgroup), so that `restore` can bring it back under its id; a
+  // failed dump left it running, and untouched.
+  if (pidfd)
     BERTH_TRY_CTX(wait_for_exit(pidfd->get(), 10000),
                   "wait for container \"" + options.id + "\" to stop");
-  return {};
+  { auto unlock = std::move(dir); }
+  return with_context(remove(global, options.id, true),
+                      "delete container \"" + options.id + "\" after its checkpoint");
 }
 
 } // namespace berth::container

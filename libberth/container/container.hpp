@@ -128,8 +128,8 @@ Result<std::vector<State>> list(const GlobalOptions &global);
 // signal N), or 0 with detach once it has been executed.
 Result<int> exec(const GlobalOptions &global, const ExecOptions &options);
 
-// Dumps a running container's processes into images with criu(8); they are
-// killed afterwards (the container is then stopped) unless `leave_running`.
+// Dumps a running container's processes into images with criu(8). Unless
+// `leave_running`, criu kills them and the container is deleted, as runc does.
 Result<void> checkpoint(const GlobalOptions &global, const CheckpointOptions &options);
 // Creates a container from the bundle whose processes criu restores from the
 // images. Returns the exit code as run does, or 0 with detach once it runs.
