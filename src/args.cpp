@@ -133,6 +133,14 @@ container::ExecOptions Invocation::exec_options() const {
   return options;
 }
 
+container::CheckpointOptions Invocation::checkpoint_options() const {
+  return container::CheckpointOptions{.id = id, .criu = criu, .leave_running = leave_running};
+}
+
+container::RestoreOptions Invocation::restore_options() const {
+  return container::RestoreOptions{.create = create_options(), .criu = criu, .detach = detach};
+}
+
 std::optional<bool> parse_bool(std::string_view text) {
   for (std::string_view yes : {"1", "t", "T", "true", "TRUE", "True"})
     if (text == yes)

@@ -45,6 +45,8 @@ enum class Command {
   Spec,
   Features,
   Exec,
+  Checkpoint,
+  Restore,
   NotSupported
 };
 
@@ -89,10 +91,14 @@ struct Invocation {
   std::chrono::nanoseconds interval = std::chrono::seconds(5); // events --interval
   bool spec_rootless = false;                                  // spec --rootless
   container::ExecOptions exec; // exec's flags and command (id is filled from `id`)
+  container::CriuFlags criu;   // checkpoint, restore
+  bool leave_running = false;  // checkpoint
 
   container::CreateOptions create_options() const;
   container::RunOptions run_options() const;
   container::ExecOptions exec_options() const;
+  container::CheckpointOptions checkpoint_options() const;
+  container::RestoreOptions restore_options() const;
 };
 
 // A boolean flag's setter receives the flag's value (true unless spelled

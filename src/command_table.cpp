@@ -170,12 +170,16 @@ constexpr std::array kGlobalFlags = {
                inv.global.rootless = *b ? Rootless::True : Rootless::False;
                return ok();
              }},
-    // runc takes the path of its checkpoint tool here. Engines pass it
-    // unconditionally, and berth has no checkpoint support to point it at.
+    // Engines pass it to every command; checkpoint and restore run it.
     FlagSpec{.name = "criu",
              .value_name = "PATH",
-             .help = "accepted for runc compatibility and ignored",
-             .set_value = [](Invocation &, std::string_view) { return ok(); }},
+             .help = "the criu binary checkpoint and restore run (default \"criu\", looked up in "
+                     "PATH, /usr/sbin and /sbin)",
+             // Empty is the default, as an engine that fills in an unset path passes it.
+             .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
+               inv.global.options.criu = v.empty() ? "criu" : std::string(v);
+               return ok();
+             }},
     FlagSpec{.name = "version",
              .short_name = 'v',
              .help = "print the version",
@@ -657,6 +661,106 @@ constexpr std::array kSpecFlags = {
                  }},
 };
 
+// What checkpoint and restore share: where the images are, and what criu may
+// handle besides plain processes.
+constexpr std::array kCriuFlags = {
+    FlagSpec{.name = "image-path",
+             .value_name = "DIR",
+             .help = "directory of the criu images (default: ./checkpoint)",
+             .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
+               if (v.empty())
+                 return invalid("image-path", v, "a directory");
+               inv.criu.image_path = v;
+               return ok();
+             }},
+    FlagSpec{.name = "work-path",
+             .value_name = "DIR",
+             .help = "directory of criu's logs (default: the image path)",
+             .set_value = [](Invocation &inv, std::string_view v) -> Result<void> {
+               if (v.empty())
+                 return invalid("work-path", v, "a directory");
+               inv.criu.work_path = v;
+               return ok();
+             }},
+    FlagSpec{.name = "tcp-established",
+             .help = "allow open TCP connections",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.criu.tcp_established = v;
+                   return ok();
+                 }},
+    FlagSpec{.name = "file-locks",
+             .help = "handle file locks",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.criu.file_locks = v;
+                   return ok();
+                 }},
+    FlagSpec{.name = "ext-unix-sk",
+             .help = "allow external unix sockets",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.criu.ext_unix_sk = v;
+                   return ok();
+                 }},
+    FlagSpec{.name = "shell-job",
+             .help = "allow a shell job (processes of the caller's session)",
+             .set_bool =
+                 [](Invocation &inv, bool v) {
+                   inv.criu.shell_job = v;
+                   return ok();
+                 }},
+};
+
+constexpr auto kCheckpointFlags =
+    concat(kCriuFlags, std::array{
+                           FlagSpec{.name = "leave-running",
+                                    .help = "leave the processes running after the checkpoint",
+                                    .set_bool =
+                                        [](Invocation &inv, bool v) {
+                                          inv.leave_running = v;
+                                          return ok();
+                                        }},
+                       });
+
+constexpr auto kRestoreFlags = concat(
+    kCriuFlags,
+    std::array{
+        FlagSpec{.name = "bundle",
+                 .short_name = 'b',
+                 .value_name = "DIR",
+                 .help = "bundle directory holding config.json (default: the current directory)",
+                 .set_value =
+                     [](Invocation &inv, std::string_view v) {
+                       inv.create.bundle = v.empty() ? "." : std::string(v);
+                       return ok();
+                     }},
+        FlagSpec{.name = "pid-file",
+                 .value_name = "FILE",
+                 .help = "write the restored container's pid to FILE",
+                 .set_value =
+                     [](Invocation &inv, std::string_view v) {
+                       inv.create.pid_file = v;
+                       return ok();
+                     }},
+        FlagSpec{.name = "console-socket",
+                 .value_name = "SOCKET",
+                 .help = "for a terminal (restore of one is not supported yet)",
+                 .set_value =
+                     [](Invocation &inv, std::string_view v) {
+                       inv.create.console_socket = v;
+                       return ok();
+                     }},
+        FlagSpec{.name = "detach",
+                 .short_name = 'd',
+                 .help = "return once the container runs instead of waiting for it",
+                 .set_bool =
+                     [](Invocation &inv, bool v) {
+                       inv.detach = v;
+                       return ok();
+                     }},
+    });
+
 // ---- Positional arguments. ----
 
 constexpr PositionalSpec kIdArg{.name = "ID", .set = [](Invocation &inv, std::string_view v) {
@@ -751,8 +855,12 @@ constexpr std::array kCommands = {
         "spec", "", Command::Spec, "write a default config.json into the bundle", kSpecFlags, {}},
     CommandSpec{
         "features", "", Command::Features, "print what this berth supports, as JSON", {}, {}},
-    CommandSpec{"checkpoint", "", Command::NotSupported, "(not supported yet)", {}, {}},
-    CommandSpec{"restore", "", Command::NotSupported, "(not supported yet)", {}, {}},
+    CommandSpec{"checkpoint", "", Command::Checkpoint,
+                "save a running container's processes to images with criu", kCheckpointFlags,
+                kIdArgs},
+    CommandSpec{"restore", "", Command::Restore,
+                "create a container from a bundle whose processes criu restores from images",
+                kRestoreFlags, kIdArgs},
 };
 
 } // namespace

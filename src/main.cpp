@@ -64,6 +64,10 @@ Result<int> execute(const Invocation &invocation) {
     return features_command(invocation);
   case Command::Exec:
     return exec_command(invocation);
+  case Command::Checkpoint:
+    return checkpoint_command(invocation);
+  case Command::Restore:
+    return restore_command(invocation);
   case Command::NotSupported:
     return not_supported_command(invocation);
   }

@@ -23,7 +23,7 @@ LOGS="$BUILD/meson-logs"
 
 PACKAGES=(meson ninja-build g++ pkg-config libyajl-dev libseccomp-dev libcap-ng-dev
           libselinux1-dev libcriterion-dev busybox-static python3-pytest iproute2
-          libcap2-bin gcc libc6-dev uidmap)
+          libcap2-bin gcc libc6-dev uidmap criu)
 
 total_passed=0
 total_failed=0

@@ -34,7 +34,7 @@ _berth() {
     local global_flags="--root --log --log-format --debug --systemd-cgroup --rootless --criu
         --version --help"
     local commands="create start state kill delete run list ls help
-        exec ps pause resume update events spec features"
+        exec ps pause resume update events spec features checkpoint restore"
 
     # find the subcommand, skipping global flags and their values
     local i cmd="" cmd_index=0
@@ -48,7 +48,7 @@ _berth() {
 
     # values of flags
     case $prev in
-        --root | -b | --bundle | --cwd)
+        --root | -b | --bundle | --cwd | --image-path | --work-path)
             COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --log | --pid-file | --criu)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -118,6 +118,10 @@ _berth() {
             --user -u --additional-gids -g --cap -c --no-new-privs --process-label --apparmor
             --preserve-fds --cgroup --ignore-paused --help" ;;
         spec) flags="--bundle -b --rootless --help" ;;
+        checkpoint) flags="--image-path --work-path --leave-running --tcp-established --file-locks
+            --ext-unix-sk --shell-job --help" ;;
+        restore) flags="--bundle -b --image-path --work-path --detach -d --pid-file --console-socket
+            --tcp-established --file-locks --ext-unix-sk --shell-job --help" ;;
         start | state | pause | resume | features) flags="--help" ;;
         help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
     esac
@@ -135,7 +139,8 @@ _berth() {
                 --cpu-share | --cpu-shares | --cpu-quota | --cpu-period | --cpu-burst | \
                 --cpu-rt-period | --cpu-rt-runtime | --cpuset-cpus | --cpuset-mems | \
                 --pids-limit | --blkio-weight | --process | --cwd | --env | --user | \
-                --additional-gids | --cap | --process-label | --apparmor | --cgroup) ((i++)) ;;
+                --additional-gids | --cap | --process-label | --apparmor | --cgroup | \
+                --image-path | --work-path) ((i++)) ;;
             -f) case $cmd in list | ls | ps) ((i++)) ;; esac ;;
             -p | -e | -u | -g | -c) [ "$cmd" = exec ] && ((i++)) ;;
             -*) ;;
@@ -143,7 +148,7 @@ _berth() {
         esac
     done
     case $cmd in
-        start | state | delete | kill | exec | ps | pause | resume | update | events)
+        start | state | delete | kill | exec | ps | pause | resume | update | events | checkpoint)
             if [ "$args" -eq 0 ]; then
                 COMPREPLY=($(compgen -W "$(_berth_ids)" -- "$cur"))
             elif [ "$cmd" = kill ] && [ "$args" -eq 1 ]; then

@@ -24,8 +24,8 @@ function __berth_ids
     end
 end
 
-set -l __berth_commands create start state kill delete run list ls pause resume update ps events exec spec features help
-set -l __berth_with_id start state kill delete pause resume update ps events exec
+set -l __berth_commands create start state kill delete run list ls pause resume update ps events exec spec features checkpoint restore help
+set -l __berth_with_id start state kill delete pause resume update ps events exec checkpoint
 
 complete -c berth -f
 
@@ -37,7 +37,7 @@ complete -c berth -n $global -l log-format -x -a 'text json' -d 'format of the -
 complete -c berth -n $global -l debug -d 'log debug messages too'
 complete -c berth -n $global -l systemd-cgroup -d 'manage cgroups through systemd'
 complete -c berth -n $global -l rootless -x -a 'true false auto' -d 'rootless mode'
-complete -c berth -n $global -l criu -r -F -d 'accepted for runc compatibility and ignored'
+complete -c berth -n $global -l criu -r -F -d 'the criu binary checkpoint and restore run'
 complete -c berth -n $global -s v -l version -d 'print the version'
 complete -c berth -s h -l help -d 'show the help'
 
@@ -57,6 +57,8 @@ complete -c berth -n $global -a events -d "print a container's statistics as JSO
 complete -c berth -n $global -a exec -d 'run another process in a running container'
 complete -c berth -n $global -a spec -d 'write a default config.json into the bundle'
 complete -c berth -n $global -a features -d 'print what this berth supports, as JSON'
+complete -c berth -n $global -a checkpoint -d "save a running container's processes to images with criu"
+complete -c berth -n $global -a restore -d 'create a container whose processes criu restores from images'
 complete -c berth -n $global -a help -d 'show the help of berth or of a command'
 complete -c berth -n '__fish_seen_subcommand_from help' -a "$__berth_commands"
 
@@ -125,3 +127,18 @@ complete -c berth -n $exec -l ignore-paused -d 'exec in a paused container too'
 # spec
 complete -c berth -n '__fish_seen_subcommand_from spec' -s b -l bundle -r -a '(__fish_complete_directories)' -d 'write config.json into DIR'
 complete -c berth -n '__fish_seen_subcommand_from spec' -l rootless -d 'a config for an unprivileged user'
+
+# checkpoint, restore
+set -l criu_cmds '__fish_seen_subcommand_from checkpoint restore'
+complete -c berth -n $criu_cmds -l image-path -r -a '(__fish_complete_directories)' -d 'directory of the criu images'
+complete -c berth -n $criu_cmds -l work-path -r -a '(__fish_complete_directories)' -d "directory of criu's logs"
+complete -c berth -n $criu_cmds -l tcp-established -d 'allow open TCP connections'
+complete -c berth -n $criu_cmds -l file-locks -d 'handle file locks'
+complete -c berth -n $criu_cmds -l ext-unix-sk -d 'allow external unix sockets'
+complete -c berth -n $criu_cmds -l shell-job -d 'allow a shell job'
+complete -c berth -n '__fish_seen_subcommand_from checkpoint' -l leave-running -d 'leave the processes running'
+set -l restore '__fish_seen_subcommand_from restore'
+complete -c berth -n $restore -s b -l bundle -r -a '(__fish_complete_directories)' -d 'bundle directory'
+complete -c berth -n $restore -s d -l detach -d 'return once the container runs'
+complete -c berth -n $restore -l pid-file -r -F -d "write the restored container's pid to FILE"
+complete -c berth -n $restore -l console-socket -r -F -d 'for a terminal (not supported yet)'

@@ -20,6 +20,7 @@ struct GlobalOptions {
   // --rootless, resolved (auto: see rootless.hpp): a cgroup that cannot be
   // created for lack of delegation is left out (see create_cgroup.cpp).
   bool rootless = false;
+  std::string criu = "criu";       // --criu: checkpoint/restore's criu(8), a name or a path
 };
 
 struct CreateOptions {
@@ -42,6 +43,31 @@ struct RunOptions {
   CreateOptions create;
   bool detach = false; // --detach|-d
   bool keep = false;   // --keep
+};
+
+// What checkpoint and restore both take (runc's flags of the same names).
+struct CriuFlags {
+  std::string image_path;       // --image-path; default ./checkpoint
+  std::string work_path;        // --work-path (criu's logs); default the image path
+  bool tcp_established = false; // --tcp-established
+  bool file_locks = false;      // --file-locks
+  bool ext_unix_sk = false;     // --ext-unix-sk
+  bool shell_job = false;       // --shell-job
+};
+
+struct CheckpointOptions {
+  std::string id;
+  CriuFlags criu;
+  bool leave_running = false; // --leave-running
+};
+
+// restore: a new container `create.id` from the bundle, its processes those of
+// the images. create's --bundle, --pid-file, --console-socket and --no-pivot
+// apply; with `detach` it returns once they run, otherwise it waits as run does.
+struct RestoreOptions {
+  CreateOptions create;
+  CriuFlags criu;
+  bool detach = false; // --detach|-d
 };
 
 // `exec`: one more process in a running (or created) container. The process
@@ -104,6 +130,13 @@ Result<std::vector<State>> list(const GlobalOptions &global);
 // Runs a process in the container; returns its exit code (128+N when killed by
 // signal N), or 0 with detach once it has been executed.
 Result<int> exec(const GlobalOptions &global, const ExecOptions &options);
+
+// Dumps a running container's processes into images with criu(8). Unless
+// `leave_running`, criu kills them and the container is deleted, as runc does.
+Result<void> checkpoint(const GlobalOptions &global, const CheckpointOptions &options);
+// Creates a container from the bundle whose processes criu restores from the
+// images. Returns the exit code as run does, or 0 with detach once it runs.
+Result<int> restore(const GlobalOptions &global, const RestoreOptions &options);
 
 // cgroup operations (runc's pause, resume, update, ps, events).
 Result<void> pause(const GlobalOptions &global, const std::string &id);

@@ -26,23 +26,6 @@
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
-namespace {
-
-// Destroys the container's cgroup unless create got to the end.
-class CgroupCleanup {
-public:
-  explicit CgroupCleanup(cgroup::Manager &cgroups) : cgroups_(&cgroups) {}
-  CgroupCleanup(const CgroupCleanup &) = delete;
-  CgroupCleanup &operator=(const CgroupCleanup &) = delete;
-  ~CgroupCleanup() {
-    if (cgroups_)
-      (void)cgroups_->destroy();
-  }
-  void release() { cgroups_ = nullptr; }
-
-private:
-  cgroup::Manager *cgroups_;
-};
 
 Result<std::string> real_path(const std::string &path, std::string_view what) {
   char resolved[PATH_MAX];
@@ -80,6 +63,8 @@ spec::Resources effective_resources(const spec::Linux &linux) {
   }
   return resources;
 }
+
+namespace {
 
 // The socket `start` connects to.
 Result<UniqueFd> listen_for_start(const StateDir &dir) {

@@ -164,6 +164,11 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   // Before the root and paths are made read-only: /dev/console may be created.
   if (process.terminal)
     BERTH_TRY_CTX(set_up_terminal(ctx, own_mount_namespace), "set up the terminal");
+  // Without a terminal the init still leads a session of its own, as with
+  // runc: not the caller's (whose terminal signals would reach it), and one
+  // criu can checkpoint (a session led from outside the container cannot be).
+  else if (::setsid() < 0)
+    return fail_errno("start a new session");
   BERTH_TRY(linux::apply_sysctl(config));
   BERTH_TRY(linux::apply_hostname(config));
   if (own_mount_namespace)

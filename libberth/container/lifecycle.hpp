@@ -30,6 +30,35 @@ struct CreatedContainer {
 Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
                                           bool foreground = false);
 
+// Destroys the container's cgroup unless create (or restore) got to the end.
+class CgroupCleanup {
+public:
+  explicit CgroupCleanup(cgroup::Manager &cgroups) : cgroups_(&cgroups) {}
+  CgroupCleanup(const CgroupCleanup &) = delete;
+  CgroupCleanup &operator=(const CgroupCleanup &) = delete;
+  ~CgroupCleanup() {
+    if (cgroups_)
+      (void)cgroups_->destroy();
+  }
+  void release() { cgroups_ = nullptr; }
+
+private:
+  cgroup::Manager *cgroups_;
+};
+
+// create's steps that restore repeats: the realpath of a bundle or file, the
+// rootfs of a config (absolute, a directory), and linux.resources with the
+// device rules linux.devices implies.
+Result<std::string> real_path(const std::string &path, std::string_view what);
+Result<std::string> resolve_rootfs(const std::string &bundle, const spec::Root &root);
+spec::Resources effective_resources(const spec::Linux &linux);
+
+// Waits for the container's init, berth's child, forwarding the signals berth
+// gets to it (and driving `terminal` when given); returns its exit code.
+class TerminalProxy;
+Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init,
+                                    TerminalProxy *terminal);
+
 // The status of a recorded container, from its state and whether its init lives.
 Status current_status(const StoredState &state);
 

@@ -15,7 +15,6 @@
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
-namespace {
 
 // Waits for the init, forwarding signals to it and, with a terminal berth
 // drives, copying between the caller and the terminal; SIGWINCH then resizes
@@ -65,8 +64,6 @@ Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init
       terminal->handle(std::span(fds).subspan(2));
   }
 }
-
-} // namespace
 
 Result<int> run(const GlobalOptions &global, const RunOptions &options) {
   BERTH_TRY_ASSIGN(CreatedContainer created,

@@ -22,6 +22,8 @@ Result<int> events_command(const Invocation &invocation);
 Result<int> spec_command(const Invocation &invocation);
 Result<int> features_command(const Invocation &invocation);
 Result<int> exec_command(const Invocation &invocation);
+Result<int> checkpoint_command(const Invocation &invocation);
+Result<int> restore_command(const Invocation &invocation);
 Result<int> not_supported_command(const Invocation &invocation);
 
 // Writes text to stdout and flushes it, so that a closed pipe is an error

@@ -283,11 +283,6 @@ Test(cli_args, usage_is_generated_from_the_tables) {
 }
 
 Test(cli_args, unsupported_features_are_refused) {
-  for (std::string_view command : {"checkpoint", "restore"}) {
-    auto p = parse({command, "--anything", "c1"});
-    cr_assert(p.result.has_value(), "recognized: the command itself refuses to run");
-    cr_assert(command_of(p) == Command::NotSupported);
-  }
   // Accepted everywhere (engines pass it to every command); create refuses it.
   auto systemd = parse({"--systemd-cgroup", "state", "c1"});
   cr_assert(systemd.result.has_value());
@@ -309,10 +304,51 @@ Test(cli_args, unsupported_features_are_refused) {
       contains(error_of(parse({"--rootless", "maybe", "state", "c1"})), "invalid --rootless"));
 }
 
-Test(cli_args, criu_is_accepted_and_ignored) {
-  auto p = parse({"--criu", "/usr/sbin/criu", "state", "c1"});
+Test(cli_args, criu_names_the_binary_for_every_command) {
+  auto p = parse({"--criu", "/opt/criu/bin/criu", "state", "c1"});
   cr_assert(p.result.has_value());
   cr_assert(command_of(p) == Command::State);
+  cr_assert_eq(p.invocation.global.options.criu, "/opt/criu/bin/criu");
+  cr_assert_eq(parse({"state", "c1"}).invocation.global.options.criu, "criu");
+  auto empty = parse({"--criu", "", "state", "c1"});
+  cr_assert(empty.result.has_value(), "engines may pass an empty --criu to every command");
+  cr_assert_eq(empty.invocation.global.options.criu, "criu");
+}
+
+Test(cli_args, checkpoint_flags) {
+  auto p = parse({"checkpoint", "--image-path", "/img", "--work-path", "/work", "--leave-running",
+                  "--tcp-established", "--file-locks", "--ext-unix-sk", "--shell-job", "c1"});
+  cr_assert(p.result.has_value());
+  cr_assert(command_of(p) == Command::Checkpoint);
+  auto o = p.invocation.checkpoint_options();
+  cr_assert_eq(o.id, "c1");
+  cr_assert_eq(o.criu.image_path, "/img");
+  cr_assert_eq(o.criu.work_path, "/work");
+  cr_assert(o.leave_running && o.criu.tcp_established && o.criu.file_locks && o.criu.ext_unix_sk &&
+            o.criu.shell_job);
+  auto plain = parse({"checkpoint", "c1"}).invocation.checkpoint_options();
+  cr_assert(plain.criu.image_path.empty() && !plain.leave_running && !plain.criu.tcp_established);
+  assert_error(parse({"checkpoint", "--image-path", "", "c1"}),
+               "invalid --image-path \"\": expected a directory");
+  cr_assert(!parse({"checkpoint", "--bundle", "b", "c1"}).result.has_value());
+}
+
+Test(cli_args, restore_flags) {
+  auto p = parse({"restore", "-d", "--bundle", "/b", "--pid-file", "/p", "--console-socket", "/s",
+                  "--image-path", "/img", "--work-path", "/w", "--tcp-established", "--file-locks",
+                  "c2"});
+  cr_assert(p.result.has_value());
+  cr_assert(command_of(p) == Command::Restore);
+  auto o = p.invocation.restore_options();
+  cr_assert_eq(o.create.id, "c2");
+  cr_assert_eq(o.create.bundle, "/b");
+  cr_assert_eq(o.create.pid_file, "/p");
+  cr_assert_eq(o.create.console_socket, "/s");
+  cr_assert_eq(o.criu.image_path, "/img");
+  cr_assert_eq(o.criu.work_path, "/w");
+  cr_assert(o.detach && o.criu.tcp_established && o.criu.file_locks);
+  // --leave-running is checkpoint's.
+  cr_assert(!parse({"restore", "--leave-running", "c2"}).result.has_value());
 }
 
 // ---- pause, resume, update, ps, events ----

@@ -10,6 +10,10 @@
 #   /vmtests/modules/     kernel modules the tests need (decompressed), with
 #                         their dependencies, and `order`, the insmod order
 #   /vmtests/rootfs/      the busybox rootfs the test containers share
+#   /usr/sbin/criu        the host's criu with its libraries, and GNU tar as
+#                         /bin/tar (criu archives tmpfs mounts with its
+#                         options), for the checkpoint/restore tests; left out
+#                         when the host has no criu (those tests then fail)
 #
 # Usage: build-initramfs.sh --berth PATH --modules /lib/modules/VERSION
 #                           --output FILE [--busybox PATH] [--module NAME]...
@@ -28,7 +32,11 @@ die() { printf 'build-initramfs: %s\n' "$*" >&2; exit 1; }
 
 berth="" moddir="" output="" busybox="" with_libs=""
 # loop: /dev/loop0, the block device the device-program tests try to open.
-modules=(loop)
+# The socket diag modules: criu finds a task's sockets through them; nf_tables:
+# criu's kernel probe asks libnftables whether set concatenations work
+# (crc32c_generic: the soft dependency of its libcrc32c, which .modinfo's
+# depends= does not list).
+modules=(loop unix_diag inet_diag tcp_diag udp_diag netlink_diag crc32c_generic nf_tables)
 while [ $# -gt 0 ]; do
     case "$1" in
     --berth) berth=$2; shift 2 ;;
@@ -75,16 +83,30 @@ ln -s bin "$stage/sbin"
 chmod 1777 "$stage/tmp"
 cp "$berth" "$stage/usr/sbin/berth"
 chmod 755 "$stage/usr/sbin/berth"
-if [ -n "$with_libs" ] && ! is_static "$berth"; then
-    for lib in $(ldd "$berth" | grep -o '/[^ ]*'); do
+# copy_libs BINARY: the shared libraries ldd lists for it, at the same paths.
+copy_libs() {
+    local lib
+    for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
         mkdir -p "$stage$(dirname "$lib")"
         cp -L "$lib" "$stage$lib"
     done
+}
+if [ -n "$with_libs" ] && ! is_static "$berth"; then
+    copy_libs "$berth"
+fi
+criu=$(command -v criu || echo /usr/sbin/criu)
+if [ -x "$criu" ]; then
+    install -m 755 "$criu" "$stage/usr/sbin/criu"
+    copy_libs "$criu"
+    tar=$(command -v tar)
+    rm -f "$stage/bin/tar"
+    install -m 755 "$tar" "$stage/bin/tar"
+    copy_libs "$tar"
 fi
 install -m 755 "$HERE/init.sh" "$stage/init"
 install -m 755 "$HERE/vm-init.sh" "$HERE/run-tests.sh" "$stage/vmtests/"
 install -m 644 "$HERE/lib.sh" "$HERE/vm-tests.sh" "$HERE/cgroup-tests.sh" \
-    "$HERE/security-tests.sh" "$stage/vmtests/"
+    "$HERE/security-tests.sh" "$HERE/criu-tests.sh" "$stage/vmtests/"
 printf '::sysinit:/vmtests/vm-init.sh\n' >"$stage/etc/inittab"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$stage/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$stage/etc/group"

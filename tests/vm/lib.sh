@@ -74,6 +74,7 @@ json_array() {
 # The default devices rule of runc's `spec` (deny everything; the runtime adds
 # the standard devices /dev/null, /dev/zero, ... on top).
 DENY_ALL_DEVICES='{"allow": false, "access": "rwm"}'
+DEFAULT_NAMESPACES='{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}'
 DEFAULT_CAPS='"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"'
 
 # make_bundle DIR ARG...: writes DIR/config.json for a busybox container whose
@@ -84,6 +85,11 @@ DEFAULT_CAPS='"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"'
 #   C_CGROUPS_PATH  linux.cgroupsPath (absent when empty)
 #   C_CAPS          capability names, JSON-quoted and comma-separated
 #   C_HOSTNAME      the container's hostname (default "berth-vm-ct")
+#   C_MOUNTS_EXTRA  JSON mounts put before the standard ones, each followed by
+#                   a comma
+#   C_LINUX_EXTRA   JSON members of "linux", each followed by a comma
+#   C_NAMESPACES    linux.namespaces members (default: pid, network, ipc,
+#                   uts, mount)
 make_bundle() {
     _dir=$1
     shift
@@ -117,6 +123,7 @@ make_bundle() {
   "root": {"path": "$ROOTFS", "readonly": true},
   "hostname": $(json_str "${C_HOSTNAME:-berth-vm-ct}"),
   "mounts": [
+    ${C_MOUNTS_EXTRA:-}
     {"destination": "/proc", "type": "proc", "source": "proc"},
     {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
      "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
@@ -132,11 +139,11 @@ make_bundle() {
      "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}
   ],
   "linux": {
+    ${C_LINUX_EXTRA:-}
     $_cgp
     "resources": {$_res},
     "namespaces": [
-      {"type": "pid"}, {"type": "network"}, {"type": "ipc"},
-      {"type": "uts"}, {"type": "mount"}
+      ${C_NAMESPACES:-$DEFAULT_NAMESPACES}
     ]
   }
 }

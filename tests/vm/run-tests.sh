@@ -2,7 +2,8 @@
 # The in-VM test runner (POSIX sh; busybox sh in the VM).
 #
 #   run-tests.sh [FILE...]          run the tests registered by FILE...
-#                                   (default: vm-tests.sh cgroup-tests.sh security-tests.sh)
+#                                   (default: vm-tests.sh cgroup-tests.sh security-tests.sh
+#                                   criu-tests.sh)
 #   run-tests.sh --one FILE FUNC    run one test function (used internally)
 #
 # Prints TAP: "1..N", then "ok N - name" or "not ok N - name" per test with the
@@ -29,7 +30,7 @@ if [ "${1:-}" = "--one" ]; then
 fi
 
 . "$HERE/lib.sh"
-[ $# -gt 0 ] || set -- vm-tests.sh cgroup-tests.sh security-tests.sh
+[ $# -gt 0 ] || set -- vm-tests.sh cgroup-tests.sh security-tests.sh criu-tests.sh
 
 # Register every test, remembering its file.
 for file in "$@"; do

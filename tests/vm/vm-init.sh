@@ -16,6 +16,8 @@ mount -t mqueue mqueue /dev/mqueue
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=0755 tmpfs /run
 hostname berth-vm
+# criu probes TCP repair over loopback before any dump or restore.
+ip link set lo up || echo "berth-vm: cannot bring up the loopback interface"
 echo "berth-vm: kernel $(uname -r), $(nproc) CPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo) memory"
 
 while read -r module; do
