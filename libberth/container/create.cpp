@@ -10,6 +10,7 @@
 #include "cgroup/manager.hpp"
 #include "cgroup/systemd_dbus.hpp"
 #include "container/feature_gate.hpp"
+#include "container/hooks.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
 #include "container/pid_file.hpp"
@@ -161,10 +162,38 @@ Result<void> check_systemd_cgroup(const spec::Config &config, const std::string 
   return fail("--systemd-cgroup: talking to systemd over D-Bus is not supported yet");
 }
 
-} // namespace
+// runtime.md "Lifecycle": when a prestart, createRuntime or createContainer
+// hook fails, the runtime "MUST generate an error, stop the container, and
+// continue the lifecycle at step 12": the container is destroyed, then (step
+// 13) "The poststop hooks MUST be invoked by the runtime". berth does so for
+// every create that fails once the create-time hooks began (what they set up,
+// a network say, is poststop's to undo), after its own cleanup. A create that
+// fails before has run nothing of the config's hooks and, per "Errors", leaves
+// things "as if the operation were never attempted": no poststop then.
+class PoststopOnFailure {
+public:
+  PoststopOnFailure() = default;
+  PoststopOnFailure(const PoststopOnFailure &) = delete;
+  PoststopOnFailure &operator=(const PoststopOnFailure &) = delete;
+  ~PoststopOnFailure() {
+    if (armed_)
+      run_hooks_warning_on_failure(HookKind::Poststop, state_.hooks.poststop,
+                                   hook_state_json(state_, Status::Stopped));
+  }
+  void arm(const StoredState &state) {
+    state_ = state;
+    armed_ = true;
+  }
+  void disarm() { armed_ = false; }
 
-Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
-                                          bool foreground) {
+private:
+  StoredState state_;
+  bool armed_ = false;
+};
+
+Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
+                                                const CreateOptions &options, bool foreground,
+                                                PoststopOnFailure &poststop_on_failure) {
   // Everything that can be checked is checked before the first side effect.
   BERTH_TRY(validate_id(options.id));
   // Without root every later step fails on its own (cgroups, mounts, id maps)
@@ -207,6 +236,10 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   state.own_pid_namespace = (namespaces.new_flags & CLONE_NEWPID) != 0;
   state.cgroup = cgroups.describe();
   state.notify_socket = options.notify_socket;
+  if (config.hooks) {
+    state.hooks.poststart = config.hooks->poststart;
+    state.hooks.poststop = config.hooks->poststop;
+  }
 
   InitContext ctx{config,     options,  bundle,         rootfs,
                   namespaces, init_end, listener.get(), cgroups.clone_into_fd()};
@@ -224,7 +257,18 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
       BERTH_TRY_CTX(cgroups.add_process(pid), "move the init into its cgroup");
     return {};
   };
-  BERTH_TRY_ASSIGN(SpawnedInit spawned, spawn_init(ctx, berth_end, init_end, record_pid));
+  // prestart and createRuntime, when the init asks (see init.cpp): in berth's
+  // namespaces, the init waiting before its pivot_root.
+  auto runtime_hooks = [&]() -> Result<void> {
+    if (!config.hooks)
+      return {};
+    poststop_on_failure.arm(state);
+    std::string hook_state = hook_state_json(state, Status::Creating);
+    BERTH_TRY(run_hooks(HookKind::Prestart, config.hooks->prestart, hook_state));
+    return run_hooks(HookKind::CreateRuntime, config.hooks->create_runtime, hook_state);
+  };
+  BERTH_TRY_ASSIGN(SpawnedInit spawned,
+                   spawn_init(ctx, berth_end, init_end, record_pid, runtime_hooks));
   listener.reset(); // the init holds it now
   seccomp_setup.listener.reset();
   console.init_end.reset();
@@ -245,6 +289,17 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   cgroup_cleanup.release();
   return CreatedContainer{std::move(dir), std::move(spawned.init), std::move(state),
                           std::move(console.caller_end)};
+}
+
+} // namespace
+
+Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
+                                          bool foreground) {
+  PoststopOnFailure poststop_on_failure; // runs after every cleanup of a failed create
+  auto created = create_container_steps(global, options, foreground, poststop_on_failure);
+  if (created)
+    poststop_on_failure.disarm();
+  return created;
 }
 
 Result<void> create(const GlobalOptions &global, const CreateOptions &options) {

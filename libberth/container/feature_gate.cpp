@@ -27,8 +27,6 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
     return not_yet("/process/ioPriority", "ioPriority");
   if (process.exec_cpu_affinity)
     return not_yet("/process/execCPUAffinity", "execCPUAffinity");
-  if (config.hooks && !config.hooks->empty())
-    return not_yet("/hooks", "hooks");
   for (std::size_t i = 0; i < config.mounts.size(); ++i) {
     const auto &mount = config.mounts[i];
     std::string where = "/mounts/" + std::to_string(i);

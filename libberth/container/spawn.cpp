@@ -61,7 +61,8 @@ Result<pid_t> parse_pid(const std::string &text) {
 
 Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_end,
                                SyncChannel &init_end,
-                               const std::function<Result<void>(pid_t)> &on_pid) {
+                               const std::function<Result<void>(pid_t)> &on_pid,
+                               const std::function<Result<void>()> &runtime_hooks) {
   BERTH_TRY(enter_for_children_namespaces(ctx.namespaces));
   BERTH_TRY_ASSIGN(ChildProcess first, clone_first_process(ctx));
   init_end.close();
@@ -97,6 +98,14 @@ Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_
       BERTH_TRY(init_known(pid));
       break;
     }
+    case SyncMessage::RunRuntimeHooks:
+      // A failing hook fails create: the init, still waiting, is killed.
+      if (!spawned.init.pid())
+        return fail("container init asked for hooks before its pid");
+      if (runtime_hooks)
+        BERTH_TRY(runtime_hooks());
+      BERTH_TRY(berth_end.send(SyncMessage::RuntimeHooksDone, std::to_string(spawned.init.pid())));
+      break;
     case SyncMessage::Ready: {
       if (!spawned.init.pid())
         return fail("container init reported ready before its pid");

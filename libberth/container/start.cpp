@@ -2,6 +2,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "container/hooks.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
 #include "sys/syscalls.hpp"
@@ -28,6 +29,12 @@ Result<void> release_init(const StateDir &dir, StoredState &state) {
   BERTH_TRY(dir.write(state));
   if (!exec_error.empty())
     return fail("start container \"" + state.id + "\": " + exec_error);
+  // The program runs: poststart, before start returns (config.md). A failure
+  // is a warning, as runtime-spec 1.0.2 wrote it ("the remaining hooks and
+  // lifecycle continue as if the hook had succeeded") and crun does; later
+  // spec text makes it an error that stops the container, as runc does.
+  run_hooks_warning_on_failure(HookKind::Poststart, state.hooks.poststart,
+                               hook_state_json(state, Status::Running));
   if (notify)
     BERTH_TRY_CTX(forward_ready(notify.get(), state.notify_socket, state.init.pid),
                   "start container \"" + state.id + "\"");

@@ -3,6 +3,7 @@
 // namespace (and user namespace, when it has one, with the id maps written).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "spec/config.hpp"
@@ -13,6 +14,9 @@ namespace berth::linux {
 struct RootfsOptions {
   std::string rootfs;    // absolute host path of the rootfs directory
   bool no_pivot = false; // --no-pivot: MS_MOVE + chroot instead of pivot_root
+  // Called once the mounts and devices are in place, right before the pivot
+  // (the createRuntime and createContainer hooks' moment); may be empty.
+  std::function<Result<void>()> before_pivot;
 };
 
 // Phase 1, before pivot: sets the propagation of the host's tree as seen from the
