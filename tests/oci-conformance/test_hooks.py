@@ -176,6 +176,34 @@ def test_run_runs_every_kind(rt):
     rt.assert_clean(cid, before)
 
 
+@pytest.mark.parametrize("joined_netns", [False, True], ids=["userns", "userns-staged"])
+def test_with_a_user_namespace(rt, joined_netns):
+    # The init is root of its own user namespace when it runs createContainer
+    # and startContainer; joining a network namespace as well makes berth
+    # spawn the init in two stages (spawn.cpp): the hooks' handshake is the same.
+    b = rt.bundle()
+    b.set_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+    b.drop_mount("/sys/fs/cgroup")  # a v1 hierarchy cannot be mounted from a user namespace
+    if joined_netns:
+        b.set_namespace("network", rt.add_netns())
+    setup = HookSetup(rt, b)
+    log = setup.out / "log"
+    log.touch()
+    os.chmod(log, 0o666)  # written by host root and by the container's root
+    for kind in KINDS:
+        setup.add(kind, setup.entry(kind))
+    b.args("true")
+    before = rt.snapshot_mounts()
+    cid = rt.new_id()
+    res = rt.run(b, cid)
+    assert res.rc == 0, res
+    assert setup.labels() == KINDS
+    assert [e["fds"] for e in setup.log()] == [""] * len(KINDS)
+    rt.assert_clean(cid, before)
+
+
 def test_hooks_come_from_create_not_a_later_config(rt):
     # runtime.md: "Any updates to config.json after this step MUST NOT affect
     # the container": start and delete use the hooks create saw.
