@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "container/pre_exec.hpp"
@@ -112,7 +113,7 @@ Result<bool> feed_and_wait(int pidfd, UniqueFd state_write, std::string_view sta
       std::int64_t left = deadline - now_ms();
       if (left <= 0)
         return false;
-      wait_ms = static_cast<int>(left);
+      wait_ms = static_cast<int>(std::min<std::int64_t>(left, 3600 * 1000));
     }
     int ready = ::poll(fds, count, wait_ms);
     if (ready < 0 && errno == EINTR)
@@ -197,7 +198,9 @@ Result<void> run_hook(const spec::Hook &hook, std::string_view state_json) {
   state_read.reset();
   error_write.reset();
 
-  std::int64_t timeout_ms = hook.timeout ? *hook.timeout * 1000 : -1;
+  // A timeout of more than a year is no timeout (and cannot overflow).
+  constexpr std::int64_t kLongest = 366LL * 24 * 3600;
+  std::int64_t timeout_ms = hook.timeout && *hook.timeout <= kLongest ? *hook.timeout * 1000 : -1;
   BERTH_TRY_ASSIGN(bool exited,
                    feed_and_wait(pidfd.get(), std::move(state_write), state_json, timeout_ms));
   if (!exited) {

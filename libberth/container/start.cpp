@@ -29,16 +29,19 @@ Result<void> release_init(const StateDir &dir, StoredState &state) {
   BERTH_TRY(dir.write(state));
   if (!exec_error.empty())
     return fail("start container \"" + state.id + "\": " + exec_error);
-  // The program runs: poststart, before start returns (config.md). A failure
-  // is a warning, as runtime-spec 1.0.2 wrote it ("the remaining hooks and
-  // lifecycle continue as if the hook had succeeded") and crun does; later
-  // spec text makes it an error that stops the container, as runc does.
-  run_hooks_warning_on_failure(HookKind::Poststart, state.hooks.poststart,
-                               hook_state_json(state, Status::Running));
   if (notify)
     BERTH_TRY_CTX(forward_ready(notify.get(), state.notify_socket, state.init.pid),
                   "start container \"" + state.id + "\"");
   return {};
+}
+
+void run_poststart_hooks(const StoredState &state) {
+  // A failure is a warning, as runtime-spec 1.0.2 wrote it ("the remaining
+  // hooks and lifecycle continue as if the hook had succeeded") and crun
+  // does; later spec text makes it an error that stops the container, as
+  // runc does.
+  run_hooks_warning_on_failure(HookKind::Poststart, state.hooks.poststart,
+                               hook_state_json(state, Status::Running));
 }
 
 Result<void> start(const GlobalOptions &global, const std::string &id) {
@@ -49,7 +52,10 @@ Result<void> start(const GlobalOptions &global, const std::string &id) {
   if (status != Status::Created)
     return fail("cannot start container \"" + id + "\": it is " + std::string(status_name(status)) +
                 ", not created");
-  return release_init(dir, state);
+  BERTH_TRY(release_init(dir, state));
+  { auto unlock = std::move(dir); }
+  run_poststart_hooks(state);
+  return {};
 }
 
 } // namespace berth::container

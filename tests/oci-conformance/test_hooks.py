@@ -220,6 +220,27 @@ def test_hooks_come_from_create_not_a_later_config(rt):
     assert setup.labels() == ["poststart", "poststop"]
 
 
+@pytest.mark.parametrize("command", ["start", "run-d"])
+def test_poststart_hook_can_ask_berth_for_the_state(rt, command):
+    # start holds the container's lock while it releases the init; the
+    # poststart hooks run once it let go, so `berth state` answers them
+    setup = HookSetup(rt)
+    setup.b.args("sleep", "1000")
+    cid = rt.new_id()
+    script = f'exec "$0" --root "$1" state "$2" > {setup.out}/state.json'
+    setup.add("poststart", {"path": "/bin/sh",
+                            "args": ["sh", "-c", script, rt.berth.binary, rt.root, cid],
+                            "timeout": 20})
+    if command == "start":
+        rt.create_ok(setup.b, cid)
+        res = rt("start", cid)
+    else:
+        res = rt.run(setup.b, cid, "-d")
+    assert res.rc == 0, res
+    assert warnings(res) == [], res
+    assert json.loads((setup.out / "state.json").read_text())["status"] == "running"
+
+
 # -- what a hook gets ----------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["createRuntime", "createContainer", "poststop"])
