@@ -11,6 +11,7 @@
 #include "cgroup/systemd_dbus.hpp"
 #include "container/create_cgroup.hpp"
 #include "container/feature_gate.hpp"
+#include "container/hooks.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
 #include "container/pid_file.hpp"
@@ -154,10 +155,38 @@ Result<void> check_systemd_cgroup(const spec::Config &config, const std::string 
   return cgroup::systemd::require_systemd();
 }
 
-} // namespace
+// runtime.md "Lifecycle": when a prestart, createRuntime or createContainer
+// hook fails, the runtime "MUST generate an error, stop the container, and
+// continue the lifecycle at step 12": the container is destroyed, then (step
+// 13) "The poststop hooks MUST be invoked by the runtime". berth does so for
+// every create that fails once the create-time hooks began (what they set up,
+// a network say, is poststop's to undo), after its own cleanup. A create that
+// fails before has run nothing of the config's hooks and, per "Errors", leaves
+// things "as if the operation were never attempted": no poststop then.
+class PoststopOnFailure {
+public:
+  PoststopOnFailure() = default;
+  PoststopOnFailure(const PoststopOnFailure &) = delete;
+  PoststopOnFailure &operator=(const PoststopOnFailure &) = delete;
+  ~PoststopOnFailure() {
+    if (armed_)
+      run_hooks_warning_on_failure(HookKind::Poststop, state_.hooks.poststop,
+                                   hook_state_json(state_, Status::Stopped));
+  }
+  void arm(const StoredState &state) {
+    state_ = state;
+    armed_ = true;
+  }
+  void disarm() { armed_ = false; }
 
-Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
-                                          bool foreground) {
+private:
+  StoredState state_;
+  bool armed_ = false;
+};
+
+Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
+                                                const CreateOptions &options, bool foreground,
+                                                PoststopOnFailure &poststop_on_failure) {
   // Everything that can be checked is checked before the first side effect.
   BERTH_TRY(validate_id(options.id));
   BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
@@ -209,6 +238,10 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   if (has_cgroup)
     state.cgroup = cgroups.describe();
   state.notify_socket = options.notify_socket;
+  if (config.hooks) {
+    state.hooks.poststart = config.hooks->poststart;
+    state.hooks.poststop = config.hooks->poststop;
+  }
 
   InitContext ctx{config,     options,  bundle,         rootfs,
                   namespaces, init_end, listener.get(), has_cgroup ? cgroups.clone_into_fd() : -1};
@@ -234,13 +267,32 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
     }
     return {};
   };
+  // linux.netDevices go into the init's network namespace before anything
+  // runs in it, and before the createRuntime hooks, which may expect them.
+  bool net_devices_moved = false;
+  auto move_net_devices = [&](pid_t init_pid) -> Result<void> {
+    if (net_devices_moved || !config.linux)
+      return {};
+    net_devices_moved = true;
+    return linux::move_net_devices(config.linux->net_devices, init_pid);
+  };
+  // prestart and createRuntime, when the init asks (see init.cpp): in berth's
+  // namespaces, the init waiting before its pivot_root.
+  auto runtime_hooks = [&]() -> Result<void> {
+    BERTH_TRY(move_net_devices(state.init.pid));
+    if (!config.hooks)
+      return {};
+    poststop_on_failure.arm(state);
+    std::string hook_state = hook_state_json(state, Status::Creating);
+    BERTH_TRY(run_hooks(HookKind::Prestart, config.hooks->prestart, hook_state));
+    return run_hooks(HookKind::CreateRuntime, config.hooks->create_runtime, hook_state);
+  };
   // execCPUAffinity.initial: berth runs there from now on, and the init
   // inherits it until it joins the cgroup.
   BERTH_TRY(linux::apply_initial_cpu_affinity(*config.process));
-  BERTH_TRY_ASSIGN(SpawnedInit spawned, spawn_init(ctx, berth_end, init_end, record_pid));
-  // The init's network namespace exists now, and nothing runs in it yet.
-  if (config.linux)
-    BERTH_TRY(linux::move_net_devices(config.linux->net_devices, spawned.init.pid()));
+  BERTH_TRY_ASSIGN(SpawnedInit spawned,
+                   spawn_init(ctx, berth_end, init_end, record_pid, runtime_hooks));
+  BERTH_TRY(move_net_devices(spawned.init.pid()));
   listener.reset(); // the init holds it now
   seccomp_setup.listener.reset();
   console.init_end.reset();
@@ -261,6 +313,17 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   cgroup_cleanup.release();
   return CreatedContainer{std::move(dir), std::move(spawned.init), std::move(state),
                           std::move(console.caller_end)};
+}
+
+} // namespace
+
+Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
+                                          bool foreground) {
+  PoststopOnFailure poststop_on_failure; // runs after every cleanup of a failed create
+  auto created = create_container_steps(global, options, foreground, poststop_on_failure);
+  if (created)
+    poststop_on_failure.disarm();
+  return created;
 }
 
 Result<void> create(const GlobalOptions &global, const CreateOptions &options) {

@@ -1,3 +1,4 @@
+#include "container/hooks.hpp"
 #include "container/lifecycle.hpp"
 
 namespace berth::container {
@@ -30,7 +31,13 @@ Result<void> remove(const GlobalOptions &global, const std::string &id, bool for
   BERTH_TRY_ASSIGN(auto cgroups, container_cgroup(*stored));
   if (cgroups)
     BERTH_TRY_CTX(cgroups->destroy(), "remove the cgroup of \"" + id + "\"");
-  return dir.destroy();
+  BERTH_TRY(dir.destroy());
+  // "after the container is deleted but before the delete operation returns"
+  // (config.md), with the hooks create recorded; a failure is a warning
+  // (runtime.md "Lifecycle", step 13).
+  run_hooks_warning_on_failure(HookKind::Poststop, stored->hooks.poststop,
+                               hook_state_json(*stored, Status::Stopped));
+  return {};
 }
 
 } // namespace berth::container

@@ -25,8 +25,6 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
   // labels are ignored where SELinux is disabled, as runc does: lsm/selinux.hpp.)
   if (process.apparmor_profile && !lsm::apparmor_enabled())
     return fail("config.json: /process/apparmorProfile: AppArmor is not enabled on this host");
-  if (config.hooks && !config.hooks->empty())
-    return not_yet("/hooks", "hooks");
   for (std::size_t i = 0; i < config.mounts.size(); ++i) {
     const auto &mount = config.mounts[i];
     std::string where = "/mounts/" + std::to_string(i);

@@ -13,9 +13,11 @@
 #include <limits.h>
 
 #include <algorithm>
+#include <charconv>
 #include <vector>
 
 #include "container/idmapped_trees.hpp"
+#include "container/hooks.hpp"
 #include "container/pre_exec.hpp"
 #include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
@@ -100,7 +102,40 @@ struct Prepared {
   // The seccomp listener fd when the filter was loaded during setup; it goes to
   // the listenerPath agent once berth has recorded the container.
   UniqueFd early_notify_fd;
+  // The state the startContainer hooks get, made with the create-time ones.
+  std::string start_hook_state;
 };
+
+// The hooks of create, at their moment (config.md): after the container's
+// namespaces exist, before pivot_root. berth runs prestart and createRuntime
+// in the runtime namespace when asked; createContainer runs here, in the
+// container's namespaces, where the host's paths still resolve (its path
+// "MUST resolve in the runtime namespace"). berth's answer is the init's pid
+// as the host sees it, for the state the hooks get: the startContainer hooks'
+// state is made now too.
+Result<void> run_create_hooks(const InitContext &ctx, Prepared &prepared) {
+  if (!ctx.config.hooks)
+    return {};
+  const auto &hooks = *ctx.config.hooks;
+  if (hooks.prestart.empty() && hooks.create_runtime.empty() && hooks.create_container.empty() &&
+      hooks.start_container.empty())
+    return {};
+  BERTH_TRY(ctx.channel.send(SyncMessage::RunRuntimeHooks));
+  BERTH_TRY_ASSIGN(std::string pid_text, ctx.channel.expect(SyncMessage::RuntimeHooksDone));
+  StoredState state;
+  state.oci_version = ctx.config.oci_version;
+  state.id = ctx.options.id;
+  state.bundle = ctx.bundle;
+  state.annotations = ctx.config.annotations;
+  auto [end, ec] =
+      std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), state.init.pid);
+  if (ec != std::errc() || end != pid_text.data() + pid_text.size())
+    return fail("bad init pid from berth: \"" + pid_text + "\"");
+  BERTH_TRY(run_hooks(HookKind::CreateContainer, hooks.create_container,
+                      hook_state_json(state, Status::Creating)));
+  prepared.start_hook_state = hook_state_json(state, Status::Created);
+  return {};
+}
 
 // process.terminal: a pty of the container's own devpts, made once the root is
 // the container's (so no path of the host is involved) and while the init is
@@ -158,9 +193,12 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   // container's): setns already made its root ours, and pivoting inside it would
   // move the root of every process there. Only a new one is set up.
   bool own_mount_namespace = ctx.namespaces.creates(CLONE_NEWNS);
+  auto create_hooks = [&] { return run_create_hooks(ctx, prepared); };
   if (own_mount_namespace)
-    BERTH_TRY(linux::prepare_rootfs(
-        config, {ctx.rootfs, ctx.options.no_pivot, idmapped_tree_requester(ctx.channel)}));
+    BERTH_TRY(linux::prepare_rootfs(config, {ctx.rootfs, ctx.options.no_pivot,
+                                             idmapped_tree_requester(ctx.channel), create_hooks}));
+  else
+    BERTH_TRY(create_hooks());
   // Before the root and paths are made read-only: /dev/console may be created.
   if (process.terminal)
     BERTH_TRY_CTX(set_up_terminal(ctx, own_mount_namespace), "set up the terminal");
@@ -238,6 +276,15 @@ Result<void> load_seccomp_before_exec(const InitContext &ctx, std::string_view p
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  // startContainer: in the container, as the process' user, once start let
+  // go; a failure is start's error and the container stops with this exit.
+  if (ctx.config.hooks && !ctx.config.hooks->start_container.empty()) {
+    auto ran = run_hooks(HookKind::StartContainer, ctx.config.hooks->start_container,
+                         prepared.start_hook_state);
+    if (!ran)
+      exit_with_error_to(connection, ran.error());
+  }
 
   const auto &process = *ctx.config.process;
   auto argv = c_strings(process.args);

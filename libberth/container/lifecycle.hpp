@@ -65,6 +65,11 @@ Status current_status(const StoredState &state);
 // Lets the init exec the user's program and records that it did (start's work).
 Result<void> release_init(const StateDir &dir, StoredState &state);
 
+// The poststart hooks (config.md: after the program started, before start
+// returns), run once the state directory's lock is let go so that a hook may
+// ask berth about the container; a failure is a warning.
+void run_poststart_hooks(const StoredState &state);
+
 // Sends a signal to the init, or with `all` to every process of the container.
 Result<void> signal_container(const StoredState &state, int signal, bool all);
 

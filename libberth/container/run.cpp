@@ -93,12 +93,15 @@ Result<int> run(const GlobalOptions &global, const RunOptions &options) {
     return abandon(std::move(started.error()));
   if (options.detach) {
     created.init.release();
+    { auto unlock = std::move(created.dir); }
+    run_poststart_hooks(created.state);
     return 0;
   }
   std::string id = created.state.id;
   // Other commands (state, kill) must be able to reach the container meanwhile.
   StoredState state = created.state;
   { auto unlock = std::move(created.dir); }
+  run_poststart_hooks(state);
   auto waited = wait_forwarding_signals(state, created.init, terminal ? &*terminal : nullptr);
   // The caller's terminal is itself again before anything else is said.
   terminal.reset();

@@ -62,7 +62,8 @@ Result<pid_t> parse_pid(const std::string &text) {
 
 Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_end,
                                SyncChannel &init_end,
-                               const std::function<Result<void>(pid_t)> &on_pid) {
+                               const std::function<Result<void>(pid_t)> &on_pid,
+                               const std::function<Result<void>()> &runtime_hooks) {
   BERTH_TRY(enter_for_children_namespaces(ctx.namespaces));
   BERTH_TRY_ASSIGN(ChildProcess first, clone_first_process(ctx));
   init_end.close();
@@ -102,6 +103,14 @@ Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_
       if (!spawned.init.pid())
         return fail("container init asked for a mount before its pid was known");
       BERTH_TRY(serve_idmapped_tree(ctx, spawned.init.pid(), message.second, berth_end));
+      break;
+    case SyncMessage::RunRuntimeHooks:
+      // A failing hook fails create: the init, still waiting, is killed.
+      if (!spawned.init.pid())
+        return fail("container init asked for hooks before its pid");
+      if (runtime_hooks)
+        BERTH_TRY(runtime_hooks());
+      BERTH_TRY(berth_end.send(SyncMessage::RuntimeHooksDone, std::to_string(spawned.init.pid())));
       break;
     case SyncMessage::Ready: {
       if (!spawned.init.pid())

@@ -2,6 +2,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "container/hooks.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
 #include "sys/syscalls.hpp"
@@ -34,6 +35,15 @@ Result<void> release_init(const StateDir &dir, StoredState &state) {
   return {};
 }
 
+void run_poststart_hooks(const StoredState &state) {
+  // A failure is a warning, as runtime-spec 1.0.2 wrote it ("the remaining
+  // hooks and lifecycle continue as if the hook had succeeded") and crun
+  // does; later spec text makes it an error that stops the container, as
+  // runc does.
+  run_hooks_warning_on_failure(HookKind::Poststart, state.hooks.poststart,
+                               hook_state_json(state, Status::Running));
+}
+
 Result<void> start(const GlobalOptions &global, const std::string &id) {
   BERTH_TRY(validate_id(id));
   BERTH_TRY_ASSIGN(StateDir dir, StateDir::open(global.root, id, LockMode::Exclusive));
@@ -42,7 +52,10 @@ Result<void> start(const GlobalOptions &global, const std::string &id) {
   if (status != Status::Created)
     return fail("cannot start container \"" + id + "\": it is " + std::string(status_name(status)) +
                 ", not created");
-  return release_init(dir, state);
+  BERTH_TRY(release_init(dir, state));
+  { auto unlock = std::move(dir); }
+  run_poststart_hooks(state);
+  return {};
 }
 
 } // namespace berth::container

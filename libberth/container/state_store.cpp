@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "spec/parser.hpp"
 #include "sys/syscalls.hpp"
 #include "json/value.hpp"
 
@@ -43,6 +44,41 @@ Result<void> mkdir_parents(const std::string &path) {
   return {};
 }
 
+json::Value hook_list_json(const std::vector<spec::Hook> &hooks) {
+  auto list = json::Value::array();
+  for (const auto &hook : hooks) {
+    auto entry = json::Value::object();
+    entry.set("path", json::Value::string(hook.path));
+    auto strings = [](const std::vector<std::string> &values) {
+      auto array = json::Value::array();
+      for (const auto &value : values)
+        array.push_back(json::Value::string(value));
+      return array;
+    };
+    if (!hook.args.empty())
+      entry.set("args", strings(hook.args));
+    if (!hook.env.empty())
+      entry.set("env", strings(hook.env));
+    if (hook.timeout)
+      entry.set("timeout", json::Value::number(*hook.timeout));
+    list.push_back(std::move(entry));
+  }
+  return list;
+}
+
+// The config's own shape (config.md "POSIX-platform Hooks"), so that the spec
+// parser reads it back; absent when there are none, as in a state written
+// before berth ran hooks.
+void set_hooks(json::Value &v, const spec::Hooks &hooks) {
+  if (hooks.poststart.empty() && hooks.poststop.empty())
+    return;
+  auto &object = v.set("hooks", json::Value::object());
+  if (!hooks.poststart.empty())
+    object.set("poststart", hook_list_json(hooks.poststart));
+  if (!hooks.poststop.empty())
+    object.set("poststop", hook_list_json(hooks.poststop));
+}
+
 json::Value to_json(const StoredState &s) {
   auto v = json::Value::object();
   v.set("ociVersion", json::Value::string(s.oci_version));
@@ -62,6 +98,7 @@ json::Value to_json(const StoredState &s) {
   auto &annotations = v.set("annotations", json::Value::object());
   for (const auto &[key, value] : s.annotations)
     annotations.set(key, json::Value::string(value));
+  set_hooks(v, s.hooks);
   return v;
 }
 
@@ -99,6 +136,9 @@ Result<StoredState> from_json(const json::Value &v) {
     for (const auto &[key, value] : annotations->members())
       if (value.is_string())
         s.annotations[key] = value.text();
+  if (const auto *hooks = v.find("hooks")) {
+    BERTH_TRY_ASSIGN(s.hooks, spec::parse_hooks(*hooks, "state.json is corrupt: hooks"));
+  }
   return s;
 }
 

@@ -38,6 +38,10 @@ struct StoredState {
   // The caller's NOTIFY_SOCKET (sd_notify) that `start` forwards READY=1 to;
   // empty when there was none (notify_socket.hpp).
   std::string notify_socket;
+  // The hooks that outlive create (poststart for start, poststop for delete),
+  // as create read them: runtime.md, "Any updates to config.json after this
+  // step MUST NOT affect the container". The other kinds stay empty here.
+  spec::Hooks hooks;
 };
 
 // SharedIfFree does not wait: opening fails with EWOULDBLOCK while another

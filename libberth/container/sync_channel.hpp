@@ -21,6 +21,10 @@ enum class SyncMessage : std::uint8_t {
   Commit,          // berth -> init: state recorded, wait for start
   Placed,          // berth -> init: you are in the container's cgroup now
   IdmappedTree,    // init -> berth: build config.mounts[N] (payload: N); berth -> init: its fd
+  // init -> berth: namespaces made, mounts done, pivot_root not yet: run the
+  // prestart and createRuntime hooks (hooks.hpp)
+  RunRuntimeHooks,
+  RuntimeHooksDone, // berth -> init (payload: the init's pid in berth's pid namespace)
 };
 
 class SyncChannel {

@@ -94,6 +94,8 @@ Result<void> prepare_rootfs(const spec::Config &config, const RootfsOptions &opt
     BERTH_TRY(create_dev_symlinks(root.get()));
   }
 
+  if (options.before_pivot)
+    BERTH_TRY(options.before_pivot());
   if (options.no_pivot) {
     BERTH_TRY(move_into(root.get()));
   } else {

@@ -18,6 +18,9 @@ struct RootfsOptions {
   bool no_pivot = false; // --no-pivot: MS_MOVE + chroot instead of pivot_root
   // Where the idmapped trees of config.mounts come from (MountContext).
   std::function<Result<UniqueFd>(std::size_t index)> idmapped_tree;
+  // Called once the mounts and devices are in place, right before the pivot
+  // (the createRuntime and createContainer hooks' moment); may be empty.
+  std::function<Result<void>()> before_pivot;
 };
 
 // Phase 1, before pivot: sets the propagation of the host's tree as seen from the

@@ -99,4 +99,8 @@ Result<Resources> parse_resources(std::string_view text, std::string_view source
   });
 }
 
+Result<Hooks> parse_hooks(const json::Value &value, std::string_view source) {
+  return with_context(detail::parse_hooks(Node(value, "")), source);
+}
+
 } // namespace berth::spec

@@ -24,5 +24,8 @@ Result<Process> parse_process(std::string_view text, std::string_view source);
 // file as given: "process.json: /args: expected an array of strings".
 Result<Process> load_process(const std::string &path);
 Result<Resources> parse_resources(std::string_view text, std::string_view source);
+// A Hooks object already parsed as JSON (the hooks create recorded in the
+// container's state, for start and delete); errors are prefixed with `source`.
+Result<Hooks> parse_hooks(const json::Value &value, std::string_view source);
 
 } // namespace berth::spec
