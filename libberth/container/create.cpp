@@ -9,6 +9,7 @@
 
 #include "cgroup/manager.hpp"
 #include "cgroup/systemd_dbus.hpp"
+#include "container/fault_injection.hpp"
 #include "container/feature_gate.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
@@ -186,6 +187,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   BERTH_TRY_ASSIGN(cgroup::Manager cgroups, cgroup::Manager::for_container(config, options.id));
 
   BERTH_TRY_ASSIGN(StateDir dir, StateDir::reserve(global.root, options.id));
+  fault_point("state-reserved");
   if (!options.notify_socket.empty())
     BERTH_TRY(prepare_notify_socket(dir, config));
   BERTH_TRY(cgroups.create());
@@ -207,6 +209,8 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   state.own_pid_namespace = (namespaces.new_flags & CLONE_NEWPID) != 0;
   state.cgroup = cgroups.describe();
   state.notify_socket = options.notify_socket;
+  BERTH_TRY(dir.write(state)); // names the cgroup for a delete after a killed create
+  fault_point("cgroup-created");
 
   InitContext ctx{config,     options,  bundle,         rootfs,
                   namespaces, init_end, listener.get(), cgroups.clone_into_fd()};
@@ -215,11 +219,13 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   ctx.seccomp_listener = seccomp_setup.listener.get();
   ctx.console_socket = console.init_end.get();
   auto record_pid = [&](pid_t pid) -> Result<void> {
+    fault_point("cloned");
     auto start_time = live_process_start_time(pid);
     if (!start_time)
       return fail("container init exited during setup");
     state.init = {pid, *start_time};
     BERTH_TRY(dir.write(state));
+    fault_point("pid-recorded");
     if (ctx.cgroup_fd < 0)
       BERTH_TRY_CTX(cgroups.add_process(pid), "move the init into its cgroup");
     return {};
@@ -228,6 +234,7 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   listener.reset(); // the init holds it now
   seccomp_setup.listener.reset();
   console.init_end.reset();
+  fault_point("init-ready");
 
   for (const auto &w : warnings)
     log::warn(w);
@@ -240,7 +247,9 @@ Result<CreatedContainer> create_container(const GlobalOptions &global, const Cre
   std::string process_state;
   if (seccomp_setup.program && seccomp_setup.program->uses_notify())
     process_state = seccomp_process_state(config, state);
+  fault_point("before-commit");
   BERTH_TRY(berth_end.send(SyncMessage::Commit, process_state));
+  fault_point("committed");
   dir.commit();
   cgroup_cleanup.release();
   return CreatedContainer{std::move(dir), std::move(spawned.init), std::move(state),
