@@ -65,4 +65,6 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter):
+    if TOTALS.soak:
+        terminalreporter.write_line(TOTALS.soak)
     terminalreporter.write_line(f"reliability: {TOTALS.cases} cases tried, leaks found: {TOTALS.leaks}")

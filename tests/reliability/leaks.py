@@ -30,6 +30,7 @@ ID_PREFIX = "rl"
 class Totals:
     cases = 0
     leaks = 0
+    soak = ""
 
 
 TOTALS = Totals()
