@@ -188,7 +188,7 @@ fi
 # -- reliability (tests/reliability) ----------------------------------------------
 # Bad input, faults (BERTH_TEST_KILL_AT), racing commands and a soak of 1000
 # containers, each test with leak accounting (mounts, cgroups, state entries,
-# processes, zombies, temporary files).  About 5 minutes on 2 cores.
+# processes, zombies, temporary files).  About 5 to 8 minutes on 2 busy cores.
 # SKIP_RELIABILITY=1 skips it; BERTH_SOAK_COUNT sizes the soak.
 
 if [ -n "${SKIP_RELIABILITY:-}" ]; then
