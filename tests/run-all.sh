@@ -12,7 +12,9 @@
 #   PYTEST_ARGS        extra arguments for pytest (e.g. "-k lifecycle -x")
 #   SKIP_APT=1         never call apt-get
 #   SKIP_VM=1, SKIP_ENGINES=1  skip the cgroup v2 VM or the engine suites
+#   SKIP_RELIABILITY=1 skip the reliability suite (tests/reliability)
 #   CONFORMANCE_TIMEOUT  seconds for the conformance suite (default 3600)
+#   RELIABILITY_TIMEOUT  seconds for the reliability suite (default 3600)
 
 set -uo pipefail
 
@@ -181,6 +183,49 @@ EOF
     total_failed=$((total_failed + cf))
 else
     fail_step "pytest did not produce a report"
+fi
+
+# -- reliability (tests/reliability) ----------------------------------------------
+# Bad input, faults (BERTH_TEST_KILL_AT), racing commands and a soak of 1000
+# containers, each test with leak accounting (mounts, cgroups, state entries,
+# processes, zombies, temporary files).  About 5 to 8 minutes on 2 busy cores.
+# SKIP_RELIABILITY=1 skips it; BERTH_SOAK_COUNT sizes the soak.
+
+if [ -n "${SKIP_RELIABILITY:-}" ]; then
+    say "reliability: skipped (SKIP_RELIABILITY is set)"
+else
+    say "reliability tests"
+    RXML="$LOGS/reliability.xml"
+    RLOG="$LOGS/reliability.log"
+    rm -f "$RXML"
+    BERTH="$BUILD/src/berth" PYTHONDONTWRITEBYTECODE=1 timeout "${RELIABILITY_TIMEOUT:-3600}" \
+        "$PY" -m pytest "$REPO/tests/reliability" -p no:cacheprovider -q \
+        --junitxml="$RXML" 2>&1 | tee "$RLOG"
+    if [ -f "$RXML" ]; then
+        read -r rp rf rs < <("$PY" - "$RXML" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+tests = failures = errors = skipped = 0
+for s in suites:
+    tests += int(s.get("tests", 0))
+    failures += int(s.get("failures", 0))
+    errors += int(s.get("errors", 0))
+    skipped += int(s.get("skipped", 0))
+print(tests - failures - errors - skipped, failures + errors, skipped)
+EOF
+)
+        counts=$(grep -E '^reliability: [0-9]+ cases tried, leaks found: [0-9]+$' "$RLOG" | tail -n 1)
+        soak=$(grep -E '^soak: ' "$RLOG" | tail -n 1)
+        say "reliability: ${rp} passed, ${rf} failed, ${rs} skipped${soak:+; $soak}"
+        say "${counts:-reliability: no case count (see $RLOG)}"
+        total_passed=$((total_passed + rp))
+        total_failed=$((total_failed + rf))
+    else
+        fail_step "the reliability suite produced no report (see $RLOG)"
+    fi
 fi
 
 # -- engines (tests/integration) ---------------------------------------------------

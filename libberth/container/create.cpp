@@ -10,6 +10,7 @@
 #include "cgroup/manager.hpp"
 #include "cgroup/systemd_dbus.hpp"
 #include "container/create_cgroup.hpp"
+#include "container/fault_injection.hpp"
 #include "container/feature_gate.hpp"
 #include "container/hooks.hpp"
 #include "container/lifecycle.hpp"
@@ -211,6 +212,7 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
                              " needs a state root it can write: pass --root or set "
                              "XDG_RUNTIME_DIR");
   BERTH_TRY_ASSIGN(StateDir dir, std::move(reserved));
+  fault_point("state-reserved");
   if (!options.notify_socket.empty())
     BERTH_TRY(prepare_notify_socket(dir, config));
   // A systemd scope is made for the init's pid, in record_pid.
@@ -242,6 +244,8 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
     state.hooks.poststart = config.hooks->poststart;
     state.hooks.poststop = config.hooks->poststop;
   }
+  BERTH_TRY(dir.write(state)); // names the cgroup for a delete after a killed create
+  fault_point("cgroup-created");
 
   InitContext ctx{config,     options,  bundle,         rootfs,
                   namespaces, init_end, listener.get(), has_cgroup ? cgroups.clone_into_fd() : -1};
@@ -250,11 +254,13 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   ctx.seccomp_listener = seccomp_setup.listener.get();
   ctx.console_socket = console.init_end.get();
   auto record_pid = [&](pid_t pid) -> Result<void> {
+    fault_point("cloned");
     auto start_time = live_process_start_time(pid);
     if (!start_time)
       return fail("container init exited during setup");
     state.init = {pid, *start_time};
     BERTH_TRY(dir.write(state));
+    fault_point("pid-recorded");
     if (cgroups.systemd_managed()) {
       std::optional<spec::Resources> resources;
       if (config.linux)
@@ -296,6 +302,7 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   listener.reset(); // the init holds it now
   seccomp_setup.listener.reset();
   console.init_end.reset();
+  fault_point("init-ready");
 
   for (const auto &w : warnings)
     log::warn(w);
@@ -308,7 +315,9 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   std::string process_state;
   if (seccomp_setup.program && seccomp_setup.program->uses_notify())
     process_state = seccomp_process_state(config, state);
+  fault_point("before-commit");
   BERTH_TRY(berth_end.send(SyncMessage::Commit, process_state));
+  fault_point("committed");
   dir.commit();
   cgroup_cleanup.release();
   return CreatedContainer{std::move(dir), std::move(spawned.init), std::move(state),

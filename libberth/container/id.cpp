@@ -5,7 +5,9 @@
 namespace berth::container {
 
 Result<void> validate_id(std::string_view id) {
-  constexpr std::size_t kMaxIdLength = 1024;
+  // A directory name: NAME_MAX (255) bytes at most, or create would fail at
+  // mkdir with a message that does not say the id is the problem.
+  constexpr std::size_t kMaxIdLength = 255;
   if (id.empty())
     return fail("invalid container id: empty");
   if (id.size() > kMaxIdLength)

@@ -13,9 +13,14 @@ Result<void> write_pid_file(const std::string &path, pid_t pid) {
     dir = slash == 0 ? "/" : path.substr(0, slash);
     name = path.substr(slash + 1);
   }
-  BERTH_TRY_ASSIGN(UniqueFd dir_fd, sys::open_path(dir, O_RDONLY | O_DIRECTORY));
-  return with_context(sys::write_file_atomic(dir_fd.get(), name, std::to_string(pid), 0644),
-                      "pid file " + path);
+  // Named as the option, whichever step fails: the path is the caller's.
+  auto dir_fd = sys::open_path(dir, O_RDONLY | O_DIRECTORY);
+  if (!dir_fd) {
+    dir_fd.error().context("--pid-file " + path);
+    return fail(std::move(dir_fd.error()));
+  }
+  return with_context(sys::write_file_atomic(dir_fd->get(), name, std::to_string(pid), 0644),
+                      "--pid-file " + path);
 }
 
 } // namespace berth::container

@@ -147,9 +147,10 @@ Result<StoredState> from_json(const json::Value &v) {
 Result<UniqueFd> open_state_root(const std::string &root, bool create) {
   if (root.empty() || root[0] != '/')
     return fail("--root must be an absolute path: \"" + root + "\"");
+  // Named as the option: a bad --root is the caller's to fix.
   if (create)
-    BERTH_TRY(mkdir_parents(root));
-  return sys::open_path(root, O_RDONLY | O_DIRECTORY);
+    BERTH_TRY_CTX(mkdir_parents(root), "--root");
+  return with_context(sys::open_path(root, O_RDONLY | O_DIRECTORY), "--root");
 }
 
 Result<StateDir> StateDir::reserve(const std::string &root, const std::string &id) {
@@ -157,7 +158,7 @@ Result<StateDir> StateDir::reserve(const std::string &root, const std::string &i
   if (::mkdirat(root_fd.get(), id.c_str(), 0700) < 0) {
     if (errno == EEXIST)
       return fail("container \"" + id + "\" already exists");
-    return fail_errno("create state directory " + root + "/" + id);
+    return fail_errno("--root: create state directory " + root + "/" + id);
   }
   auto dir = sys::open_at(root_fd.get(), id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   if (!dir) {

@@ -63,6 +63,13 @@ Result<void> validate_hooks(const Hooks &hooks) {
 // config they would be set on the host's. Joining an existing one (a pod's)
 // is fine, as with runc.
 Result<void> validate_uts_names(const Config &config) {
+  // sethostname(2) and setdomainname(2) take at most 64 bytes: refused here,
+  // with the field's name, rather than by the init halfway through setup.
+  constexpr std::size_t kMaxUtsName = 64;
+  if (config.hostname && config.hostname->size() > kMaxUtsName)
+    return fail_at("/hostname", "longer than 64 bytes");
+  if (config.domainname && config.domainname->size() > kMaxUtsName)
+    return fail_at("/domainname", "longer than 64 bytes");
   bool has_uts = config.linux && config.linux->find_namespace(NamespaceType::Uts);
   if (has_uts)
     return {};

@@ -75,6 +75,14 @@ Result<void> validate_devices(const Linux &linux_, std::string_view pointer) {
     const Device &device = linux_.devices[i];
     std::string entry = at(at(pointer, "devices"), i);
     BERTH_TRY(expect_absolute(at(entry, "path"), device.path));
+    // The kernel's device numbers: a 12-bit major and a 20-bit minor (mknod(2)
+    // truncates bigger ones silently, making some other device).
+    if (device.type != "p" && (device.major < 0 || device.major > 4095))
+      return fail_at(at(entry, "major"),
+                     "expected an integer from 0 to 4095, got " + std::to_string(device.major));
+    if (device.type != "p" && (device.minor < 0 || device.minor > 1048575))
+      return fail_at(at(entry, "minor"),
+                     "expected an integer from 0 to 1048575, got " + std::to_string(device.minor));
     // Permission bits, setuid/setgid and sticky only: the file type comes from `type`.
     if (device.file_mode && *device.file_mode > 07777)
       return fail_at(at(entry, "fileMode"),

@@ -1,0 +1,25 @@
+// A test aid: BERTH_TEST_KILL_AT=<stage> makes berth SIGKILL itself when create
+// reaches the named stage, so that tests can check what a create killed halfway
+// leaves behind (and that `delete --force` removes it). Built in only with
+// -Dfault_injection=true (the default); otherwise every call does nothing.
+#pragma once
+
+#include <string_view>
+
+namespace berth::container {
+
+// The stages, in the order create reaches them (berth(8), ENVIRONMENT).
+inline constexpr std::string_view kFaultStages[] = {
+    "state-reserved", // the state directory exists, nothing else
+    "cgroup-created", // the cgroup exists and state.json names it
+    "cloned",         // the init (or its staging process) exists, its pid is not recorded
+    "pid-recorded",   // state.json holds the init's pid and start time
+    "init-ready",     // the init is set up and waits for Commit
+    "before-commit",  // state.json says created; Commit is not sent yet
+    "committed",      // the init has Commit; berth has not returned yet
+};
+
+// SIGKILLs the calling process when BERTH_TEST_KILL_AT names `stage`.
+void fault_point(std::string_view stage);
+
+} // namespace berth::container

@@ -1,0 +1,48 @@
+"""Small helpers shared by the reliability tests."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from berthtest import assert_one_error_line, pid_alive, wait_for
+from leaks import ID_PREFIX
+
+
+def new_id(rt) -> str:
+    """A container id the leak counter recognises (its cgroups start with it)."""
+    return rt.new_id(ID_PREFIX)
+
+
+def sleeper(rt, name="bundle"):
+    b = rt.bundle(name)
+    b.sh("exec sleep 1000")
+    del b.process["capabilities"]["ambient"]  # not grantable without inheritable: a warning
+    return b
+
+
+def quick(rt, name="bundle"):
+    b = rt.bundle(name)
+    b.args("/bin/true")
+    del b.process["capabilities"]["ambient"]
+    return b
+
+
+def state_json_parses(rt, cid) -> None:
+    """state.json, when it is there, is whole JSON (written atomically)."""
+    path = Path(rt.root) / cid / "state.json"
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return
+    json.loads(text)
+
+
+def one_error(res, *words) -> str:
+    return assert_one_error_line(res, *words)
+
+
+def wait_gone(pid: int, timeout=20.0):
+    wait_for(lambda: not pid_alive(pid) and not os.path.exists(f"/proc/{pid}"),
+             timeout=timeout, what=f"pid {pid} to be gone")
