@@ -10,6 +10,7 @@
 #include "commands/commands.hpp"
 #include "log_output.hpp"
 #include "rootless_mode.hpp"
+#include "socket_activation.hpp"
 
 namespace {
 
@@ -74,12 +75,29 @@ Result<int> execute(const Invocation &invocation) {
   return fail("unhandled command " + std::string(invocation.command->name));
 }
 
+// The fds after stdio that this command hands to the container.
+unsigned preserved_fd_count(const Invocation &invocation) {
+  if (!invocation.command)
+    return 0;
+  switch (invocation.command->command) {
+  case Command::Create:
+  case Command::Run:
+    return invocation.create.preserve_fds + socket_activation_fd_count();
+  case Command::Exec:
+    return invocation.exec.preserve_fds;
+  default:
+    return 0;
+  }
+}
+
 int main_unguarded(int argc, char **argv) {
   // Until the command line names a log file, errors can only go to stderr.
   install_stderr_logging();
   std::vector<std::string_view> args(argv + 1, argv + argc);
   Invocation invocation;
   auto parsed = parse_command_line(args, invocation);
+  auto preserved =
+      parsed ? check_preserved_fds_open(preserved_fd_count(invocation)) : Result<void>{};
   // Even when parsing failed, --log may have been read: engines look for the
   // error there (an unsupported flag, say), not on stderr.
   if (auto logging = install_logging(invocation.global); !logging) {
@@ -88,6 +106,10 @@ int main_unguarded(int argc, char **argv) {
   }
   if (!parsed) {
     log::error(parsed.error().message());
+    return 1;
+  }
+  if (!preserved) {
+    log::error(preserved.error().message());
     return 1;
   }
   resolve_rootless(invocation.global);

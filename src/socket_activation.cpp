@@ -1,9 +1,11 @@
 #include "socket_activation.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace berth::cli {
@@ -19,16 +21,29 @@ bool parse_number(const char *text, long &out) {
 
 } // namespace
 
-void pass_socket_activation(container::CreateOptions &options) {
+unsigned socket_activation_fd_count() {
   long pid = 0, count = 0;
   // LISTEN_PID names the process the sockets are for: an environment inherited
   // by some other process of the chain does not count.
   if (!parse_number(std::getenv("LISTEN_PID"), pid) || pid != ::getpid())
-    return;
+    return 0;
   if (!parse_number(std::getenv("LISTEN_FDS"), count) || count <= 0 || count > 1024)
-    return;
-  options.listen_fds = static_cast<unsigned>(count);
-  options.preserve_fds += static_cast<unsigned>(count);
+    return 0;
+  return static_cast<unsigned>(count);
+}
+
+void pass_socket_activation(container::CreateOptions &options) {
+  unsigned count = socket_activation_fd_count();
+  options.listen_fds = count;
+  options.preserve_fds += count;
+}
+
+Result<void> check_preserved_fds_open(unsigned count) {
+  for (unsigned fd = 3; fd < 3 + count; ++fd)
+    if (::fcntl(static_cast<int>(fd), F_GETFD) < 0)
+      return fail("--preserve-fds/LISTEN_FDS: fd " + std::to_string(fd) +
+                  " is not open (the container would get one of berth's own instead)");
+  return {};
 }
 
 void pass_notify_socket(container::CreateOptions &options) {

@@ -135,17 +135,6 @@ Result<void> check_terminal(const spec::Process &process, const ExecOptions &opt
   return {};
 }
 
-// The fds --preserve-fds passes must be the caller's: one that is not open
-// would be taken by the next fd berth opens, which must never reach the
-// container.
-Result<void> check_preserved_fds(unsigned count) {
-  for (unsigned fd = 3; fd < 3 + count; ++fd)
-    if (::fcntl(static_cast<int>(fd), F_GETFD) < 0)
-      return fail("--preserve-fds " + std::to_string(count) + ": fd " + std::to_string(fd) +
-                  " is not open");
-  return {};
-}
-
 struct NamespaceId {
   dev_t dev = 0;
   ino_t ino = 0;
@@ -387,7 +376,6 @@ Result<int> wait_in_foreground(Spawned &spawned, const BlockedSignals &blocked,
 }
 
 Result<int> exec_in(const GlobalOptions &global, const ExecOptions &options) {
-  BERTH_TRY(check_preserved_fds(options.preserve_fds));
   BERTH_TRY_ASSIGN(Target target, open_target(global, options));
   BERTH_TRY_ASSIGN(Prepared prepared, prepare(global, options, target));
   // Blocked from before the clone, so that a signal meant for the process is

@@ -158,6 +158,27 @@ def test_preserve_fds(rt):
     assert target.read_text() == "through-fd3\n"
 
 
+@pytest.mark.parametrize("with_log", [False, True])
+def test_preserve_fds_that_are_not_open_are_refused(rt, with_log):
+    # Only fd 3 is passed but 3 more are asked for: the missing ones would be
+    # taken by berth's own (the --log file, the state directory, whose lock
+    # would then block every later command on the container) and reach it.
+    b, _ = lifecycle_bundle(rt, "true")
+    b.write()
+    cid = rt.new_id()
+    mounts = rt.snapshot_mounts()
+    log = rt.workdir / "berth.log"
+    extra = ["--log", str(log)] if with_log else []
+    argv = ["sh", "-c", 'exec 3>"$0"; exec "$@"', str(rt.workdir / "fd3"),
+            *rt.berth.argv([*extra, "create", "-b", b.path, "--preserve-fds", "4", cid])]
+    res = subprocess.run(argv, env=rt.berth.env, stdin=subprocess.DEVNULL, capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 1, res
+    where = log.read_text() if with_log else res.stderr
+    assert "fd 4 is not open" in where and "--preserve-fds" in where, where
+    rt.assert_clean(cid, mounts)
+
+
 def test_caller_fds_do_not_reach_the_container(rt):
     # fd 5 is open (not close-on-exec) in the caller, and not passed with
     # --preserve-fds: neither the blocked init nor the user process may hold it
