@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <charconv>
+#include <optional>
 
 #include "sys/syscalls.hpp"
 
@@ -62,8 +63,14 @@ Result<pid_t> parse_pid(const std::string &text) {
 Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_end,
                                SyncChannel &init_end,
                                const std::function<Result<void>(pid_t)> &on_pid) {
+  std::optional<OwnPidNamespace> own_pid_namespace;
+  if (ctx.namespaces.joins(CLONE_NEWPID)) {
+    BERTH_TRY_ASSIGN(auto own, OwnPidNamespace::open());
+    own_pid_namespace.emplace(std::move(own));
+  }
   BERTH_TRY(enter_for_children_namespaces(ctx.namespaces));
   BERTH_TRY_ASSIGN(ChildProcess first, clone_first_process(ctx));
+  own_pid_namespace.reset();
   init_end.close();
   bool staged = ctx.namespaces.needs_staging();
 

@@ -97,7 +97,7 @@ if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
     # maybe-uninitialized wrongly when the sanitizers instrument std::optional.
     if ! meson setup "$ASAN_BUILD" -Db_sanitize=address,undefined -Dstatic=false \
         -Dunit_tests=enabled -Dbuildtype=debugoptimized \
-        -Dcpp_args=-fno-sanitize-recover=all,-Wno-maybe-uninitialized >"$REPO/.sanitize-setup.log" 2>&1; then
+        -Dcpp_args='-fno-sanitize-recover=all -Wno-maybe-uninitialized' >"$REPO/.sanitize-setup.log" 2>&1; then
         cat "$REPO/.sanitize-setup.log"
         rm -f "$REPO/.sanitize-setup.log"
         not_ok "sanitized build: meson setup"
