@@ -4,7 +4,7 @@
 #      the sanitizer runtimes are shared libraries) in ASAN_BUILD_DIR and runs
 #      the unit suite there, one test per Criterion subtest;
 #   2. runs the conformance suite (tests/oci-conformance, as root) against that
-#      sanitized berth, one test per pytest test;
+#      sanitized berth, LeakSanitizer on, one test per pytest test;
 #   3. runs the parser unit tests (test_json, test_spec_*) of the normal build
 #      under valgrind memcheck, one test per binary: every process must report
 #      zero errors and no definite leak.
