@@ -280,7 +280,7 @@ run_counted_suite() {
 # suites above used it), and the parser unit tests of build/ under valgrind
 # memcheck.  Each sanitizer report and each valgrind error is a failure.
 # About 16 minutes on 2 cores without ccache, most of it the sanitized build and
-# conformance suite (numbers in tests/sanitize/README).  SKIP_SANITIZE=1 skips
+# conformance suite (numbers in tests/sanitize/README.md).  SKIP_SANITIZE=1 skips
 # it; the logs go to build-asan/sanitize-logs/.
 
 if [ -n "${SKIP_SANITIZE:-}" ]; then
