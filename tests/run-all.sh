@@ -15,6 +15,10 @@
 #   SKIP_RELIABILITY=1 skip the reliability suite (tests/reliability)
 #   CONFORMANCE_TIMEOUT  seconds for the conformance suite (default 3600)
 #   RELIABILITY_TIMEOUT  seconds for the reliability suite (default 3600)
+#   SKIP_SANITIZE=1, SKIP_FUZZ=1  skip the sanitizer or the fuzzing suites
+#   ASAN_BUILD_DIR, FUZZ_BUILD_DIR  their build directories (default:
+#                      <repo>/build-asan, <repo>/build-fuzz)
+#   FUZZ_TIME          seconds of fuzzing per target (default 60)
 
 set -uo pipefail
 
@@ -26,6 +30,11 @@ LOGS="$BUILD/meson-logs"
 PACKAGES=(meson ninja-build g++ pkg-config libyajl-dev libseccomp-dev libcap-ng-dev
           libselinux1-dev libcriterion-dev busybox-static python3-pytest iproute2
           libcap2-bin gcc libc6-dev uidmap criu)
+# The sanitizer section builds with g++'s own ASan/UBSan runtimes (libasan8 and
+# libubsan1 come with g++) and needs valgrind; fuzzing needs clang 16 (Debian
+# 12's default clang 14 lacks std::expected) and its libFuzzer runtime.
+[ -n "${SKIP_SANITIZE:-}" ] || PACKAGES+=(valgrind)
+[ -n "${SKIP_FUZZ:-}" ] || PACKAGES+=(clang-16 libclang-rt-16-dev)
 
 total_passed=0
 total_failed=0
@@ -290,6 +299,58 @@ else
             fail_step "the VM suite printed no summary (see $VM_LOG)"
         fi
     fi
+fi
+
+# Runs one of the suites that end with "<name>: N passed, N failed" and adds
+# its counts; its "<name> summary:" line is repeated after it.
+run_counted_suite() {
+    local name=$1 log=$2 line p f
+    shift 2
+    "$@" 2>&1 | tee "$log"
+    line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$log" | tail -n 1)
+    if [ -z "$line" ]; then
+        fail_step "$name printed no summary (see $log)"
+        return
+    fi
+    read -r p f < <(sed -E "s/^$name: ([0-9]+) passed, ([0-9]+) failed$/\\1 \\2/" <<<"$line")
+    grep -E "^$name summary:" "$log" | tail -n 1 | sed 's/^/==> /'
+    say "$name: ${p} passed, ${f} failed"
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
+}
+
+# -- sanitizers (tests/sanitize) --------------------------------------------------
+# The unit and conformance suites against an ASan + UBSan (+ LSan) build of berth
+# in its own directory ($ASAN_BUILD_DIR, default build-asan: build/ stays as the
+# suites above used it), and the parser unit tests of build/ under valgrind
+# memcheck.  Each sanitizer report and each valgrind error is a failure.
+# About 16 minutes on 2 cores without ccache, most of it the sanitized build and
+# conformance suite (numbers in tests/sanitize/README.md).  SKIP_SANITIZE=1 skips
+# it; the logs go to build-asan/sanitize-logs/.
+
+if [ -n "${SKIP_SANITIZE:-}" ]; then
+    say "sanitizers: skipped (SKIP_SANITIZE is set)"
+elif [ "$(id -u)" -ne 0 ]; then
+    fail_step "the sanitizer suite needs root (its conformance run)"
+else
+    say "sanitizers: unit + conformance under ASan + UBSan, parser tests under valgrind"
+    run_counted_suite sanitize "$LOGS/sanitize.log" \
+        env BUILD_DIR="$BUILD" "$REPO/tests/sanitize/run.sh"
+fi
+
+# -- fuzzing (tests/fuzz) ---------------------------------------------------------
+# libFuzzer targets for the config parser and the seccomp / mount option
+# translation, built with clang 16 + ASan + UBSan in their own directory
+# ($FUZZ_BUILD_DIR, default build-fuzz): the kept crashers and the seed corpus
+# are replayed, then each target is fuzzed FUZZ_TIME seconds (default here 60;
+# the two run side by side).  A crash, leak, timeout or sanitizer report is a
+# failure and its input is kept in tests/fuzz/crashers/.  SKIP_FUZZ=1 skips it.
+
+if [ -n "${SKIP_FUZZ:-}" ]; then
+    say "fuzzing: skipped (SKIP_FUZZ is set)"
+else
+    say "fuzzing"
+    run_counted_suite fuzz "$LOGS/fuzz.log" env FUZZ_TIME="${FUZZ_TIME:-60}" "$REPO/tests/fuzz/run.sh"
 fi
 
 finish

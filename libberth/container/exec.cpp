@@ -19,6 +19,7 @@
 #include "container/exec.hpp"
 #include "container/foreground_wait.hpp"
 #include "container/lifecycle.hpp"
+#include "container/namespaces.hpp"
 #include "container/pid_file.hpp"
 #include "container/pre_exec.hpp"
 #include "container/terminal_proxy.hpp"
@@ -273,10 +274,15 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
   auto &[berth_end, child_end] = channel;
 
   BERTH_TRY(enter_user_namespace_for_pid_namespace(target.init_pidfd.get(), prepared.join_flags));
-  // berth itself stays in the host's pid namespace.
-  if (int for_children = prepared.join_flags & kChildrenOnly;
-      for_children != 0 && ::setns(target.init_pidfd.get(), for_children) < 0)
-    return fail_errno("enter the container's pid namespace");
+  // berth itself stays in the host's pid namespace, and only this child is
+  // born in the container's.
+  std::optional<OwnPidNamespace> own_pid_namespace;
+  if (int for_children = prepared.join_flags & kChildrenOnly; for_children != 0) {
+    BERTH_TRY_ASSIGN(auto own, OwnPidNamespace::open());
+    own_pid_namespace.emplace(std::move(own));
+    if (::setns(target.init_pidfd.get(), for_children) < 0)
+      return fail_errno("enter the container's pid namespace");
+  }
 
   int cgroup_fd = prepared.placement ? prepared.placement->clone_into_fd() : -1;
   ExecChildContext ctx{
@@ -308,6 +314,7 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
     return fail_errno("clone the process");
   if (pid == 0)
     run_exec_child(ctx);
+  own_pid_namespace.reset();
   Spawned spawned{ChildProcess(static_cast<pid_t>(pid)), UniqueFd(pidfd)};
   child_end.close();
   prepared.console.reset();

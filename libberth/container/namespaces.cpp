@@ -5,6 +5,10 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include "sys/log.hpp"
 #include "sys/syscalls.hpp"
 #include "tables/namespaces.hpp"
 
@@ -73,6 +77,21 @@ Result<void> NamespacePlan::join(int flags) const {
                           " namespace " + ns.path);
     }
   return {};
+}
+
+Result<OwnPidNamespace> OwnPidNamespace::open() {
+  BERTH_TRY_ASSIGN(UniqueFd fd, sys::open_path("/proc/self/ns/pid", O_RDONLY));
+  return OwnPidNamespace(std::move(fd));
+}
+
+OwnPidNamespace::~OwnPidNamespace() {
+  // Going back to one's own (active) pid namespace is always allowed to root;
+  // berth inside a user namespace that does not own it (rootless, under an
+  // engine's) is refused, and its later children stay where they were born
+  // before: nothing berth relies on.
+  if (fd_ && ::setns(fd_.get(), CLONE_NEWPID) < 0)
+    log::debug("cannot make berth's own pid namespace its children's again: " +
+               std::string(std::strerror(errno)));
 }
 
 Result<void> make_time_namespace(const NamespacePlan &plan, bool enter) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "spec/config.hpp"
@@ -58,6 +59,24 @@ Result<void> make_time_namespace(const NamespacePlan &plan, bool enter);
 
 // Namespaces that only affect the children of the process that enters them.
 inline constexpr int kForChildrenFlags = 0x20000000 /* CLONE_NEWPID */ | 0x80 /* CLONE_NEWTIME */;
+
+// setns on a pid namespace decides where the caller's children are born, and
+// it stays so after the clone it was meant for: every later child of berth
+// (a hook, a helper, LeakSanitizer's tracer at exit) would be born in the
+// container's pid namespace, where it cannot see berth. This holds berth's own
+// pid namespace and makes it the children's one again when it goes out of
+// scope, right after the clone into the container.
+class OwnPidNamespace {
+public:
+  static Result<OwnPidNamespace> open();
+  OwnPidNamespace(OwnPidNamespace &&) = default;
+  OwnPidNamespace &operator=(OwnPidNamespace &&) = delete;
+  ~OwnPidNamespace();
+
+private:
+  explicit OwnPidNamespace(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
 
 // Writes /proc/<pid>/uid_map and gid_map from the config's mappings (see
 // id_maps.cpp): directly when berth may (root, or an unprivileged caller

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <charconv>
+#include <optional>
 
 #include "sys/syscalls.hpp"
 
@@ -64,8 +65,14 @@ Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_
                                SyncChannel &init_end,
                                const std::function<Result<void>(pid_t)> &on_pid,
                                const std::function<Result<void>()> &runtime_hooks) {
+  std::optional<OwnPidNamespace> own_pid_namespace;
+  if (ctx.namespaces.joins(CLONE_NEWPID)) {
+    BERTH_TRY_ASSIGN(auto own, OwnPidNamespace::open());
+    own_pid_namespace.emplace(std::move(own));
+  }
   BERTH_TRY(enter_for_children_namespaces(ctx.namespaces));
   BERTH_TRY_ASSIGN(ChildProcess first, clone_first_process(ctx));
+  own_pid_namespace.reset();
   init_end.close();
   bool staged = ctx.namespaces.needs_staging();
 

@@ -46,7 +46,14 @@ not_ok() {
     failed=$((failed + 1))
     echo "not ok $count - $*"
 }
+# The section's own numbers, for the summary line.
+replayed=0
+total_runs=0
+crashes=0
+SECONDS=0
 finish() {
+    echo "fuzz summary: ${#TARGETS[@]} targets, ${replayed} kept inputs replayed," \
+        "${total_runs} fuzzing runs (${FUZZ_TIME} s a target), ${crashes} crashes, ${SECONDS} s"
     echo "fuzz: ${passed} passed, ${failed} failed"
     [ "$failed" -eq 0 ]
     exit
@@ -118,11 +125,14 @@ if [ ! -f "$BUILD/build.ninja" ]; then
     mv "$BUILD.setup.log" "$BUILD/meson-logs/setup-output.log"
 fi
 say "building ${TARGETS[*]}"
+build_started=$SECONDS
 if ! ninja -C "$BUILD" "${TARGETS[@]/#/tests/fuzz/}" >"$BUILD/fuzz-build.log" 2>&1; then
     tail -n 50 "$BUILD/fuzz-build.log"
     not_ok "build: ninja (see $BUILD/fuzz-build.log)"
     finish
 fi
+
+say "built in $((SECONDS - build_started)) s"
 
 # halt_on_error: a UBSan report is a failure, never a warning.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
@@ -143,19 +153,23 @@ for target in "${TARGETS[@]}"; do
     for input in "$FUZZ_DIR/crashers/$target"/*; do
         [ -f "$input" ] || continue
         name=${input#"$FUZZ_DIR/"}
+        replayed=$((replayed + 1))
         if replay "$target" "$BUILD/logs/replay.log" "$input"; then
             ok "$target: regression input $name"
         else
             sed -n '/ERROR\|runtime error\|fuzz_.*:/p' "$BUILD/logs/replay.log" | head -n 20
             not_ok "$target: regression input $name"
+            crashes=$((crashes + 1))
         fi
     done
     seeds=("$FUZZ_DIR/corpus/$target"/*)
+    replayed=$((replayed + ${#seeds[@]}))
     if replay "$target" "$BUILD/logs/replay.log" "${seeds[@]}"; then
         ok "$target: ${#seeds[@]} seed inputs"
     else
         sed -n '/ERROR\|runtime error\|fuzz_.*:\|Running:/p' "$BUILD/logs/replay.log" | tail -n 20
         not_ok "$target: seed inputs (see $BUILD/logs/replay.log)"
+        crashes=$((crashes + 1))
     fi
 done
 
@@ -206,6 +220,9 @@ for i in "${!TARGETS[@]}"; do
         cp "$artifact" "$dest"
         kept+=("${dest#"$REPO/"}")
     done
+    total_runs=$((total_runs + ${runs:-0}))
+    crashes=$((crashes + ${#kept[@]}))
+    [ "$rc" -eq 0 ] || [ "${#kept[@]}" -gt 0 ] || crashes=$((crashes + 1)) # died without an artifact
     summary="$target: ${runs:-?} runs in ${FUZZ_TIME} s, ${#kept[@]} crashes, corpus ${corpus_size}"
     if [ "$rc" -eq 0 ] && [ "${#kept[@]}" -eq 0 ]; then
         ok "$summary"

@@ -4,7 +4,7 @@
 #      the sanitizer runtimes are shared libraries) in ASAN_BUILD_DIR and runs
 #      the unit suite there, one test per Criterion subtest;
 #   2. runs the conformance suite (tests/oci-conformance, as root) against that
-#      sanitized berth, one test per pytest test;
+#      sanitized berth, LeakSanitizer on, one test per pytest test;
 #   3. runs the parser unit tests (test_json, test_spec_*) of the normal build
 #      under valgrind memcheck, one test per binary: every process must report
 #      zero errors and no definite leak.
@@ -53,16 +53,33 @@ add_counts() {
     passed=$((passed + $1))
     failed=$((failed + $2))
 }
+# The section's own numbers, for the summary line.
+unit_summary="not run"
+conformance_summary="not run"
+valgrind_errors=0
+valgrind_summary="not run"
+SECONDS=0
+started=$SECONDS
+took() { echo "$((SECONDS - started)) s"; }
 finish() {
+    echo "sanitize summary: unit ${unit_summary}; conformance ${conformance_summary};" \
+        "ASan/UBSan/LSan reports ${reports}; valgrind ${valgrind_summary}, ${valgrind_errors} errors"
     echo "sanitize: ${passed} passed, ${failed} failed"
     [ "$failed" -eq 0 ]
     exit
 }
 
+# What a sanitizer prints when it finds something (or cannot write its report
+# to log_path, e.g. in a process that has pivoted into a container's rootfs:
+# then the report goes to stderr).
+REPORT_PATTERN='ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:|ERROR: Can.t open file'
+reports=0
+
 # Each sanitizer report under $LOGS/reports (asan.<pid>, ubsan.<pid>) is one
-# failure; the first lines of each are shown.
+# failure, and so is each report that reached the step's output ($2) instead;
+# the first lines of each are shown.
 count_reports() {
-    local what=$1 report n=0
+    local what=$1 output=$2 report n=0 on_stderr=0
     for report in "$LOGS/reports"/*; do
         [ -f "$report" ] || continue
         n=$((n + 1))
@@ -70,12 +87,19 @@ count_reports() {
         grep -m 1 -E 'ERROR|runtime error' "$report" | head -c 400
         echo
     done
+    if [ -f "$output" ]; then
+        on_stderr=$(grep -c -E "$REPORT_PATTERN" "$output")
+        [ "$on_stderr" -eq 0 ] || grep -m 5 -E "$REPORT_PATTERN" "$output"
+    fi
+    n=$((n + on_stderr))
+    reports=$((reports + n))
     if [ "$n" -eq 0 ]; then
         ok "$what: no sanitizer reports"
     else
-        not_ok "$what: $n sanitizer reports (in $LOGS/reports)"
+        not_ok "$what: $n sanitizer reports (in $LOGS/reports-$what, $on_stderr in $output)"
+        add_counts 0 $((n - 1))
         mkdir -p "$LOGS/reports-$what"
-        mv "$LOGS/reports"/* "$LOGS/reports-$what/"
+        mv "$LOGS/reports"/* "$LOGS/reports-$what/" 2>/dev/null
     fi
 }
 
@@ -97,7 +121,7 @@ if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
     # maybe-uninitialized wrongly when the sanitizers instrument std::optional.
     if ! meson setup "$ASAN_BUILD" -Db_sanitize=address,undefined -Dstatic=false \
         -Dunit_tests=enabled -Dbuildtype=debugoptimized \
-        -Dcpp_args=-fno-sanitize-recover=all,-Wno-maybe-uninitialized >"$REPO/.sanitize-setup.log" 2>&1; then
+        -Dcpp_args='-fno-sanitize-recover=all -Wno-maybe-uninitialized' >"$REPO/.sanitize-setup.log" 2>&1; then
         cat "$REPO/.sanitize-setup.log"
         rm -f "$REPO/.sanitize-setup.log"
         not_ok "sanitized build: meson setup"
@@ -106,11 +130,13 @@ if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
     rm -f "$REPO/.sanitize-setup.log"
 fi
 say "building $ASAN_BUILD"
+started=$SECONDS
 if ! ninja -C "$ASAN_BUILD" >"$ASAN_BUILD/sanitize-build.log" 2>&1; then
     tail -n 50 "$ASAN_BUILD/sanitize-build.log"
     not_ok "sanitized build: ninja (see $ASAN_BUILD/sanitize-build.log)"
     finish
 fi
+say "built $ASAN_BUILD in $(took)"
 rm -rf "$LOGS"
 mkdir -p "$LOGS/reports"
 
@@ -123,6 +149,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$LOGS/reports/
 # -- 1. unit tests under ASan + UBSan -------------------------------------------
 
 say "unit tests (ASan + UBSan)"
+started=$SECONDS
 rm -f "$ASAN_BUILD/meson-logs/testlog.json"
 meson test -C "$ASAN_BUILD" --suite unit --print-errorlogs >"$LOGS/unit.log" 2>&1
 if [ -f "$ASAN_BUILD/meson-logs/testlog.json" ]; then
@@ -166,6 +193,7 @@ EOF
 )
     up=${up:-0}
     uf=${uf:-1}
+    unit_summary="$up passed, $uf failed"
     # One line for the step; every subtest counts in the totals.
     if [ "$uf" -eq 0 ]; then
         ok "unit tests under ASan + UBSan: $up passed"
@@ -178,7 +206,8 @@ EOF
 else
     not_ok "unit tests under ASan + UBSan: meson test wrote no testlog.json"
 fi
-count_reports unit
+say "unit tests took $(took)"
+count_reports unit "$LOGS/unit.log"
 
 # -- 2. conformance against the sanitized berth ---------------------------------
 
@@ -188,10 +217,17 @@ elif [ "$(id -u)" -ne 0 ]; then
     not_ok "conformance under ASan + UBSan: needs root"
 else
     say "conformance tests against $ASAN_BUILD/src/berth"
-    # No LSan here: at the exit of `berth exec` (which has joined the
-    # container's namespaces) LSan's stop-the-world never completes and the
-    # process spins. The unit tests cover the leaks.
-    export ASAN_OPTIONS="detect_leaks=0:$asan_options"
+    started=$SECONDS
+    # LSan checks every berth command at its exit, as in the unit tests. (It
+    # once could not after `berth exec` or a create that joins a pid namespace:
+    # LSan stops the world from a tracer that it clones, and berth's children
+    # were born in the container's pid namespace after the setns, where the
+    # tracer cannot see its parent; it quit and berth spun at exit, waiting for
+    # it. berth now gives its own pid namespace back to its children after the
+    # clone: see OwnPidNamespace in libberth/container/namespaces.hpp.)
+    # The container's init is a clone of berth that execs or _exits, and is
+    # never checked.
+    export ASAN_OPTIONS="detect_leaks=1:$asan_options"
     XML="$LOGS/conformance.xml"
     # shellcheck disable=SC2086
     BERTH="$ASAN_BUILD/src/berth" PYTHONDONTWRITEBYTECODE=1 \
@@ -210,6 +246,7 @@ skipped = sum(int(s.get("skipped", 0)) for s in suites)
 print(total - bad - skipped, bad, skipped)
 EOF
 )
+        conformance_summary="$cp passed, $cf failed, $cs skipped"
         if [ "$cf" -eq 0 ]; then
             ok "conformance under ASan + UBSan: $cp passed, $cs skipped"
             add_counts $((cp > 0 ? cp - 1 : 0)) 0
@@ -222,7 +259,8 @@ EOF
         tail -n 20 "$LOGS/conformance.log"
         not_ok "conformance under ASan + UBSan: pytest wrote no report"
     fi
-    count_reports conformance
+    say "conformance tests took $(took)"
+    count_reports conformance "$LOGS/conformance.log"
 fi
 
 unset ASAN_OPTIONS UBSAN_OPTIONS
@@ -248,6 +286,9 @@ if ! ninja -C "$BUILD" "${parser_tests[@]/#/tests/unit/}" >"$LOGS/normal-build.l
     not_ok "valgrind: building ${parser_tests[*]}"
     finish
 fi
+say "valgrind memcheck on ${parser_tests[*]}"
+started=$SECONDS
+valgrind_processes=0
 for test in "${parser_tests[@]}"; do
     dir="$LOGS/valgrind/$test"
     mkdir -p "$dir"
@@ -259,13 +300,18 @@ for test in "${parser_tests[@]}"; do
     rc=$?
     subtests=$(grep -c '^ok ' "$dir/output.txt")
     dirty=$(grep -L 'ERROR SUMMARY: 0 errors' "$dir"/*.log | wc -l)
+    errors=$(sed -n 's/.*ERROR SUMMARY: \([0-9,]*\) errors.*/\1/p' "$dir"/*.log | tr -d , |
+        awk '{ n += $1 } END { print n + 0 }')
+    valgrind_errors=$((valgrind_errors + errors))
+    valgrind_processes=$((valgrind_processes + $(find "$dir" -name '*.log' | wc -l)))
     if [ "$rc" -eq 0 ] && [ "$dirty" -eq 0 ] && ! grep -q '^not ok' "$dir/output.txt"; then
         ok "valgrind $test: $subtests subtests, 0 errors"
     else
         grep -h -A 12 -E '== (Invalid|Conditional|Use of|Mismatched|[0-9,]+ bytes .* definitely)' \
             "$dir"/*.log | head -n 40
-        not_ok "valgrind $test: exit $rc, $dirty processes with errors (see $dir)"
+        not_ok "valgrind $test: exit $rc, $errors errors in $dirty processes (see $dir)"
     fi
 done
+valgrind_summary="${#parser_tests[@]} parser test binaries, $valgrind_processes processes in $(took)"
 
 finish
