@@ -194,48 +194,14 @@ Result<void> send_console_master(int socket_fd, int master_fd, std::string_view 
 }
 
 Result<UniqueFd> receive_console_master(int socket_fd) {
-  // Room for a few fds, so that a sender passing more than one is noticed
-  // (and its extra fds closed) instead of truncated silently.
-  constexpr std::size_t kMaxFds = 4;
-  std::array<char, 4096> name{};
-  union {
-    cmsghdr header;
-    char bytes[CMSG_SPACE(sizeof(int) * kMaxFds)];
-  } control{};
-  iovec iov{.iov_base = name.data(), .iov_len = name.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.bytes;
-  msg.msg_controllen = sizeof control.bytes;
-  ssize_t got;
-  do
-    got = ::recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC);
-  while (got < 0 && errno == EINTR);
-  if (got < 0)
-    return fail_errno("receive the terminal's master");
-  std::vector<UniqueFd> fds;
-  for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-      continue;
-    std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (std::size_t i = 0; i < count; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      fds.emplace_back(fd);
-    }
-  }
-  if (got == 0 && fds.empty())
-    return fail("receive the terminal's master: the sender closed the connection", EPIPE);
-  if (msg.msg_flags & MSG_CTRUNC)
-    return fail("receive the terminal's master: more fds than expected", EPROTO);
-  if (fds.size() != 1)
-    return fail("receive the terminal's master: expected one fd, got " + std::to_string(fds.size()),
-                EPROTO);
+  BERTH_TRY_ASSIGN(sys::MessageWithFd message, with_context(sys::receive_with_fd(socket_fd, 4096),
+                                                            "receive the terminal's master"));
+  if (!message.fd)
+    return fail("receive the terminal's master: the message came without an fd", EPROTO);
   unsigned index = 0;
-  if (::ioctl(fds[0].get(), TIOCGPTN, &index) < 0)
+  if (::ioctl(message.fd.get(), TIOCGPTN, &index) < 0)
     return fail_errno("receive the terminal's master: the fd is not a pty master");
-  return std::move(fds[0]);
+  return std::move(message.fd);
 }
 
 } // namespace berth::linux

@@ -78,8 +78,10 @@ Result<MessageWithFd> receive_with_fd(int socket_fd, std::size_t max_payload) {
   }
   if (got == 0 && fds.empty())
     return fail("the sender closed the connection", EPIPE);
-  if ((msg.msg_flags & MSG_CTRUNC) || fds.size() > 1)
+  if (msg.msg_flags & MSG_CTRUNC)
     return fail("more fds than expected", EPROTO);
+  if (fds.size() > 1)
+    return fail("expected one fd, got " + std::to_string(fds.size()), EPROTO);
   payload.resize(static_cast<std::size_t>(got));
   MessageWithFd message{std::move(payload), {}};
   if (!fds.empty())
