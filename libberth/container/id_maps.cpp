@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "container/namespaces.hpp"
+#include "linux/idmap_userns.hpp"
 #include "sys/syscalls.hpp"
 #include "sys/text.hpp"
 
@@ -17,14 +18,6 @@ extern char **environ;
 
 namespace berth::container {
 namespace {
-
-std::string format_id_map(const std::vector<spec::IdMapping> &mappings) {
-  std::string text;
-  for (const auto &m : mappings)
-    text += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " +
-            std::to_string(m.size) + "\n";
-  return text;
-}
 
 // "[0 65534 1, 1 100000 65536]": the map as the config gives it, for messages.
 std::string describe(const std::vector<spec::IdMapping> &mappings) {
@@ -112,21 +105,21 @@ Result<void> write_id_maps(pid_t pid, const spec::Linux &linux) {
   bool root = ::geteuid() == 0;
   // One write each: the kernel accepts a map only once, whole.
   if (root || maps_only(linux.uid_mappings, ::geteuid())) {
-    BERTH_TRY_CTX(sys::write_file(proc + "/uid_map", format_id_map(linux.uid_mappings)),
+    BERTH_TRY_CTX(sys::write_file(proc + "/uid_map", linux::id_map_text(linux.uid_mappings)),
                   "write uid mappings " + describe(linux.uid_mappings));
   } else {
     BERTH_TRY_CTX(run_helper("newuidmap", pid, linux.uid_mappings),
                   "write uid mappings " + describe(linux.uid_mappings));
   }
   if (root) {
-    BERTH_TRY_CTX(sys::write_file(proc + "/gid_map", format_id_map(linux.gid_mappings)),
+    BERTH_TRY_CTX(sys::write_file(proc + "/gid_map", linux::id_map_text(linux.gid_mappings)),
                   "write gid mappings " + describe(linux.gid_mappings));
   } else if (maps_only(linux.gid_mappings, ::getegid())) {
     // Without CAP_SETGID in the parent namespace the kernel takes a gid map
     // only once setgroups is off for good: the container could otherwise drop
     // a group that denies it access.
     BERTH_TRY_CTX(sys::write_file(proc + "/setgroups", "deny"), "deny setgroups");
-    BERTH_TRY_CTX(sys::write_file(proc + "/gid_map", format_id_map(linux.gid_mappings)),
+    BERTH_TRY_CTX(sys::write_file(proc + "/gid_map", linux::id_map_text(linux.gid_mappings)),
                   "write gid mappings " + describe(linux.gid_mappings));
   } else {
     BERTH_TRY_CTX(run_helper("newgidmap", pid, linux.gid_mappings),

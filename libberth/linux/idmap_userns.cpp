@@ -14,14 +14,6 @@
 namespace berth::linux {
 namespace {
 
-std::string map_text(const std::vector<spec::IdMapping> &mappings) {
-  std::string text;
-  for (const auto &m : mappings)
-    text += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " +
-            std::to_string(m.size) + "\n";
-  return text;
-}
-
 // Reaps the helper whatever happens to the caller.
 class HelperChild {
 public:
@@ -73,8 +65,8 @@ Result<UniqueFd> userns_with_maps(const spec::Mount &mount) {
   if (child_pid.find_first_not_of("0123456789") != std::string::npos)
     return fail("unexpected reply from the user namespace helper", EPROTO);
   const std::string proc = "/proc/" + child_pid;
-  BERTH_TRY_CTX(sys::write_file(proc + "/uid_map", map_text(mount.uid_mappings)), "uidMappings");
-  BERTH_TRY_CTX(sys::write_file(proc + "/gid_map", map_text(mount.gid_mappings)), "gidMappings");
+  BERTH_TRY_CTX(sys::write_file(proc + "/uid_map", id_map_text(mount.uid_mappings)), "uidMappings");
+  BERTH_TRY_CTX(sys::write_file(proc + "/gid_map", id_map_text(mount.gid_mappings)), "gidMappings");
   return sys::open_path(proc + "/ns/user", O_RDONLY);
 }
 
@@ -90,6 +82,14 @@ Result<UniqueFd> open_idmap_userns(const spec::Mount &mount, const spec::Config 
   if (!config.linux || !config.linux->find_namespace(spec::NamespaceType::User))
     return fail("an idmapped mount needs uidMappings and gidMappings or a user namespace", EINVAL);
   return sys::open_path("/proc/" + std::to_string(container_pid) + "/ns/user", O_RDONLY);
+}
+
+std::string id_map_text(const std::vector<spec::IdMapping> &mappings) {
+  std::string text;
+  for (const auto &m : mappings)
+    text += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " +
+            std::to_string(m.size) + "\n";
+  return text;
 }
 
 } // namespace berth::linux

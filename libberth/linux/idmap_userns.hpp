@@ -3,11 +3,18 @@
 
 #include <sys/types.h>
 
+#include <string>
+#include <vector>
+
 #include "spec/config.hpp"
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace berth::linux {
+
+// Mappings in the form /proc/<pid>/uid_map and gid_map take: one
+// "containerID hostID size" line each.
+std::string id_map_text(const std::vector<spec::IdMapping> &mappings);
 
 // A user namespace fd carrying the mount's uidMappings and gidMappings, written
 // as linux.uidMappings are ("containerID hostID size"): an id the source's files
