@@ -201,57 +201,8 @@ StateDir::~StateDir() {
     (void)destroy();
 }
 
-namespace {
-
-// The kernel copies a buffered write chunk by chunk and checks for a pending
-// SIGKILL only between chunks: a write of at most one page at offset 0 lands
-// whole or not at all, even when berth is killed during it.
-constexpr std::size_t kWholeWriteLimit = 4096;
-
-// Rewrites an existing state.json in place with one pwrite, padded with spaces
-// (trailing whitespace is valid JSON) to its old length so that nothing of the
-// old text survives past the new. Readers are safe: every command takes the
-// directory's flock before it reads, and the writer holds it exclusively.
-// Returns false when it does not apply (no file yet, or too long).
-Result<bool> rewrite_in_place(int dirfd, std::string text) {
-  if (text.size() > kWholeWriteLimit)
-    return false;
-  int fd = ::openat(dirfd, kStateFile, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return false;
-    return fail_errno(std::string("open ") + kStateFile);
-  }
-  UniqueFd file(fd);
-  struct stat st {};
-  if (::fstat(fd, &st) < 0)
-    return fail_errno(std::string("stat ") + kStateFile);
-  if (!S_ISREG(st.st_mode) || st.st_size > static_cast<off_t>(kWholeWriteLimit))
-    return false;
-  if (static_cast<std::size_t>(st.st_size) > text.size())
-    text.append(static_cast<std::size_t>(st.st_size) - text.size(), ' ');
-  ssize_t written = ::pwrite(fd, text.data(), text.size(), 0);
-  if (written < 0)
-    return fail_errno(std::string("write ") + kStateFile);
-  if (static_cast<std::size_t>(written) != text.size())
-    return fail(std::string("write ") + kStateFile + ": short write", EIO);
-  return true;
-}
-
-} // namespace
-
-// state.json is written three times per container (init known, create done,
-// started). Only the first creates a file (a temporary renamed into place, so
-// a reader never sees it empty); the others rewrite it in place. On a
-// disk-backed /run (ext4 here: no systemd, no tmpfs) each new inode costs a
-// scan past recently deleted ones, which under many concurrent creates took
-// more CPU than the rest of create (bench/README.md).
 Result<void> StateDir::write(const StoredState &state) const {
-  std::string text = json::serialize(to_json(state));
-  BERTH_TRY_ASSIGN(bool rewritten, rewrite_in_place(fd(), text));
-  if (rewritten)
-    return {};
-  return sys::write_file_atomic(fd(), kStateFile, text, 0600);
+  return sys::write_file_atomic(fd(), kStateFile, json::serialize(to_json(state)), 0600);
 }
 
 Result<StoredState> StateDir::read() const {
