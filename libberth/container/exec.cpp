@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <optional>
 #include <string>
 #include <vector>
@@ -267,17 +268,74 @@ struct Spawned {
   UniqueFd pidfd;
 };
 
+// An unprivileged berth can enter the container's pid namespace only from
+// inside its user namespace, and could then neither leave that user namespace
+// nor give its own pid namespace back to its later children (LeakSanitizer's
+// exit tracer among them: OwnPidNamespace). A short-lived stager does both
+// instead and clones the process as berth's own child (CLONE_PARENT).
+bool needs_stager(int join_flags) {
+  return (join_flags & CLONE_NEWUSER) != 0 && (join_flags & kChildrenOnly) != 0 && ::geteuid() != 0;
+}
+
+// The stager's side: a copy of berth that never returns. It tells berth the
+// process's pid (InitPid) or why there is none (Failed), then ends.
+[[noreturn]] void run_exec_stager(ExecChildContext ctx, int join_flags, int cgroup_fd) {
+  auto cloned = [&]() -> Result<pid_t> {
+    BERTH_TRY(enter_user_namespace_for_pid_namespace(ctx.init_pidfd, join_flags));
+    if (::setns(ctx.init_pidfd, join_flags & kChildrenOnly) < 0)
+      return fail_errno("enter the container's pid namespace");
+    ctx.join_flags = join_flags & ~kChildrenOnly;
+    struct clone_args args {};
+    args.flags = CLONE_PARENT; // berth's child, which berth waits for
+    if (cgroup_fd >= 0) {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+    }
+    long pid = sys::clone3_raw(&args);
+    if (pid < 0)
+      return fail_errno("clone the process");
+    if (pid == 0)
+      run_exec_child(ctx);
+    return static_cast<pid_t>(pid);
+  }();
+  if (!cloned) {
+    (void)ctx.channel.send(SyncMessage::Failed, cloned.error().message());
+    ::_exit(1);
+  }
+  (void)ctx.channel.send(SyncMessage::InitPid, std::to_string(*cloned));
+  ::_exit(0);
+}
+
+// The stager's report: the pid of berth's new child, and a pidfd for it (safe
+// from pid reuse: only berth may reap its own child).
+Result<Spawned> spawned_by_stager(const SyncChannel &berth_end, ChildProcess stager) {
+  BERTH_TRY_ASSIGN(auto message, berth_end.receive());
+  stager.kill_and_reap(); // it has ended, or has nothing left to do
+  if (message.first == SyncMessage::Failed)
+    return fail(std::move(message.second));
+  pid_t pid = 0;
+  auto [end, ec] =
+      std::from_chars(message.second.data(), message.second.data() + message.second.size(), pid);
+  if (message.first != SyncMessage::InitPid || ec != std::errc() || pid <= 0)
+    return fail("unexpected message from the exec stager");
+  ChildProcess child(pid);
+  int pidfd = sys::pidfd_open_raw(pid);
+  if (pidfd < 0)
+    return fail_errno("pidfd_open the process");
+  return Spawned{std::move(child), UniqueFd(pidfd)};
+}
+
 // Clones the child into the container's cgroup and pid namespace, and follows
 // it to its execve.
 Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared &prepared) {
   BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
   auto &[berth_end, child_end] = channel;
 
-  BERTH_TRY(enter_user_namespace_for_pid_namespace(target.init_pidfd.get(), prepared.join_flags));
+  bool staged = needs_stager(prepared.join_flags);
   // berth itself stays in the host's pid namespace, and only this child is
   // born in the container's.
   std::optional<OwnPidNamespace> own_pid_namespace;
-  if (int for_children = prepared.join_flags & kChildrenOnly; for_children != 0) {
+  if (int for_children = prepared.join_flags & kChildrenOnly; for_children != 0 && !staged) {
     BERTH_TRY_ASSIGN(auto own, OwnPidNamespace::open());
     own_pid_namespace.emplace(std::move(own));
     if (::setns(target.init_pidfd.get(), for_children) < 0)
@@ -300,22 +358,37 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
   // execCPUAffinity.initial: berth runs there from now on, and the child
   // inherits it until it joins the cgroup.
   BERTH_TRY(linux::apply_initial_cpu_affinity(prepared.process));
-  int pidfd = -1;
-  struct clone_args args {};
-  args.flags = CLONE_PIDFD;
-  args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
-  if (cgroup_fd >= 0) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+  std::optional<Spawned> spawned_child;
+  if (staged) {
+    struct clone_args args {};
+    args.exit_signal = SIGCHLD;
+    long stager = sys::clone3_raw(&args);
+    if (stager < 0)
+      return fail_errno("clone the exec stager");
+    if (stager == 0)
+      run_exec_stager(ctx, prepared.join_flags, cgroup_fd);
+    child_end.close();
+    BERTH_TRY_ASSIGN(spawned_child,
+                     spawned_by_stager(berth_end, ChildProcess(static_cast<pid_t>(stager))));
+  } else {
+    int pidfd = -1;
+    struct clone_args args {};
+    args.flags = CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+    }
+    long pid = sys::clone3_raw(&args);
+    if (pid < 0)
+      return fail_errno("clone the process");
+    if (pid == 0)
+      run_exec_child(ctx);
+    own_pid_namespace.reset();
+    spawned_child.emplace(Spawned{ChildProcess(static_cast<pid_t>(pid)), UniqueFd(pidfd)});
   }
-  long pid = sys::clone3_raw(&args);
-  if (pid < 0)
-    return fail_errno("clone the process");
-  if (pid == 0)
-    run_exec_child(ctx);
-  own_pid_namespace.reset();
-  Spawned spawned{ChildProcess(static_cast<pid_t>(pid)), UniqueFd(pidfd)};
+  Spawned spawned = std::move(*spawned_child);
   child_end.close();
   prepared.console.reset();
   std::string process_state = notify_process_state(target, prepared, spawned.child.pid());
