@@ -20,7 +20,7 @@ struct GlobalOptions {
   // --rootless, resolved (auto: see rootless.hpp): a cgroup that cannot be
   // created for lack of delegation is left out (see create_cgroup.cpp).
   bool rootless = false;
-  std::string criu = "criu";       // --criu: checkpoint/restore's criu(8), a name or a path
+  std::string criu = "criu"; // --criu: checkpoint/restore's criu(8), a name or a path
 };
 
 struct CreateOptions {

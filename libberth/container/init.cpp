@@ -16,8 +16,8 @@
 #include <charconv>
 #include <vector>
 
-#include "container/idmapped_trees.hpp"
 #include "container/hooks.hpp"
+#include "container/idmapped_trees.hpp"
 #include "container/pre_exec.hpp"
 #include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
