@@ -642,3 +642,17 @@ def assert_one_error_line(res: Result, *must_contain: str) -> str:
     for s in must_contain:
         assert s.lower() in line.lower(), f"error line does not mention {s!r}\n{res}"
     return line
+
+
+def expect_clean_failure(rt, b, *must_contain, command="run") -> str:
+    """`run` (or `create`) of bundle `b` fails with one error line containing
+    every one of `must_contain`, and leaves nothing of the container behind."""
+    before = rt.snapshot_mounts()
+    if command == "run":
+        cid = rt.new_id()
+        res = rt.run(b, cid)
+    else:
+        cid, res = rt.create(b)
+    line = assert_one_error_line(res, *must_contain)
+    rt.assert_clean(cid, before)
+    return line

@@ -8,19 +8,7 @@ import re
 import pytest
 
 from berthtest import (assert_one_error_line, cgroup_owner, existing_cgroup_dirs,
-                       host_cgroup_hierarchies)
-
-
-def run_and_expect_clean_failure(rt, b, *must_contain, command="run"):
-    before = rt.snapshot_mounts()
-    if command == "run":
-        cid = rt.new_id()
-        res = rt.run(b, cid)
-    else:
-        cid, res = rt.create(b)
-    line = assert_one_error_line(res, *must_contain)
-    rt.assert_clean(cid, before)
-    return line
+                       expect_clean_failure, host_cgroup_hierarchies)
 
 
 # -- config errors -------------------------------------------------------------
@@ -78,7 +66,7 @@ def test_config_error_names_json_path(rt, case, command):
     b = rt.bundle()
     b.sh("true")
     mutate(b.config)
-    line = run_and_expect_clean_failure(rt, b, command=command)
+    line = expect_clean_failure(rt, b, command=command)
     # the path appears as a whole JSON pointer (or one deeper into it)
     assert re.search(re.escape(path) + r"(?=[:/ ,]|$)", line), f"error line does not name {path}: {line!r}"
     assert "config.json" in line, f"error line does not name the file: {line!r}"
@@ -139,7 +127,7 @@ def test_duplicate_namespace_type_is_an_error(rt):
     b = rt.bundle()
     b.linux["namespaces"].append({"type": "pid"})
     b.sh("true")
-    run_and_expect_clean_failure(rt, b, "/linux/namespaces")
+    expect_clean_failure(rt, b, "/linux/namespaces")
 
 
 def test_hostname_without_uts_namespace_is_an_error(rt):
@@ -148,7 +136,7 @@ def test_hostname_without_uts_namespace_is_an_error(rt):
     b.config["hostname"] = "wants-uts"
     b.sh("true")
     host = os.uname().nodename
-    run_and_expect_clean_failure(rt, b, "hostname")
+    expect_clean_failure(rt, b, "hostname")
     assert os.uname().nodename == host
 
 
@@ -228,7 +216,7 @@ def test_setup_failure_leaves_nothing(rt, case, command):
     b.bind("/out", out)
     b.sh("echo ran > /out/marker")
     mutate(b)
-    run_and_expect_clean_failure(rt, b, *([mention] if mention else []), command=command)
+    expect_clean_failure(rt, b, *([mention] if mention else []), command=command)
     assert not (out / "marker").exists()
 
 
@@ -243,7 +231,7 @@ def _exec_format_error(b):
 def test_exec_failure_at_start_leaves_nothing_after_run(rt):
     b = rt.bundle()
     _exec_format_error(b)
-    line = run_and_expect_clean_failure(rt, b, "/bin/garbage")
+    line = expect_clean_failure(rt, b, "/bin/garbage")
     assert "Exec format error" in line, line
 
 
@@ -295,7 +283,7 @@ def test_unsupported_config_feature(rt, case, command):
     b.bind("/out", out)
     b.sh("echo ran > /out/marker")
     mutate(b)
-    run_and_expect_clean_failure(rt, b, "not supported yet", *words, command=command)
+    expect_clean_failure(rt, b, "not supported yet", *words, command=command)
     assert not (out / "marker").exists()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import assert_one_error_line
+from berthtest import expect_clean_failure
 
 
 def mapping(container_id, host_id, size):
@@ -214,22 +214,13 @@ def test_idmapped_mount_keeps_its_other_options(rt):
 
 # -- failures: one line naming the entry, nothing left behind ---------------------------
 
-def run_and_expect_clean_failure(rt, b, *must_contain):
-    before = rt.snapshot_mounts()
-    cid = rt.new_id()
-    res = rt.run(b, cid)
-    line = assert_one_error_line(res, *must_contain)
-    rt.assert_clean(cid, before)
-    return line
-
-
 def test_idmap_without_mappings_or_user_namespace_is_refused(rt):
     src = rt.host_dir("src")
     b = rt.bundle()
     b.args("true")
     idmapped_bind(b, "/data", src, ("rbind", "ridmap"))
     index = len(b.config["mounts"]) - 1
-    line = run_and_expect_clean_failure(rt, b, f"/mounts/{index}/options", "ridmap",
+    line = expect_clean_failure(rt, b, f"/mounts/{index}/options", "ridmap",
                                         "user namespace")
     assert line.startswith("berth: config.json:") or "config.json:" in line, line
 
@@ -240,7 +231,7 @@ def test_only_uid_mappings_is_refused(rt):
     b.args("true")
     idmapped_bind(b, "/data", src, ("rbind", "idmap"), uids=mapping(0, 1000, 1))
     index = len(b.config["mounts"]) - 1
-    run_and_expect_clean_failure(rt, b, f"/mounts/{index}/gidMappings")
+    expect_clean_failure(rt, b, f"/mounts/{index}/gidMappings")
 
 
 def test_filesystem_without_idmap_support_is_one_line(rt):
@@ -254,7 +245,7 @@ def test_filesystem_without_idmap_support_is_one_line(rt):
     idmapped_bind(b, "/data", src, ("rbind", "idmap"),
                   uids=mapping(0, 1000, 1), gids=mapping(0, 1000, 1))
     index = len(b.config["mounts"]) - 1
-    run_and_expect_clean_failure(rt, b, f"/mounts/{index}", "does not support idmapped mounts",
+    expect_clean_failure(rt, b, f"/mounts/{index}", "does not support idmapped mounts",
                                  str(src))
     assert not (out / "marker").exists()
 
@@ -266,7 +257,7 @@ def test_filesystem_without_idmap_support_in_a_user_namespace(rt):
     b.args("true")
     idmapped_bind(b, "/data", src, ("rbind", "idmap"))
     index = len(b.config["mounts"]) - 1
-    run_and_expect_clean_failure(rt, b, f"/mounts/{index}", "does not support idmapped mounts")
+    expect_clean_failure(rt, b, f"/mounts/{index}", "does not support idmapped mounts")
 
 
 def test_bad_mount_mapping_is_one_line(rt):
@@ -277,7 +268,7 @@ def test_bad_mount_mapping_is_one_line(rt):
     idmapped_bind(b, "/data", src, ("rbind", "idmap"),
                   uids=mapping(0, 1000, 10) + mapping(5, 2000, 10), gids=mapping(0, 1000, 1))
     index = len(b.config["mounts"]) - 1
-    run_and_expect_clean_failure(rt, b, f"/mounts/{index}", "uidMappings", "uid_map")
+    expect_clean_failure(rt, b, f"/mounts/{index}", "uidMappings", "uid_map")
 
 
 def test_idmapped_non_bind_mount_is_refused(rt):
@@ -287,7 +278,7 @@ def test_idmapped_non_bind_mount_is_refused(rt):
     b.config["mounts"][-1]["uidMappings"] = mapping(0, 1000, 1)
     b.config["mounts"][-1]["gidMappings"] = mapping(0, 1000, 1)
     index = len(b.config["mounts"]) - 1
-    run_and_expect_clean_failure(rt, b, f"/mounts/{index}", "bind")
+    expect_clean_failure(rt, b, f"/mounts/{index}", "bind")
 
 
 # -- features.json ---------------------------------------------------------------------

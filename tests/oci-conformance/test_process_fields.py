@@ -18,20 +18,8 @@ import uuid
 
 import pytest
 
-from berthtest import (assert_one_error_line, cgroup_owner, host_cgroup_hierarchies, parse_status,
-                       wait_for)
-
-
-def expect_clean_failure(rt, b, *must_contain, command="run"):
-    before = rt.snapshot_mounts()
-    if command == "run":
-        cid = rt.new_id()
-        res = rt.run(b, cid)
-    else:
-        cid, res = rt.create(b)
-    line = assert_one_error_line(res, *must_contain)
-    rt.assert_clean(cid, before)
-    return line
+from berthtest import (assert_one_error_line, cgroup_owner, expect_clean_failure,
+                       host_cgroup_hierarchies, parse_status, wait_for)
 
 
 def stat_fields(text: str) -> dict:
