@@ -45,9 +45,14 @@ Result<int> restore(const GlobalOptions &global, const RestoreOptions &options) 
   const CreateOptions &create = options.create;
   // As create: everything that can be checked is checked before any side effect.
   BERTH_TRY(validate_id(create.id));
+  // criu needs root for a restore (CAP_SYS_ADMIN and friends on the host).
   if (::geteuid() != 0)
-    return fail("rootless containers (berth run by uid " + std::to_string(::geteuid()) +
-                ") are not supported yet");
+    return fail("restore of a rootless container (berth run by uid " +
+                std::to_string(::geteuid()) + ") is not supported");
+  // The restored container would land in a cgroupfs cgroup of its own rather
+  // than the systemd scope asked for: refuse instead.
+  if (global.systemd_cgroup)
+    return fail("restore with --systemd-cgroup is not supported yet");
   BERTH_TRY_ASSIGN(std::string bundle, real_path(create.bundle, "bundle"));
   BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
   BERTH_TRY_ASSIGN(auto warnings, check_supported(config, create));
