@@ -103,3 +103,16 @@ def test_restore_of_a_terminal_container_is_refused(rt, tmp_path):
     res = rt("restore", "-d", "--bundle", b.path, "--image-path", tmp_path / "img", cid)
     assert_one_error_line(res, "terminal", "not supported yet")
     rt.assert_clean(cid, before)
+
+
+def test_restore_with_systemd_cgroup_is_refused(rt, tmp_path):
+    # It would otherwise make a cgroupfs cgroup of its own, not the scope asked for.
+    b = rt.bundle().sh("exec sleep 1000")
+    b.write()
+    (tmp_path / "img").mkdir()
+    before = rt.snapshot_mounts()
+    cid = rt.new_id()
+    res = rt("restore", "-d", "--bundle", b.path, "--image-path", tmp_path / "img", cid,
+             global_args=["--systemd-cgroup"])
+    assert_one_error_line(res, "--systemd-cgroup", "not supported yet")
+    rt.assert_clean(cid, before)
