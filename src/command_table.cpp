@@ -190,16 +190,28 @@ constexpr std::array kGlobalFlags = {
                  }},
 };
 
+// Flags that create, run and restore share.
+constexpr FlagSpec kBundleFlag{
+    .name = "bundle",
+    .short_name = 'b',
+    .value_name = "DIR",
+    .help = "bundle directory holding config.json (default: the current directory)",
+    .set_value = [](Invocation &inv, std::string_view v) {
+      inv.create.bundle = v.empty() ? "." : std::string(v);
+      return ok();
+    }};
+
+// run and restore: wait for the container, or not.
+constexpr FlagSpec kDetachFlag{.name = "detach",
+                               .short_name = 'd',
+                               .help = "return once the container runs instead of waiting for it",
+                               .set_bool = [](Invocation &inv, bool v) {
+                                 inv.detach = v;
+                                 return ok();
+                               }};
+
 constexpr std::array kCreateFlags = {
-    FlagSpec{.name = "bundle",
-             .short_name = 'b',
-             .value_name = "DIR",
-             .help = "bundle directory holding config.json (default: the current directory)",
-             .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.create.bundle = v.empty() ? "." : std::string(v);
-                   return ok();
-                 }},
+    kBundleFlag,
     FlagSpec{.name = "pid-file",
              .value_name = "FILE",
              .help = "write the container's pid to FILE",
@@ -244,24 +256,17 @@ constexpr std::array kCreateFlags = {
              }},
 };
 
-constexpr auto kRunFlags = concat(
-    kCreateFlags, std::array{
-                      FlagSpec{.name = "detach",
-                               .short_name = 'd',
-                               .help = "return once the container runs instead of waiting for it",
-                               .set_bool =
-                                   [](Invocation &inv, bool v) {
-                                     inv.detach = v;
-                                     return ok();
-                                   }},
-                      FlagSpec{.name = "keep",
-                               .help = "do not delete the container after it exits",
-                               .set_bool =
-                                   [](Invocation &inv, bool v) {
-                                     inv.keep = v;
-                                     return ok();
-                                   }},
-                  });
+constexpr auto kRunFlags =
+    concat(kCreateFlags, std::array{
+                             kDetachFlag,
+                             FlagSpec{.name = "keep",
+                                      .help = "do not delete the container after it exits",
+                                      .set_bool =
+                                          [](Invocation &inv, bool v) {
+                                            inv.keep = v;
+                                            return ok();
+                                          }},
+                         });
 
 constexpr std::array kKillFlags = {
     FlagSpec{.name = "all",
@@ -723,43 +728,27 @@ constexpr auto kCheckpointFlags =
                                         }},
                        });
 
-constexpr auto kRestoreFlags = concat(
-    kCriuFlags,
-    std::array{
-        FlagSpec{.name = "bundle",
-                 .short_name = 'b',
-                 .value_name = "DIR",
-                 .help = "bundle directory holding config.json (default: the current directory)",
-                 .set_value =
-                     [](Invocation &inv, std::string_view v) {
-                       inv.create.bundle = v.empty() ? "." : std::string(v);
-                       return ok();
-                     }},
-        FlagSpec{.name = "pid-file",
-                 .value_name = "FILE",
-                 .help = "write the restored container's pid to FILE",
-                 .set_value =
-                     [](Invocation &inv, std::string_view v) {
-                       inv.create.pid_file = v;
-                       return ok();
-                     }},
-        FlagSpec{.name = "console-socket",
-                 .value_name = "SOCKET",
-                 .help = "for a terminal (restore of one is not supported yet)",
-                 .set_value =
-                     [](Invocation &inv, std::string_view v) {
-                       inv.create.console_socket = v;
-                       return ok();
-                     }},
-        FlagSpec{.name = "detach",
-                 .short_name = 'd',
-                 .help = "return once the container runs instead of waiting for it",
-                 .set_bool =
-                     [](Invocation &inv, bool v) {
-                       inv.detach = v;
-                       return ok();
-                     }},
-    });
+constexpr auto kRestoreFlags =
+    concat(kCriuFlags, std::array{
+                           kBundleFlag,
+                           FlagSpec{.name = "pid-file",
+                                    .value_name = "FILE",
+                                    .help = "write the restored container's pid to FILE",
+                                    .set_value =
+                                        [](Invocation &inv, std::string_view v) {
+                                          inv.create.pid_file = v;
+                                          return ok();
+                                        }},
+                           FlagSpec{.name = "console-socket",
+                                    .value_name = "SOCKET",
+                                    .help = "for a terminal (restore of one is not supported yet)",
+                                    .set_value =
+                                        [](Invocation &inv, std::string_view v) {
+                                          inv.create.console_socket = v;
+                                          return ok();
+                                        }},
+                           kDetachFlag,
+                       });
 
 // ---- Positional arguments. ----
 

@@ -48,6 +48,24 @@ finish() {
 }
 
 # A step that could not run at all counts as one failure.
+# "passed failed skipped" of a pytest JUnit XML report (errors count as failed).
+junit_counts() {
+    "$PY" - "$1" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+tests = failures = errors = skipped = 0
+for s in suites:
+    tests += int(s.get("tests", 0))
+    failures += int(s.get("failures", 0))
+    errors += int(s.get("errors", 0))
+    skipped += int(s.get("skipped", 0))
+print(tests - failures - errors - skipped, failures + errors, skipped)
+EOF
+}
+
 fail_step() {
     say "FAILED: $*"
     total_failed=$((total_failed + 1))
@@ -172,21 +190,7 @@ BERTH="$BUILD/src/berth" PYTHONDONTWRITEBYTECODE=1 timeout "${CONFORMANCE_TIMEOU
     "$PY" -m pytest "$REPO/tests/oci-conformance" -p no:cacheprovider -q \
     --junitxml="$XML" ${PYTEST_ARGS:-}
 if [ -f "$XML" ]; then
-    read -r cp cf cs < <("$PY" - "$XML" <<'EOF'
-import sys
-import xml.etree.ElementTree as ET
-
-root = ET.parse(sys.argv[1]).getroot()
-suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-tests = failures = errors = skipped = 0
-for s in suites:
-    tests += int(s.get("tests", 0))
-    failures += int(s.get("failures", 0))
-    errors += int(s.get("errors", 0))
-    skipped += int(s.get("skipped", 0))
-print(tests - failures - errors - skipped, failures + errors, skipped)
-EOF
-)
+    read -r cp cf cs < <(junit_counts "$XML")
     say "conformance: ${cp} passed, ${cf} failed, ${cs} skipped"
     total_passed=$((total_passed + cp))
     total_failed=$((total_failed + cf))
@@ -211,21 +215,7 @@ else
         "$PY" -m pytest "$REPO/tests/reliability" -p no:cacheprovider -q \
         --junitxml="$RXML" 2>&1 | tee "$RLOG"
     if [ -f "$RXML" ]; then
-        read -r rp rf rs < <("$PY" - "$RXML" <<'EOF'
-import sys
-import xml.etree.ElementTree as ET
-
-root = ET.parse(sys.argv[1]).getroot()
-suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-tests = failures = errors = skipped = 0
-for s in suites:
-    tests += int(s.get("tests", 0))
-    failures += int(s.get("failures", 0))
-    errors += int(s.get("errors", 0))
-    skipped += int(s.get("skipped", 0))
-print(tests - failures - errors - skipped, failures + errors, skipped)
-EOF
-)
+        read -r rp rf rs < <(junit_counts "$RXML")
         counts=$(grep -E '^reliability: [0-9]+ cases tried, leaks found: [0-9]+$' "$RLOG" | tail -n 1)
         soak=$(grep -E '^soak: ' "$RLOG" | tail -n 1)
         say "reliability: ${rp} passed, ${rf} failed, ${rs} skipped${soak:+; $soak}"

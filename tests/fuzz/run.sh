@@ -31,21 +31,8 @@ BUILD=${FUZZ_BUILD_DIR:-$REPO/build-fuzz}
 FUZZ_TIME=${FUZZ_TIME:-60}
 TARGETS=(fuzz_config fuzz_translate)
 
-passed=0
-failed=0
-count=0
-
-say() { printf '==> %s\n' "$*"; }
-ok() {
-    count=$((count + 1))
-    passed=$((passed + 1))
-    echo "ok $count - $*"
-}
-not_ok() {
-    count=$((count + 1))
-    failed=$((failed + 1))
-    echo "not ok $count - $*"
-}
+# shellcheck source=../tap.sh
+. "$REPO/tests/tap.sh"
 # The section's own numbers, for the summary line.
 replayed=0
 total_runs=0

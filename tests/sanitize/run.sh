@@ -33,21 +33,8 @@ BUILD=${BUILD_DIR:-$REPO/build}
 PY=/usr/bin/python3
 LOGS="$ASAN_BUILD/sanitize-logs"
 
-passed=0
-failed=0
-count=0
-
-say() { printf '==> %s\n' "$*"; }
-ok() {
-    count=$((count + 1))
-    passed=$((passed + 1))
-    echo "ok $count - $*"
-}
-not_ok() {
-    count=$((count + 1))
-    failed=$((failed + 1))
-    echo "not ok $count - $*"
-}
+# shellcheck source=../tap.sh
+. "$REPO/tests/tap.sh"
 # Adds counts that a step computed for itself ("P F").
 add_counts() {
     passed=$((passed + $1))
