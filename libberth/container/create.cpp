@@ -186,8 +186,9 @@ private:
 };
 
 Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
-                                                const CreateOptions &options, bool foreground,
+                                                const CreateOptions &options, CreateMode mode,
                                                 PoststopOnFailure &poststop_on_failure) {
+  const bool released_by_start = mode == CreateMode::Create;
   // Everything that can be checked is checked before the first side effect.
   BERTH_TRY(validate_id(options.id));
   BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
@@ -195,7 +196,7 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (global.systemd_cgroup)
     BERTH_TRY(check_systemd_cgroup(config, options.id, global.rootless));
   BERTH_TRY_ASSIGN(auto warnings, check_supported(config, options));
-  BERTH_TRY(check_terminal(*config.process, options, foreground));
+  BERTH_TRY(check_terminal(*config.process, options, mode == CreateMode::RunForeground));
   BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
   BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
   BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
@@ -224,7 +225,10 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (config.linux && has_cgroup && !cgroups.systemd_managed())
     BERTH_TRY_CTX(apply_resources(cgroups, effective_resources(*config.linux), global.rootless),
                   "apply linux.resources");
-  BERTH_TRY_ASSIGN(UniqueFd listener, listen_for_start(dir));
+  UniqueFd listener;
+  if (released_by_start) {
+    BERTH_TRY_ASSIGN(listener, listen_for_start(dir));
+  }
   BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
   auto &[berth_end, init_end] = channel;
 
@@ -259,7 +263,12 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
     if (!start_time)
       return fail("container init exited during setup");
     state.init = {pid, *start_time};
-    BERTH_TRY(dir.write(state));
+    // So that a delete after a killed create finds the init. One cloned into
+    // its cgroup needs no such write (the delete kills the cgroup's
+    // processes): a state file less per container, which on a disk-backed
+    // --root is a measurable part of a create (bench/README.md).
+    if (ctx.cgroup_fd < 0)
+      BERTH_TRY(dir.write(state));
     fault_point("pid-recorded");
     if (cgroups.systemd_managed()) {
       std::optional<spec::Resources> resources;
@@ -311,7 +320,9 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (!options.pid_file.empty())
     BERTH_TRY(write_pid_file(options.pid_file, spawned.init.pid()));
   state.creating = false;
-  BERTH_TRY(dir.write(state));
+  // run records "created" and "started" at once, in release_init.
+  if (released_by_start)
+    BERTH_TRY(dir.write(state));
   std::string process_state;
   if (seccomp_setup.program && seccomp_setup.program->uses_notify())
     process_state = seccomp_process_state(config, state);
@@ -320,16 +331,19 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   fault_point("committed");
   dir.commit();
   cgroup_cleanup.release();
-  return CreatedContainer{std::move(dir), std::move(spawned.init), std::move(state),
-                          std::move(console.caller_end)};
+  CreatedContainer created{std::move(dir), std::move(spawned.init), std::move(state),
+                           std::move(console.caller_end)};
+  if (!released_by_start)
+    created.release_channel.emplace(std::move(berth_end));
+  return created;
 }
 
 } // namespace
 
 Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
-                                          bool foreground) {
+                                          CreateMode mode) {
   PoststopOnFailure poststop_on_failure; // runs after every cleanup of a failed create
-  auto created = create_container_steps(global, options, foreground, poststop_on_failure);
+  auto created = create_container_steps(global, options, mode, poststop_on_failure);
   if (created)
     poststop_on_failure.disarm();
   return created;

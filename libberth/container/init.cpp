@@ -261,17 +261,27 @@ Result<void> load_seccomp_before_exec(const InitContext &ctx, std::string_view p
   ::_exit(127);
 }
 
-// Blocks until `start` connects, then execs. The connection is close-on-exec:
-// `start` reads end-of-file when the exec succeeded, and the error otherwise.
-[[noreturn]] void wait_for_start_and_exec(const InitContext &ctx, const Prepared &prepared,
-                                          std::string_view process_state) {
+// The connection that lets the init go: `start`'s, accepted on the start
+// socket; or, for run (no socket), the setup channel once berth sends Start.
+int wait_for_start(const InitContext &ctx) {
+  if (ctx.start_listener < 0)
+    return ctx.channel.expect(SyncMessage::Start) ? ctx.channel.fd() : -1;
   int connection;
   do
     connection = ::accept4(ctx.start_listener, nullptr, nullptr, SOCK_CLOEXEC);
   while (connection < 0 && errno == EINTR);
+  ::close(ctx.start_listener);
+  return connection;
+}
+
+// Blocks until released, then execs. The connection is close-on-exec: the
+// releasing berth reads end-of-file when the exec succeeded, and the error
+// otherwise.
+[[noreturn]] void wait_for_start_and_exec(const InitContext &ctx, const Prepared &prepared,
+                                          std::string_view process_state) {
+  int connection = wait_for_start(ctx);
   if (connection < 0)
     ::_exit(1);
-  ::close(ctx.start_listener);
 
   sigset_t none;
   sigemptyset(&none);

@@ -22,7 +22,9 @@ struct InitContext {
   std::string rootfs; // absolute
   const NamespacePlan &namespaces;
   const SyncChannel &channel; // the init's end
-  int start_listener = -1;    // `start` connects here to release the init
+  // `start` connects here to release the init; -1 for run, which releases it
+  // over the channel (SyncMessage::Start).
+  int start_listener = -1;
   // The container's cgroup for clone3's CLONE_INTO_CGROUP, or -1 when berth
   // places the init after clone and says so with SyncMessage::Placed.
   int cgroup_fd = -1;

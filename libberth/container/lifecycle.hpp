@@ -9,6 +9,7 @@
 #include "container/container.hpp"
 #include "container/spawn.hpp"
 #include "container/state_store.hpp"
+#include "container/sync_channel.hpp"
 
 namespace berth::container {
 
@@ -22,13 +23,26 @@ struct CreatedContainer {
   // connection the init sent the terminal's master over, for the caller to
   // receive (linux::receive_console_master) and drive.
   UniqueFd console;
+  // For run: berth's end of the setup channel, over which release_init lets
+  // the init go (create's init waits on the start socket instead).
+  std::optional<SyncChannel> release_channel;
 };
 
-// `foreground`: the caller stays to wait for the container (run without -d)
-// and can drive its terminal itself; a detached one (create, run -d) needs
-// --console-socket for a terminal (check_terminal).
+// Who creates the container, which decides who lets its init go.
+enum class CreateMode {
+  // `create`: a later `start`, another process, through the start socket in
+  // the state directory.
+  Create,
+  // `run -d` and `run`: the same berth, over the setup channel; no socket file
+  // is made, and the state is written once more only when the init started.
+  // Only a foreground run can drive a terminal itself; a detached one, like
+  // create, needs --console-socket for one (check_terminal).
+  RunDetached,
+  RunForeground,
+};
+
 Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
-                                          bool foreground = false);
+                                          CreateMode mode = CreateMode::Create);
 
 // Destroys the container's cgroup unless create (or restore) got to the end.
 class CgroupCleanup {
@@ -62,8 +76,10 @@ Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init
 // The status of a recorded container, from its state and whether its init lives.
 Status current_status(const StoredState &state);
 
-// Lets the init exec the user's program and records that it did (start's work).
-Result<void> release_init(const StateDir &dir, StoredState &state);
+// Lets the init exec the user's program and records that it did (start's
+// work): through the start socket, or over `channel` for run's own init.
+Result<void> release_init(const StateDir &dir, StoredState &state,
+                          const SyncChannel *channel = nullptr);
 
 // The poststart hooks (config.md: after the program started, before start
 // returns), run once the state directory's lock is let go so that a hook may

@@ -66,8 +66,10 @@ Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init
 }
 
 Result<int> run(const GlobalOptions &global, const RunOptions &options) {
-  BERTH_TRY_ASSIGN(CreatedContainer created,
-                   create_container(global, options.create, !options.detach));
+  BERTH_TRY_ASSIGN(
+      CreatedContainer created,
+      create_container(global, options.create,
+                       options.detach ? CreateMode::RunDetached : CreateMode::RunForeground));
   // Removes everything as a forced delete would, the cgroup included, once our
   // own lock is let go.
   auto abandon = [&](Error error) -> Result<int> {
@@ -87,7 +89,8 @@ Result<int> run(const GlobalOptions &global, const RunOptions &options) {
     if (auto proxying = terminal->start(); !proxying)
       return abandon(std::move(proxying.error()));
   }
-  auto started = release_init(created.dir, created.state);
+  auto started = release_init(created.dir, created.state, &*created.release_channel);
+  created.release_channel.reset();
   // The exec failed (a bad binary format, say).
   if (!started)
     return abandon(std::move(started.error()));

@@ -9,10 +9,20 @@
 
 namespace berth::container {
 
-Result<void> release_init(const StateDir &dir, StoredState &state) {
-  UniqueFd notify;
-  if (!state.notify_socket.empty()) {
-    BERTH_TRY_ASSIGN(notify, bind_notify_socket(dir));
+namespace {
+
+// Asks the init to exec and returns what it answered on the connection: its
+// end is close-on-exec, so end-of-file means the exec happened and anything
+// else is the reason it did not.
+Result<std::string> let_init_exec(const StateDir &dir, const StoredState &state,
+                                  const SyncChannel *channel) {
+  auto not_waiting = [&] {
+    return fail_errno("start container \"" + state.id + "\": its init is not waiting");
+  };
+  if (channel) {
+    if (!channel->send(SyncMessage::Start))
+      return not_waiting();
+    return sys::read_fd(channel->fd(), 4096);
   }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
@@ -20,11 +30,21 @@ Result<void> release_init(const StateDir &dir, StoredState &state) {
   UniqueFd connection(fd);
   auto addr = dir.start_socket_address();
   if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) < 0)
-    return fail_errno("start container \"" + state.id + "\": its init is not waiting");
-  // The init execs on connect; its end is close-on-exec, so end-of-file means the
-  // exec happened and anything else is the reason it did not.
+    return not_waiting();
   BERTH_TRY_ASSIGN(std::string exec_error, sys::read_fd(fd, 4096));
   ::unlinkat(dir.fd(), kStartSocket, 0);
+  return exec_error;
+}
+
+} // namespace
+
+Result<void> release_init(const StateDir &dir, StoredState &state, const SyncChannel *channel) {
+  UniqueFd notify;
+  if (!state.notify_socket.empty()) {
+    BERTH_TRY_ASSIGN(notify, bind_notify_socket(dir));
+  }
+  BERTH_TRY_ASSIGN(std::string exec_error, let_init_exec(dir, state, channel));
+  state.creating = false;
   state.started = true;
   BERTH_TRY(dir.write(state));
   if (!exec_error.empty())

@@ -25,6 +25,9 @@ enum class SyncMessage : std::uint8_t {
   // prestart and createRuntime hooks (hooks.hpp)
   RunRuntimeHooks,
   RuntimeHooksDone, // berth -> init (payload: the init's pid in berth's pid namespace)
+  // berth -> init, for run only (no start socket): exec now. The init then
+  // writes an error to the channel, or the exec closes it (close-on-exec).
+  Start,
 };
 
 class SyncChannel {

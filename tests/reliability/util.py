@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from berthtest import assert_one_error_line, pid_alive, wait_for
+from berthtest import Berth, assert_one_error_line, pid_alive, wait_for
 from leaks import ID_PREFIX
 
 
@@ -46,3 +46,23 @@ def one_error(res, *words) -> str:
 def wait_gone(pid: int, timeout=20.0):
     wait_for(lambda: not pid_alive(pid) and not os.path.exists(f"/proc/{pid}"),
              timeout=timeout, what=f"pid {pid} to be gone")
+
+
+def use_unified_cgroup_view(rt) -> None:
+    """From now on rt runs berth as on a pure cgroup v2 host: each command in a
+    private mount namespace with the host's cgroup2 hierarchy mounted at
+    /sys/fs/cgroup. There berth clones the init straight into its cgroup
+    (CLONE_INTO_CGROUP) and does not record its pid until create is done; on
+    this hybrid host's v1 hierarchies it moves the init after the clone and
+    records the pid first. The cgroups are the same hierarchy's in every
+    command's namespace, and the host's leak count sees them."""
+    wrapper = rt.host_dir("unified-view", 0o755) / "berth"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "exec unshare -m --propagation private sh -c "
+        "'mount -t cgroup2 none /sys/fs/cgroup && exec \"$@\"' "
+        f"sh {rt.berth.binary} \"$@\"\n")
+    wrapper.chmod(0o755)
+    env = rt.berth.env
+    rt.berth = Berth(str(wrapper), rt.root, rt.token)
+    rt.berth.env = env
