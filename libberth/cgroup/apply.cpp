@@ -37,11 +37,13 @@ Result<void> check_memory_usage(const CgroupSet &cgroups, const spec::MemoryReso
     return {};
   auto file = owner->v2() ? "memory.current" : "memory.usage_in_bytes";
   BERTH_TRY_ASSIGN(auto text, read_cgroup_value(owner->dir(), file));
-  auto usage = text ? parse_cgroup_number(*text) : std::nullopt;
-  auto limit = static_cast<std::uint64_t>(*memory.limit);
-  if (usage && *usage > limit)
+  if (!text)
+    return {};
+  const std::uint64_t usage = parse_cgroup_number(*text).value_or(0);
+  const auto limit = static_cast<std::uint64_t>(*memory.limit);
+  if (usage > limit)
     return fail("memory.limit " + std::to_string(limit) + " is below the current usage " +
-                    std::to_string(*usage) + " (memory.checkBeforeUpdate)",
+                    std::to_string(usage) + " (memory.checkBeforeUpdate)",
                 EBUSY);
   return {};
 }
