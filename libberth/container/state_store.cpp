@@ -148,9 +148,14 @@ Result<UniqueFd> open_state_root(const std::string &root, bool create) {
   if (root.empty() || root[0] != '/')
     return fail("--root must be an absolute path: \"" + root + "\"");
   // Named as the option: a bad --root is the caller's to fix.
-  if (create)
+  auto opened = sys::open_path(root, O_RDONLY | O_DIRECTORY);
+  // The root exists but for the first create: mkdir of each parent, which
+  // locks each parent directory even when it exists, only then.
+  if (!opened && create && opened.error().errno_value() == ENOENT) {
     BERTH_TRY_CTX(mkdir_parents(root), "--root");
-  return with_context(sys::open_path(root, O_RDONLY | O_DIRECTORY), "--root");
+    opened = sys::open_path(root, O_RDONLY | O_DIRECTORY);
+  }
+  return with_context(std::move(opened), "--root");
 }
 
 Result<StateDir> StateDir::reserve(const std::string &root, const std::string &id) {
