@@ -46,12 +46,13 @@ inline Result<void> write_file(const std::string &path, std::string_view data) {
 }
 
 // Creates dirfd/name with data atomically: a temporary file in the same
-// directory renamed over name, so a reader (or a berth killed half-way) sees
+// directory put in name's place, so a reader (or a berth killed half-way) sees
 // the old content or the new, never a part. Not fsync'd: what berth writes this
 // way (state.json, pid files, the seccomp cache) describes processes that a
 // power loss ends anyway, and the cache checks its own checksum; an fsync per
 // write costs ~0.5 ms on a disk-backed /run and serialises concurrent creates
-// on the filesystem's journal.
+// on the filesystem's journal. Nor is it renamed *over* the old file: see
+// replace_by_exchange in syscalls.cpp.
 Result<void> write_file_atomic(int dirfd, const std::string &name, std::string_view data,
                                mode_t mode = 0600);
 
