@@ -30,6 +30,31 @@ PEERS = ("crun", "runc")
 ORDER = ("berth", "crun", "runc")  # interleaving order
 FLOOR = "floor"
 THROUGHPUT_N = 50
+# Before each burst: wait until the CPUs are this idle over SETTLE_WINDOW_S
+# (at most SETTLE_MAX_S). The kernel frees network namespaces in a worker
+# after their last process exits, so 50 containers leave ~100 ms of CPU work
+# behind that would otherwise land in whichever runtime's burst comes next.
+SETTLE_IDLE = 0.9
+SETTLE_WINDOW_S = 0.1
+SETTLE_MAX_S = 5.0
+
+
+def cpu_busy_idle():
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, idle
+
+
+def settle():
+    deadline = time.monotonic() + SETTLE_MAX_S
+    while time.monotonic() < deadline:
+        b0, i0 = cpu_busy_idle()
+        time.sleep(SETTLE_WINDOW_S)
+        b1, i1 = cpu_busy_idle()
+        total = (b1 - b0) + (i1 - i0)
+        if total > 0 and (i1 - i0) / total >= SETTLE_IDLE:
+            return
 MEM_LIMIT = 256 << 20
 PIDS_LIMIT = 1024
 
@@ -316,6 +341,7 @@ class Bench:
         return res, phases
 
     def burst(self, runtime):
+        settle()
         ids = [self.new_id(f"w3-{runtime}") for _ in range(THROUGHPUT_N)]
         results = [None] * len(ids)
         gate = threading.Barrier(len(ids) + 1)
@@ -642,11 +668,11 @@ def main():
     ap.add_argument("--berth", required=True, help="the berth binary")
     ap.add_argument("--quick", action="store_true", help="20 containers per sequence, 3 throughput rounds")
     ap.add_argument("-n", type=int, help="containers per runtime in workloads 1 and 2 (default 100, 20 with --quick)")
-    ap.add_argument("--rounds", type=int, help="throughput rounds (default 5, 3 with --quick)")
+    ap.add_argument("--rounds", type=int, help="throughput rounds (default 10, 3 with --quick)")
     ap.add_argument("--out", default=os.path.join(HERE, "results"), help="directory for latest.json/latest.svg")
     args = ap.parse_args()
     n = args.n or (20 if args.quick else 100)
-    rounds = args.rounds or (3 if args.quick else 5)
+    rounds = args.rounds or (3 if args.quick else 10)
     if os.geteuid() != 0:
         die("must run as root")
     check_namespace()
@@ -683,6 +709,7 @@ def main():
                  "loadavg_start": load_start, "loadavg_end": os.getloadavg()},
         "versions": versions,
         "params": {"n": n, "throughput_containers": THROUGHPUT_N, "throughput_rounds": rounds,
+                   "settle": {"idle": SETTLE_IDLE, "window_s": SETTLE_WINDOW_S, "max_s": SETTLE_MAX_S},
                    "quick": args.quick},
         "namespace": {
             "setup": "unshare -m; mount --make-rprivate /; mount -t cgroup2 none /sys/fs/cgroup",
