@@ -1,5 +1,6 @@
 #include <criterion/criterion.h>
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "container/state_store.hpp"
 #include "json/value.hpp"
@@ -42,6 +44,19 @@ StoredState state_with(const std::string &id, std::size_t annotation_size) {
   return state;
 }
 
+std::vector<std::string> names_in(const std::string &dir) {
+  std::vector<std::string> names;
+  DIR *d = ::opendir(dir.c_str());
+  cr_assert(d != nullptr);
+  while (auto *entry = ::readdir(d)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..")
+      names.push_back(name);
+  }
+  ::closedir(d);
+  return names;
+}
+
 ino_t inode_of(const std::string &path) {
   struct stat st {};
   cr_assert(::stat(path.c_str(), &st) == 0);
@@ -71,6 +86,25 @@ Test(state_dir, each_write_replaces_the_file_whole) {
   cr_assert(back.has_value(), "%s", back ? "" : back.error().message().c_str());
   cr_assert(!back->creating);
   cr_assert(back->annotations.empty(), "the old annotation survived the rewrite");
+  cr_assert(dir->destroy().has_value());
+  ::rmdir(root.c_str());
+}
+
+// The replaced state goes away with each write: after several, state.json is
+// the directory's only file (no temporary or old copy left under another name).
+Test(state_dir, writes_leave_only_state_json) {
+  std::string root = make_root();
+  auto dir = StateDir::reserve(root, "c2");
+  cr_assert(dir.has_value(), "%s", dir ? "" : dir.error().message().c_str());
+  for (std::size_t size : {10, 2000, 0})
+    cr_assert(dir->write(state_with("c2", size)).has_value());
+  auto names = names_in(root + "/c2");
+  cr_assert_eq(names.size(), 1u, "%zu files in the state directory, the first %s", names.size(),
+               names.empty() ? "" : names.front().c_str());
+  cr_assert(names.front() == std::string("state.json"));
+  auto back = dir->read();
+  cr_assert(back.has_value());
+  cr_assert(back->annotations.empty(), "not the last state written");
   cr_assert(dir->destroy().has_value());
   ::rmdir(root.c_str());
 }
