@@ -13,9 +13,10 @@ inline constexpr std::string_view kFaultStages[] = {
     "state-reserved", // the state directory exists, nothing else
     "cgroup-created", // the cgroup exists and state.json names it
     "cloned",         // the init (or its staging process) exists, its pid is not recorded
-    "pid-recorded",   // state.json holds the init's pid and start time
+    "pid-recorded",   // the pid is known; state.json holds it unless the init was
+                      // cloned into its cgroup (delete finds it there)
     "init-ready",     // the init is set up and waits for Commit
-    "before-commit",  // state.json says created; Commit is not sent yet
+    "before-commit",  // create's state.json says created (run's, creating); no Commit yet
     "committed",      // the init has Commit; berth has not returned yet
 };
 
