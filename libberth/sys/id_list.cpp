@@ -6,12 +6,14 @@
 namespace berth::sys {
 namespace {
 
-std::optional<unsigned> parse_id(std::string_view text) {
-  unsigned id = 0;
+// Out-parameter rather than std::optional: with -Os, g++ compares the values
+// of two optionals before it knows both are engaged (harmless, but valgrind's
+// memcheck then sees a jump on an uninitialised value in CI).
+bool parse_id(std::string_view text, unsigned &id) {
+  id = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id > kMaxListedId)
-    return std::nullopt;
-  return id;
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size() &&
+         id <= kMaxListedId;
 }
 
 } // namespace
@@ -24,11 +26,16 @@ std::optional<std::vector<unsigned>> parse_id_list(std::string_view text) {
     auto comma = text.find(',');
     std::string_view item = text.substr(0, comma);
     auto dash = item.find('-');
-    auto low = parse_id(item.substr(0, dash));
-    auto high = dash == std::string_view::npos ? low : parse_id(item.substr(dash + 1));
-    if (!low || !high || *low > *high)
+    unsigned low = 0, high = 0;
+    if (!parse_id(item.substr(0, dash), low))
       return std::nullopt;
-    for (unsigned id = *low; id <= *high; ++id)
+    if (dash == std::string_view::npos)
+      high = low;
+    else if (!parse_id(item.substr(dash + 1), high))
+      return std::nullopt;
+    if (low > high)
+      return std::nullopt;
+    for (unsigned id = low; id <= high; ++id)
       ids.push_back(id);
     if (comma == std::string_view::npos)
       break;
