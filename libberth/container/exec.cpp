@@ -287,10 +287,7 @@ bool needs_stager(int join_flags) {
     ctx.join_flags = join_flags & ~kChildrenOnly;
     struct clone_args args {};
     args.flags = CLONE_PARENT; // berth's child, which berth waits for
-    if (cgroup_fd >= 0) {
-      args.flags |= CLONE_INTO_CGROUP;
-      args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
-    }
+    sys::clone_into_cgroup(args, cgroup_fd);
     long pid = sys::clone3_raw(&args);
     if (pid < 0)
       return fail_errno("clone the process");
@@ -376,10 +373,7 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
     args.flags = CLONE_PIDFD;
     args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
-    if (cgroup_fd >= 0) {
-      args.flags |= CLONE_INTO_CGROUP;
-      args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
-    }
+    sys::clone_into_cgroup(args, cgroup_fd);
     long pid = sys::clone3_raw(&args);
     if (pid < 0)
       return fail_errno("clone the process");

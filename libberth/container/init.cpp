@@ -370,7 +370,8 @@ void run_staging_process(const InitContext &ctx) {
       BERTH_TRY(make_time_namespace(plan, false));
     struct clone_args args {};
     args.flags = CLONE_PARENT; // the init becomes berth's child, not ours
-    clone_into_cgroup(args, ctx);
+    // Without an fd (v1, hybrid) berth moves the init and sends Placed.
+    sys::clone_into_cgroup(args, ctx.cgroup_fd);
     long pid = sys::clone3_raw(&args);
     if (pid < 0)
       return fail_errno("clone container init");

@@ -46,15 +46,6 @@ struct InitContext {
 // allow what the init still does after it (setresuid, capset, execve, ...).
 bool seccomp_loads_before_exec(const spec::Process &process);
 
-// Makes clone3 start the child in the container's cgroup when berth has an fd
-// for it (pure cgroup v2); otherwise berth moves it and sends Placed.
-inline void clone_into_cgroup(struct clone_args &args, const InitContext &ctx) {
-  if (ctx.cgroup_fd >= 0) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<std::uint64_t>(ctx.cgroup_fd);
-  }
-}
-
 // Entry point of the init (or, for a staged spawn, of its second stage):
 // `namespaces_entered` says whether the joined namespaces are already entered.
 [[noreturn]] void run_init(const InitContext &ctx, bool namespaces_entered);

@@ -37,7 +37,8 @@ Result<ChildProcess> clone_first_process(const InitContext &ctx) {
   args.exit_signal = SIGCHLD;
   if (!staged) {
     args.flags = static_cast<std::uint64_t>(clone_flags(plan));
-    clone_into_cgroup(args, ctx);
+    // Without an fd (v1, hybrid) berth moves the init and sends Placed.
+    sys::clone_into_cgroup(args, ctx.cgroup_fd);
   }
   long pid = sys::clone3_raw(&args);
   if (pid < 0)

@@ -19,6 +19,15 @@ int openat2_raw(int dirfd, const char *path, std::uint64_t flags, std::uint64_t 
                 std::uint64_t resolve);
 // clone3(2): returns 0 in the child, the pid in the parent, -1 with errno on failure.
 long clone3_raw(struct clone_args *args);
+
+// Makes clone3 start the child in the cgroup `cgroup_fd` names (cgroup v2:
+// no migration after the fact); nothing when it is -1.
+inline void clone_into_cgroup(struct clone_args &args, int cgroup_fd) {
+  if (cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+  }
+}
 int pidfd_open_raw(pid_t pid);
 int pidfd_send_signal_raw(int pidfd, int sig);
 
