@@ -93,6 +93,18 @@ std::string quoted(std::string_view s) {
   return out;
 }
 
+// The job a StartTransientUnit or StopUnit reply names, waited for: it must
+// end with result "done".
+Result<void> wait_for_job_done(dbus::Connection &connection, const dbus::Message &reply,
+                               const std::string &what) {
+  BERTH_TRY_ASSIGN(std::string job, job_path(reply, what));
+  BERTH_TRY_ASSIGN(std::string result, wait_for_job(connection, job, reply.sender, what));
+  if (result != "done")
+    return fail(what + ": systemd's job " + job + " ended with result " + quoted(result) +
+                ", expected \"done\"");
+  return {};
+}
+
 } // namespace
 
 Result<void> start_scope(const TransientScope &scope, std::chrono::milliseconds timeout) {
@@ -101,12 +113,7 @@ Result<void> start_scope(const TransientScope &scope, std::chrono::milliseconds 
   std::uint32_t serial = connection.next_serial();
   BERTH_TRY_ASSIGN(auto reply, connection.call(start_transient_unit_message(scope, serial), serial,
                                                what + ": StartTransientUnit"));
-  BERTH_TRY_ASSIGN(std::string job, job_path(reply, what));
-  BERTH_TRY_ASSIGN(std::string result, wait_for_job(connection, job, reply.sender, what));
-  if (result != "done")
-    return fail(what + ": systemd's job " + job + " ended with result " + quoted(result) +
-                ", expected \"done\"");
-  return {};
+  return wait_for_job_done(connection, reply, what);
 }
 
 Result<void> stop_unit(std::string_view unit, std::chrono::milliseconds timeout) {
@@ -120,12 +127,7 @@ Result<void> stop_unit(std::string_view unit, std::chrono::milliseconds timeout)
       return {};
     return fail(dbus::error_reply(reply, call));
   }
-  BERTH_TRY_ASSIGN(std::string job, job_path(reply, what));
-  BERTH_TRY_ASSIGN(std::string result, wait_for_job(connection, job, reply.sender, what));
-  if (result != "done")
-    return fail(what + ": systemd's job " + job + " ended with result " + quoted(result) +
-                ", expected \"done\"");
-  return {};
+  return wait_for_job_done(connection, reply, what);
 }
 
 } // namespace berth::cgroup::systemd
