@@ -11,6 +11,7 @@
 #include "log_output.hpp"
 #include "rootless_mode.hpp"
 #include "socket_activation.hpp"
+#include "sys/unwritable_exe.hpp"
 
 namespace {
 
@@ -90,6 +91,21 @@ unsigned preserved_fd_count(const Invocation &invocation) {
   }
 }
 
+// The commands whose clones of berth run inside a container until they exec
+// the container's program: they must run from a binary no container can write.
+bool clones_into_a_container(const Invocation &invocation) {
+  if (!invocation.command || invocation.help || invocation.version)
+    return false;
+  switch (invocation.command->command) {
+  case Command::Create:
+  case Command::Run:
+  case Command::Exec:
+    return true;
+  default:
+    return false;
+  }
+}
+
 int main_unguarded(int argc, char **argv) {
   // Until the command line names a log file, errors can only go to stderr.
   install_stderr_logging();
@@ -111,6 +127,12 @@ int main_unguarded(int argc, char **argv) {
   if (!preserved) {
     log::error(preserved.error().message());
     return 1;
+  }
+  if (clones_into_a_container(invocation)) {
+    if (auto unwritable = sys::run_from_unwritable_exe(argv); !unwritable) {
+      log::error(unwritable.error().message());
+      return 1;
+    }
   }
   resolve_rootless(invocation.global);
   auto status = execute(invocation);
