@@ -37,34 +37,8 @@
 namespace berth::container {
 namespace {
 
-// The namespace berth enters itself: setns on a pid namespace only decides
-// where the caller's children go (a process never changes its own), so the
-// child is born in it. (A time namespace, unlike that, moves the caller too:
-// the child joins it with the others.)
-constexpr int kChildrenOnly = CLONE_NEWPID;
-
 std::string quoted_id(const std::string &id) {
   return "container \"" + id + "\"";
-}
-
-// Unprivileged, berth can enter the container's pid namespace only from
-// inside the container's user namespace (setns(2) wants CAP_SYS_ADMIN in the
-// caller's own namespace too): it enters that first, as its root, so that the
-// child is born in both. Non-dumpable first: the container's root must not be
-// able to ptrace berth, which still holds host fds.
-Result<void> enter_user_namespace_for_pid_namespace(int init_pidfd, int &join_flags) {
-  if ((join_flags & CLONE_NEWUSER) == 0 || (join_flags & kChildrenOnly) == 0 || ::geteuid() == 0)
-    return {};
-  BERTH_TRY(become_non_dumpable());
-  if (::setns(init_pidfd, CLONE_NEWUSER) < 0)
-    return fail_errno("enter the container's user namespace");
-  // EINVAL: the namespace does not map 0, and the ids stay the overflow ones.
-  if (::setresgid(0, 0, 0) < 0 && errno != EINVAL)
-    return fail_errno("setresgid to the user namespace's root");
-  if (::setresuid(0, 0, 0) < 0 && errno != EINVAL)
-    return fail_errno("setresuid to the user namespace's root");
-  join_flags &= ~CLONE_NEWUSER; // the child is born in it
-  return {};
 }
 
 // The container, checked to be one a process can join: its init alive (named
@@ -268,44 +242,9 @@ struct Spawned {
   UniqueFd pidfd;
 };
 
-// An unprivileged berth can enter the container's pid namespace only from
-// inside its user namespace, and could then neither leave that user namespace
-// nor give its own pid namespace back to its later children (LeakSanitizer's
-// exit tracer among them: OwnPidNamespace). A short-lived stager does both
-// instead and clones the process as berth's own child (CLONE_PARENT).
-bool needs_stager(int join_flags) {
-  return (join_flags & CLONE_NEWUSER) != 0 && (join_flags & kChildrenOnly) != 0 && ::geteuid() != 0;
-}
-
-// The stager's side: a copy of berth that never returns. It tells berth the
-// process's pid (InitPid) or why there is none (Failed), then ends.
-[[noreturn]] void run_exec_stager(ExecChildContext ctx, int join_flags, int cgroup_fd) {
-  auto cloned = [&]() -> Result<pid_t> {
-    BERTH_TRY(enter_user_namespace_for_pid_namespace(ctx.init_pidfd, join_flags));
-    if (::setns(ctx.init_pidfd, join_flags & kChildrenOnly) < 0)
-      return fail_errno("enter the container's pid namespace");
-    ctx.join_flags = join_flags & ~kChildrenOnly;
-    struct clone_args args {};
-    args.flags = CLONE_PARENT; // berth's child, which berth waits for
-    sys::clone_into_cgroup(args, cgroup_fd);
-    long pid = sys::clone3_raw(&args);
-    if (pid < 0)
-      return fail_errno("clone the process");
-    if (pid == 0)
-      run_exec_child(ctx);
-    return static_cast<pid_t>(pid);
-  }();
-  if (!cloned) {
-    (void)ctx.channel.send(SyncMessage::Failed, cloned.error().message());
-    ::_exit(1);
-  }
-  (void)ctx.channel.send(SyncMessage::InitPid, std::to_string(*cloned));
-  ::_exit(0);
-}
-
 // The stager's report: the pid of berth's new child, and a pidfd for it (safe
 // from pid reuse: only berth may reap its own child).
-Result<Spawned> spawned_by_stager(const SyncChannel &berth_end, ChildProcess stager) {
+Result<Spawned> spawned_by_stager(const SyncChannel &berth_end, ChildProcess &stager) {
   BERTH_TRY_ASSIGN(auto message, berth_end.receive());
   stager.kill_and_reap(); // it has ended, or has nothing left to do
   if (message.first == SyncMessage::Failed)
@@ -322,29 +261,20 @@ Result<Spawned> spawned_by_stager(const SyncChannel &berth_end, ChildProcess sta
   return Spawned{std::move(child), UniqueFd(pidfd)};
 }
 
-// Clones the child into the container's cgroup and pid namespace, and follows
-// it to its execve.
+// Clones the stager into the container's cgroup; it joins the namespaces and
+// forks the process into the container's pid namespace (exec_child.cpp).
+// berth itself enters no namespace. Then follows the process to its execve.
 Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared &prepared) {
   BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
   auto &[berth_end, child_end] = channel;
-
-  bool staged = needs_stager(prepared.join_flags);
-  // berth itself stays in the host's pid namespace, and only this child is
-  // born in the container's.
-  std::optional<OwnPidNamespace> own_pid_namespace;
-  if (int for_children = prepared.join_flags & kChildrenOnly; for_children != 0 && !staged) {
-    BERTH_TRY_ASSIGN(auto own, OwnPidNamespace::open());
-    own_pid_namespace.emplace(std::move(own));
-    if (::setns(target.init_pidfd.get(), for_children) < 0)
-      return fail_errno("enter the container's pid namespace");
-  }
 
   int cgroup_fd = prepared.placement ? prepared.placement->clone_into_fd() : -1;
   ExecChildContext ctx{
       .process = prepared.process,
       .channel = child_end,
       .init_pidfd = target.init_pidfd.get(),
-      .join_flags = prepared.join_flags & ~kChildrenOnly,
+      .join_flags = prepared.join_flags,
+      .placed_by_berth = prepared.placement && cgroup_fd < 0,
       .preserve_fds = options.preserve_fds,
       .seccomp = prepared.seccomp ? &*prepared.seccomp : nullptr,
       .seccomp_listener = prepared.seccomp_listener.get(),
@@ -352,44 +282,27 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
       .personality = prepared.personality ? &*prepared.personality : nullptr,
       .memory_policy = prepared.memory_policy ? &*prepared.memory_policy : nullptr,
   };
-  // execCPUAffinity.initial: berth runs there from now on, and the child
-  // inherits it until it joins the cgroup.
+  // execCPUAffinity.initial: berth runs there from now on, and the stager
+  // and the process inherit it until they join the cgroup.
   BERTH_TRY(linux::apply_initial_cpu_affinity(prepared.process));
-  std::optional<Spawned> spawned_child;
-  if (staged) {
-    struct clone_args args {};
-    args.exit_signal = SIGCHLD;
-    long stager = sys::clone3_raw(&args);
-    if (stager < 0)
-      return fail_errno("clone the exec stager");
-    if (stager == 0)
-      run_exec_stager(ctx, prepared.join_flags, cgroup_fd);
-    child_end.close();
-    BERTH_TRY_ASSIGN(spawned_child,
-                     spawned_by_stager(berth_end, ChildProcess(static_cast<pid_t>(stager))));
-  } else {
-    int pidfd = -1;
-    struct clone_args args {};
-    args.flags = CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    sys::clone_into_cgroup(args, cgroup_fd);
-    long pid = sys::clone3_raw(&args);
-    if (pid < 0)
-      return fail_errno("clone the process");
-    if (pid == 0)
-      run_exec_child(ctx);
-    own_pid_namespace.reset();
-    spawned_child.emplace(Spawned{ChildProcess(static_cast<pid_t>(pid)), UniqueFd(pidfd)});
-  }
-  Spawned spawned = std::move(*spawned_child);
+  struct clone_args args {};
+  args.exit_signal = SIGCHLD;
+  sys::clone_into_cgroup(args, cgroup_fd);
+  long stager_pid = sys::clone3_raw(&args);
+  if (stager_pid < 0)
+    return fail_errno("clone the exec stager");
+  if (stager_pid == 0)
+    run_exec_stager(ctx);
+  ChildProcess stager(static_cast<pid_t>(stager_pid));
   child_end.close();
-  prepared.console.reset();
+  prepared.console.reset(); // the stager holds it now
+  if (ctx.placed_by_berth) {
+    BERTH_TRY_CTX(prepared.placement->add_process(stager.pid()), "place the process");
+    BERTH_TRY(berth_end.send(SyncMessage::Placed));
+  }
+  BERTH_TRY_ASSIGN(Spawned spawned, spawned_by_stager(berth_end, stager));
   std::string process_state = notify_process_state(target, prepared, spawned.child.pid());
-  prepared.seccomp_listener.reset(); // the child holds it now
-
-  if (cgroup_fd < 0 && prepared.placement)
-    BERTH_TRY_CTX(prepared.placement->add_process(spawned.child.pid()), "place the process");
+  prepared.seccomp_listener.reset(); // the process holds it now
   BERTH_TRY(berth_end.send(SyncMessage::Commit, process_state));
   for (;;) {
     BERTH_TRY_ASSIGN(auto message, receive_or_eof(berth_end));

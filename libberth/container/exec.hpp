@@ -30,9 +30,10 @@ Result<void> check_no_overlay_flags(const ExecOptions &options);
 // What the exec'd process needs from berth, in its copy of berth's memory.
 struct ExecChildContext {
   const spec::Process &process;
-  const SyncChannel &channel; // the child's end
-  int init_pidfd = -1;        // the container's init, whose namespaces it joins
-  int join_flags = 0;         // CLONE_NEW* to join with setns(init_pidfd)
+  const SyncChannel &channel;   // the child's end
+  int init_pidfd = -1;          // the container's init, whose namespaces it joins
+  int join_flags = 0;           // CLONE_NEW* to join with setns(init_pidfd)
+  bool placed_by_berth = false; // no CLONE_INTO_CGROUP: wait for Placed
   unsigned preserve_fds = 0;
   // linux.seccomp compiled by berth, or null; and, when it notifies, the
   // connection to its listenerPath (a host path berth connected to).
@@ -47,10 +48,17 @@ struct ExecChildContext {
   const spec::MemoryPolicy *memory_policy = nullptr;
 };
 
-// The exec'd process from clone to execve. It waits for berth's Commit
-// (placed in the cgroup; payload: the seccomp listener's process state), joins
-// the namespaces, sets itself up, and execs; any error goes back to berth as
-// Failed. It never returns.
-[[noreturn]] void run_exec_child(const ExecChildContext &ctx);
+// The stager, berth's first clone: makes itself non-dumpable, closes berth's
+// fds, waits for Placed when `placed_by_berth`, applies what needs the host's
+// capabilities, joins every namespace in `join_flags` (the pid one for its
+// children only), and forks the process (CLONE_PARENT: berth's child) into
+// the container's pid namespace. It reports the process's pid (InitPid) or
+// its error (Failed) and ends. It never returns.
+[[noreturn]] void run_exec_stager(const ExecChildContext &ctx);
+
+// The process from its fork to execve. It waits for berth's Commit (payload:
+// the seccomp listener's process state), sets itself up, and execs; any error
+// goes back to berth as Failed. It never returns.
+[[noreturn]] void run_exec_process(const ExecChildContext &ctx);
 
 } // namespace berth::container

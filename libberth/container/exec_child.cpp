@@ -1,5 +1,10 @@
-// The exec'd process from clone to execve: a copy of berth (single-threaded,
-// never returning) that joins the container and becomes the user's program.
+// The exec'd process from clone to execve, in two copies of berth (each
+// single-threaded, never returning). The stager joins the container's cgroup
+// and every namespace but the pid one while it is invisible to the container
+// (it stays in berth's pid namespace), and only then forks the process into
+// the container's pid namespace: what a process in the container can ever see
+// of it (/proc/<pid>/root, cwd, mountinfo, fds) is already the container's.
+// The process sets itself up and becomes the user's program.
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sched.h>
@@ -9,6 +14,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "container/exec.hpp"
@@ -17,6 +24,7 @@
 #include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/terminal.hpp"
+#include "sys/syscalls.hpp"
 
 namespace berth::container {
 namespace {
@@ -26,7 +34,7 @@ namespace {
   ::_exit(127);
 }
 
-// The child starts with copies of all of berth's fds: the state directory
+// The stager starts with copies of all of berth's fds: the state directory
 // (whose lock would otherwise outlive berth), the caller's log file, ...
 // Only stdio, the --preserve-fds ones and what the setup needs stay.
 Result<void> close_unneeded_fds(const ExecChildContext &ctx) {
@@ -84,33 +92,84 @@ Result<void> send_notify_fd(const ExecChildContext &ctx, const UniqueFd &notify_
       "send the seccomp listener fd");
 }
 
+// A task under SCHED_DEADLINE cannot fork, and SCHED_FLAG_RESET_ON_FORK is
+// undone by the fork: for those the process sets the scheduler itself, after
+// the fork. The stager still applies a real-time policy without the flag, so
+// that the process may then add it without CAP_SYS_NICE (keeping a policy and
+// priority needs no privilege), which a joined user namespace would lack.
+bool is_deadline(const spec::Scheduler &scheduler) {
+  return scheduler.policy == "SCHED_DEADLINE";
+}
+bool resets_on_fork(const spec::Scheduler &scheduler) {
+  const auto &flags = scheduler.flags;
+  return std::find(flags.begin(), flags.end(), "SCHED_FLAG_RESET_ON_FORK") != flags.end();
+}
+bool scheduler_set_after_fork(const spec::Process &process) {
+  return process.scheduler &&
+         (is_deadline(*process.scheduler) || resets_on_fork(*process.scheduler));
+}
+
+// Raising a hard limit, lowering oom_score_adj, a real-time I/O class or
+// scheduling policy need capabilities in the host's user namespace: all come
+// before joining the container's, and the fork keeps them. The stager is in
+// its cgroup by now, for execCPUAffinity.final.
+Result<void> apply_host_privileged_attributes(const ExecChildContext &ctx) {
+  const auto &process = ctx.process;
+  BERTH_TRY(linux::apply_rlimits(process.rlimits));
+  if (process.oom_score_adj)
+    BERTH_TRY(linux::apply_oom_score_adj(*process.oom_score_adj));
+  if (!scheduler_set_after_fork(process))
+    return linux::apply_process_attributes(process, ctx.personality, ctx.memory_policy);
+  spec::Process before_fork = process;
+  auto &flags = before_fork.scheduler->flags;
+  flags.erase(std::remove(flags.begin(), flags.end(), "SCHED_FLAG_RESET_ON_FORK"), flags.end());
+  if (is_deadline(*before_fork.scheduler))
+    before_fork.scheduler.reset();
+  return linux::apply_process_attributes(before_fork, ctx.personality, ctx.memory_policy);
+}
+
+// The stager's part: everything that must happen before the process may be
+// seen from the container. Returns the process's pid (in berth's pid
+// namespace: the stager's own).
+Result<pid_t> stage(const ExecChildContext &ctx) {
+  BERTH_TRY(become_non_dumpable());
+  BERTH_TRY(close_unneeded_fds(ctx));
+  // Nothing of the container's runs outside its cgroup: without clone3's
+  // CLONE_INTO_CGROUP, berth says when the stager is in it.
+  if (ctx.placed_by_berth)
+    BERTH_TRY(ctx.channel.expect(SyncMessage::Placed));
+  BERTH_TRY(apply_host_privileged_attributes(ctx));
+  BERTH_TRY(join_namespaces(ctx));
+  ::close(ctx.init_pidfd);
+  if (ctx.join_flags & CLONE_NEWUSER)
+    BERTH_TRY(become_namespace_root());
+  // CLONE_PARENT: berth's child, which berth waits for and reaps. The
+  // process is born in the container's pid namespace (if it has its own)
+  // and inherits all of the above.
+  struct clone_args args {};
+  args.flags = CLONE_PARENT;
+  long pid = sys::clone3_raw(&args);
+  if (pid < 0)
+    return fail_errno("clone the process into the container's pid namespace");
+  if (pid == 0)
+    run_exec_process(ctx);
+  return static_cast<pid_t>(pid);
+}
+
 struct Prepared {
   std::string executable;
   std::string process_state; // for the seccomp listener
 };
 
+// The process's part, inside every namespace and the cgroup: from berth's
+// Commit (payload: the process state for the seccomp listener) to just
+// before the execve.
 Result<Prepared> set_up(const ExecChildContext &ctx) {
   const auto &process = ctx.process;
   Prepared prepared;
-  BERTH_TRY(become_non_dumpable());
-  BERTH_TRY(close_unneeded_fds(ctx));
-  // Nothing of the container's runs outside its cgroup: berth says when this
-  // process is in it (clone3 may have put it there already).
   BERTH_TRY_ASSIGN(prepared.process_state, ctx.channel.expect(SyncMessage::Commit));
-
-  // Raising a hard limit or lowering oom_score_adj needs CAP_SYS_RESOURCE in
-  // the host's user namespace: both come before joining the container's.
-  BERTH_TRY(linux::apply_rlimits(process.rlimits));
-  if (process.oom_score_adj)
-    BERTH_TRY(linux::apply_oom_score_adj(*process.oom_score_adj));
-  // So do a real-time I/O class or scheduling policy (CAP_SYS_ADMIN,
-  // CAP_SYS_NICE); the process is in its cgroup for execCPUAffinity.final.
-  BERTH_TRY(linux::apply_process_attributes(process, ctx.personality, ctx.memory_policy));
-  BERTH_TRY(join_namespaces(ctx));
-  ::close(ctx.init_pidfd);
-  if (ctx.join_flags & CLONE_NEWUSER)
-    BERTH_TRY(become_namespace_root());
-
+  if (scheduler_set_after_fork(process))
+    BERTH_TRY(linux::apply_scheduler(*process.scheduler));
   if (process.terminal)
     BERTH_TRY(set_up_terminal(ctx));
   BERTH_TRY(apply_lsm_labels(process));
@@ -135,7 +194,15 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
 
 } // namespace
 
-void run_exec_child(const ExecChildContext &ctx) {
+void run_exec_stager(const ExecChildContext &ctx) {
+  auto pid = stage(ctx);
+  if (!pid)
+    report_and_exit(ctx, pid.error());
+  (void)ctx.channel.send(SyncMessage::InitPid, std::to_string(*pid));
+  ::_exit(0);
+}
+
+void run_exec_process(const ExecChildContext &ctx) {
   auto prepared = set_up(ctx);
   if (!prepared)
     report_and_exit(ctx, prepared.error());
