@@ -3,9 +3,12 @@
 # conformance suite (pytest, as root).  Installs missing build and test
 # dependencies with apt-get first (Debian 12).
 #
-# The last line of output is always "N passed, N failed", summed over every
-# suite (each unit subtest and each conformance test counts once); the exit
-# status is non-zero if anything failed or could not run.
+# The output ends with a "skipped:" section, one line per test that did not
+# run and why ("suite: test: reason", e.g. a kernel feature this machine
+# lacks), and the last line is always "N passed, N failed, N skipped", summed
+# over every suite (each unit subtest and each conformance test counts once; a
+# section turned off with SKIP_* counts as one skip).  The exit status is
+# non-zero if anything failed or could not run; a skip never makes it so.
 #
 # Environment:
 #   BUILD_DIR          build directory (default: <repo>/build)
@@ -38,19 +41,43 @@ PACKAGES=(meson ninja-build g++ pkg-config libyajl-dev libseccomp-dev libcap-ng-
 
 total_passed=0
 total_failed=0
+total_skipped=0
+# One "suite: test: reason" line per skip, printed by finish.
+SKIPS=$(mktemp "${TMPDIR:-/tmp}/berth-skips.XXXXXX") || exit 1
+trap 'rm -f "$SKIPS"' EXIT
 
 say() { printf '==> %s\n' "$*"; }
 
 finish() {
-    echo "${total_passed} passed, ${total_failed} failed"
+    if [ -s "$SKIPS" ]; then
+        echo "skipped:"
+        sed 's/^/  /' "$SKIPS"
+    fi
+    echo "${total_passed} passed, ${total_failed} failed, ${total_skipped} skipped"
     if [ "$total_failed" -gt 0 ]; then exit 1; fi
     exit 0
 }
 
-# A step that could not run at all counts as one failure.
-# "passed failed skipped" of a pytest JUnit XML report (errors count as failed).
+# Adds skips to the summary: SUITE, then "test<TAB>reason" lines on stdin.
+add_skips() {
+    local suite=$1 test reason
+    while IFS=$'\t' read -r test reason; do
+        [ -n "$test" ] || continue
+        echo "$suite: $test: ${reason:-no reason given}" >>"$SKIPS"
+        total_skipped=$((total_skipped + 1))
+    done
+}
+
+# A whole section turned off (SKIP_VM=1 and the like) counts as one skip.
+skip_section() {
+    say "$1: skipped ($2)"
+    add_skips "$1" < <(printf '(the whole section)\t%s\n' "$2")
+}
+
+# "passed failed skipped" of a pytest JUnit XML report (errors count as
+# failed); writes "test<TAB>reason" for each skipped test to the file $2.
 junit_counts() {
-    "$PY" - "$1" <<'EOF'
+    "$PY" - "$1" "$2" <<'EOF'
 import sys
 import xml.etree.ElementTree as ET
 
@@ -62,10 +89,17 @@ for s in suites:
     failures += int(s.get("failures", 0))
     errors += int(s.get("errors", 0))
     skipped += int(s.get("skipped", 0))
+with open(sys.argv[2], "w") as out:
+    for case in root.iter("testcase"):
+        for e in case.findall("skipped"):
+            module = case.get("classname", "").rsplit(".", 1)[-1]
+            reason = " ".join((e.get("message") or e.text or "").split())
+            out.write(f"{module}::{case.get('name')}\t{reason}\n")
 print(tests - failures - errors - skipped, failures + errors, skipped)
 EOF
 }
 
+# A step that could not run at all counts as one failure.
 fail_step() {
     say "FAILED: $*"
     total_failed=$((total_failed + 1))
@@ -125,10 +159,11 @@ meson test -C "$BUILD" --suite unit --print-errorlogs
 unit_rc=$?
 if [ -f "$LOGS/testlog.json" ]; then
     # One JSON object per test binary; a TAP binary's subtests are in its stdout.
-    read -r up uf < <("$PY" - "$LOGS/testlog.json" <<'EOF'
+    read -r up uf us < <("$PY" - "$LOGS/testlog.json" "$LOGS/unit-skips.txt" <<'EOF'
 import json, re, sys
 
-passed = failed = 0
+passed = failed = skipped = 0
+skips = []
 for line in open(sys.argv[1]):
     line = line.strip()
     if not line:
@@ -136,7 +171,7 @@ for line in open(sys.argv[1]):
     t = json.loads(line)
     ok = t.get("result") in ("OK", "EXPECTEDFAIL", "SKIP")
     plan = None
-    seen = good = bad = 0
+    seen = good = bad = skip = 0
     for l in (t.get("stdout") or "").splitlines():
         m = re.match(r"^1\.\.(\d+)", l)
         if m:
@@ -148,6 +183,11 @@ for line in open(sys.argv[1]):
         seen += 1
         directive = m.group(2).upper()
         if "# SKIP" in directive:
+            # "ok 3 - suite::test # SKIP reason"
+            at = directive.index("# SKIP")
+            name = re.sub(r"^\s*\d*\s*-?\s*", "", m.group(2)[:at]).strip()
+            skips.append((name or t.get("name"), m.group(2)[at + len("# SKIP"):]))
+            skip += 1
             continue
         if m.group(1) and "# TODO" not in directive:
             bad += 1
@@ -156,20 +196,29 @@ for line in open(sys.argv[1]):
     if plan is not None and seen < plan:
         bad += plan - seen          # the binary stopped before reporting them
     if seen == 0 and plan is None:
-        good, bad = (1, 0) if ok else (0, 1)
+        if t.get("result") == "SKIP":
+            skips.append((t.get("name"), "the test binary skipped itself (exit status 77)"))
+            skip = 1
+        else:
+            good, bad = (1, 0) if ok else (0, 1)
     elif not ok and bad == 0:
         bad = 1                     # crashed or timed out after its subtests
     passed += good
     failed += bad
+    skipped += skip
     if not ok:
         print(f"unit: {t.get('name')}: {t.get('result')}", file=sys.stderr)
-print(passed, failed)
+with open(sys.argv[2], "w") as out:
+    for name, reason in skips:
+        out.write(f"{name}\t{' '.join(reason.split())}\n")
+print(passed, failed, skipped)
 EOF
 )
-    up=${up:-0}; uf=${uf:-1}
-    say "unit: ${up} passed, ${uf} failed"
+    up=${up:-0}; uf=${uf:-1}; us=${us:-0}
+    say "unit: ${up} passed, ${uf} failed, ${us} skipped"
     total_passed=$((total_passed + up))
     total_failed=$((total_failed + uf))
+    [ -f "$LOGS/unit-skips.txt" ] && add_skips unit <"$LOGS/unit-skips.txt"
 elif [ "$unit_rc" -ne 0 ]; then
     fail_step "meson test --suite unit (no testlog.json)"
 else
@@ -190,10 +239,11 @@ BERTH="$BUILD/src/berth" PYTHONDONTWRITEBYTECODE=1 timeout "${CONFORMANCE_TIMEOU
     "$PY" -m pytest "$REPO/tests/oci-conformance" -p no:cacheprovider -q \
     --junitxml="$XML" ${PYTEST_ARGS:-}
 if [ -f "$XML" ]; then
-    read -r cp cf cs < <(junit_counts "$XML")
+    read -r cp cf cs < <(junit_counts "$XML" "$LOGS/conformance-skips.txt")
     say "conformance: ${cp} passed, ${cf} failed, ${cs} skipped"
     total_passed=$((total_passed + cp))
     total_failed=$((total_failed + cf))
+    [ -f "$LOGS/conformance-skips.txt" ] && add_skips conformance <"$LOGS/conformance-skips.txt"
 else
     fail_step "pytest did not produce a report"
 fi
@@ -205,7 +255,7 @@ fi
 # SKIP_RELIABILITY=1 skips it; BERTH_SOAK_COUNT sizes the soak.
 
 if [ -n "${SKIP_RELIABILITY:-}" ]; then
-    say "reliability: skipped (SKIP_RELIABILITY is set)"
+    skip_section reliability "SKIP_RELIABILITY is set"
 else
     say "reliability tests"
     RXML="$LOGS/reliability.xml"
@@ -215,13 +265,14 @@ else
         "$PY" -m pytest "$REPO/tests/reliability" -p no:cacheprovider -q \
         --junitxml="$RXML" 2>&1 | tee "$RLOG"
     if [ -f "$RXML" ]; then
-        read -r rp rf rs < <(junit_counts "$RXML")
+        read -r rp rf rs < <(junit_counts "$RXML" "$LOGS/reliability-skips.txt")
         counts=$(grep -E '^reliability: [0-9]+ cases tried, leaks found: [0-9]+$' "$RLOG" | tail -n 1)
         soak=$(grep -E '^soak: ' "$RLOG" | tail -n 1)
         say "reliability: ${rp} passed, ${rf} failed, ${rs} skipped${soak:+; $soak}"
         say "${counts:-reliability: no case count (see $RLOG)}"
         total_passed=$((total_passed + rp))
         total_failed=$((total_failed + rf))
+        [ -f "$LOGS/reliability-skips.txt" ] && add_skips reliability <"$LOGS/reliability-skips.txt"
     else
         fail_step "the reliability suite produced no report (see $RLOG)"
     fi
@@ -233,7 +284,7 @@ fi
 # stops the engines and checks nothing is left behind.  SKIP_ENGINES=1 skips it.
 
 if [ -n "${SKIP_ENGINES:-}" ]; then
-    say "engine integration: skipped (SKIP_ENGINES is set)"
+    skip_section "engine integration" "SKIP_ENGINES is set"
 else
     say "engine integration tests"
     IT_LOG="$LOGS/integration.log"
@@ -245,6 +296,8 @@ else
         say "engine integration: ${ip} passed, ${if_} failed"
         total_passed=$((total_passed + ip))
         total_failed=$((total_failed + if_))
+        # its TAP lines: "ok N - suite: test # SKIP reason"
+        add_skips "engine integration" < <(sed -nE 's/^ok [0-9]+ - (.*) # SKIP ?(.*)$/\1\t\2/p' "$IT_LOG")
     else
         fail_step "the integration suite printed no summary (see $IT_LOG)"
     fi
@@ -259,7 +312,7 @@ fi
 # limit in seconds (default 900); the logs go to $LOGS/vm/.
 
 if [ -n "${SKIP_VM:-}" ]; then
-    say "cgroup v2 VM: skipped (SKIP_VM is set)"
+    skip_section "cgroup v2 VM" "SKIP_VM is set"
 else
     say "cgroup v2 VM tests"
     vm_ready=1
@@ -279,12 +332,14 @@ else
     if [ -n "$vm_ready" ]; then
         VM_LOG="$LOGS/vm.log"
         "$REPO/tests/vm/run.sh" --berth "$BUILD/src/berth" --out "$LOGS/vm" 2>&1 | tee "$VM_LOG"
-        vm_line=$(grep -E '^vm: [0-9]+ passed, [0-9]+ failed$' "$VM_LOG" | tail -n 1)
+        vm_line=$(grep -E '^vm: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$VM_LOG" | tail -n 1)
         if [ -n "$vm_line" ]; then
-            read -r vp vf < <(sed -E 's/^vm: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/' <<<"$vm_line")
-            say "cgroup v2 VM: ${vp} passed, ${vf} failed"
+            read -r vp vf vs < <(sed -E 's/^vm: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\1 \2 \4/' <<<"$vm_line")
+            say "cgroup v2 VM: ${vp} passed, ${vf} failed, ${vs:-0} skipped"
             total_passed=$((total_passed + vp))
             total_failed=$((total_failed + vf))
+            # its TAP lines: "ok N - test # SKIP reason"
+            add_skips "cgroup v2 VM" < <(sed -nE 's/^ok [0-9]+ - (.*) # SKIP ?(.*)$/\1\t\2/p' "$VM_LOG")
         else
             fail_step "the VM suite printed no summary (see $VM_LOG)"
         fi
@@ -319,7 +374,7 @@ run_counted_suite() {
 # it; the logs go to build-asan/sanitize-logs/.
 
 if [ -n "${SKIP_SANITIZE:-}" ]; then
-    say "sanitizers: skipped (SKIP_SANITIZE is set)"
+    skip_section sanitizers "SKIP_SANITIZE is set"
 elif [ "$(id -u)" -ne 0 ]; then
     fail_step "the sanitizer suite needs root (its conformance run)"
 else
@@ -337,7 +392,7 @@ fi
 # failure and its input is kept in tests/fuzz/crashers/.  SKIP_FUZZ=1 skips it.
 
 if [ -n "${SKIP_FUZZ:-}" ]; then
-    say "fuzzing: skipped (SKIP_FUZZ is set)"
+    skip_section fuzzing "SKIP_FUZZ is set"
 else
     say "fuzzing"
     run_counted_suite fuzz "$LOGS/fuzz.log" env FUZZ_TIME="${FUZZ_TIME:-60}" "$REPO/tests/fuzz/run.sh"

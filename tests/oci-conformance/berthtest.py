@@ -18,6 +18,58 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # ---------------------------------------------------------------------------
+# Optional kernel features.
+#
+# A test that needs one asks here first and skips with the reason when it is
+# missing.  A probe that could crash (int $0x80 on a kernel without IA-32
+# emulation raises SIGSEGV) runs in a child process; the answer is cached.
+# ---------------------------------------------------------------------------
+
+# In a child python: getpid (i386 number 20) through int $0x80, as machine code
+# in an executable mapping ("mov eax, 20; int $0x80; ret"); exit 0 iff it
+# returned the child's pid.  No core file when the kernel answers with SIGSEGV.
+_IA32_PROBE = r"""
+import ctypes, mmap, os, resource, sys
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+code = bytes([0xB8, 20, 0, 0, 0, 0xCD, 0x80, 0xC3])
+m = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+m.write(code)
+buf = ctypes.c_char.from_buffer(m)
+getpid_int80 = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(buf))
+sys.exit(0 if getpid_int80() == os.getpid() else 3)
+"""
+
+_feature_cache: dict = {}
+
+
+def missing_ia32_entry() -> str | None:
+    """None when the 32-bit x86 system call entry (int $0x80) works here,
+    else why not (a kernel without IA-32 emulation: CONFIG_IA32_EMULATION
+    unset, or booted with ia32_emulation=off)."""
+    if "ia32" not in _feature_cache:
+        _feature_cache["ia32"] = _probe_ia32_entry()
+    return _feature_cache["ia32"]
+
+
+def _probe_ia32_entry() -> str | None:
+    if os.uname().machine != "x86_64":
+        return f"no IA-32 entry point to probe on {os.uname().machine}"
+    import sys
+    res = subprocess.run([sys.executable, "-c", _IA32_PROBE], capture_output=True, text=True,
+                         timeout=60)
+    if res.returncode == 0:
+        return None
+    if res.returncode < 0:
+        sig = signal.Signals(-res.returncode).name
+        return f"kernel has no IA-32 emulation (int $0x80 raises {sig})"
+    if res.returncode == 3:
+        return "kernel has no IA-32 emulation (the i386 getpid through int $0x80 " \
+               "did not return the pid)"
+    return f"cannot probe the IA-32 entry point (exit status {res.returncode}): " \
+           f"{res.stderr.strip()}"
+
+
+# ---------------------------------------------------------------------------
 # The default config.
 #
 # This is the same bundle configuration `runc spec` produces (the format every

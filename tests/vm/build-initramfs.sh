@@ -9,7 +9,9 @@
 #   /vmtests/*.sh         the in-VM runner and the test files
 #   /vmtests/modules/     kernel modules the tests need (decompressed), with
 #                         their dependencies, and `order`, the insmod order
-#   /vmtests/rootfs/      the busybox rootfs the test containers share
+#   /vmtests/rootfs/      the busybox rootfs the test containers share, with
+#                         bin/ia32-getppid (ia32-getppid.c, built static here
+#                         with gcc) for the seccomp test of the 32-bit entry
 #   /usr/sbin/criu        the host's criu with its libraries, and GNU tar as
 #                         /bin/tar (criu archives tmpfs mounts with its
 #                         options), for the checkpoint/restore tests; left out
@@ -117,6 +119,10 @@ install_busybox "$rootfs"
 mkdir -p "$rootfs"/{dev,proc,sys,tmp,run,root,etc}
 chmod 1777 "$rootfs/tmp"
 cp "$stage/etc/passwd" "$stage/etc/group" "$rootfs/etc/"
+cc=${CC:-gcc}
+command -v "$cc" >/dev/null || die "no C compiler ($cc) for ia32-getppid.c (apt-get install gcc libc6-dev)"
+"$cc" -static -O2 -o "$rootfs/bin/ia32-getppid" "$HERE/ia32-getppid.c" ||
+    die "cannot build ia32-getppid.c"
 
 # -- kernel modules ---------------------------------------------------------------
 # Each module's dependencies come from the depends= string in its .modinfo (so

@@ -3,8 +3,10 @@
 # A test is a shell function registered with `test_case "name" function`.  The
 # runner (run-tests.sh) calls each one in a subshell with a fresh --root and
 # work directory; the function passes by returning 0 and fails by calling
-# `fail MESSAGE` (which exits the subshell) or returning non-zero.  Whatever
-# it prints becomes TAP diagnostics ("# ...") under its result line.
+# `fail MESSAGE` (which exits the subshell) or returning non-zero; it skips
+# by calling `skip REASON` (exit status 77: the VM's kernel lacks what it
+# tests).  Whatever it prints becomes TAP diagnostics ("# ...") under its
+# result line.
 #
 # Variables a test can use:
 #   BERTH      the binary under test (berth --root "$ROOT" ... is `b ...`)
@@ -26,6 +28,11 @@ test_case() {
 fail() {
     echo "FAIL: $*"
     exit 1
+}
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
 }
 
 note() {

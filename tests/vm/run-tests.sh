@@ -6,10 +6,11 @@
 #                                   criu-tests.sh)
 #   run-tests.sh --one FILE FUNC    run one test function (used internally)
 #
-# Prints TAP: "1..N", then "ok N - name" or "not ok N - name" per test with the
-# test's output as "# ..." diagnostics when it fails, a "# FILE: N passed,
-# N failed" line per file, the summary "N passed, N failed" and the end marker
-# "# berth-vm: done".  Each test runs in its own process under a timeout
+# Prints TAP: "1..N", then "ok N - name", "ok N - name # SKIP reason" or
+# "not ok N - name" per test with the test's output as "# ..." diagnostics when
+# it fails, a "# FILE: N passed, N failed" line per file, the summary
+# "N passed, N failed, N skipped" and the end marker "# berth-vm: done".  Each
+# test runs in its own process under a timeout
 # ($VM_TEST_TIMEOUT seconds, default 120) with a fresh berth --root and work
 # directory; afterwards whatever it left (containers, processes, cgroups,
 # mounts) is removed so that the next test starts clean, and reported.
@@ -78,6 +79,8 @@ cleanup_after() {
         for _c in "$_root"/*; do
             [ -e "$_c" ] || continue
             _id=${_c##*/}
+            # berth's seccomp cache, not a container (removed with the root below)
+            [ "$_id" = "@cache" ] && continue
             echo "cleanup: container $_id was left; deleting it"
             timeout -s KILL 20 "$BERTH" --root "$_root" delete --force "$_id" >/dev/null 2>&1
         done
@@ -127,6 +130,7 @@ cleanup_after() {
 echo "1..$count"
 passed=0
 failed=0
+skipped=0
 n=0
 for i in $selected; do
     n=$((n + 1))
@@ -147,6 +151,9 @@ for i in $selected; do
     if [ "$rc" -eq 0 ]; then
         passed=$((passed + 1))
         echo "ok $n - $name # time=${elapsed}s"
+    elif [ "$rc" -eq 77 ] && grep -q '^SKIP: ' "$WORK_BASE/$n.log"; then
+        skipped=$((skipped + 1))
+        echo "ok $n - $name # SKIP $(sed -n 's/^SKIP: //p' "$WORK_BASE/$n.log" | tail -n 1)"
     else
         failed=$((failed + 1))
         echo "not ok $n - $name # time=${elapsed}s"
@@ -167,11 +174,15 @@ for file in "$@"; do
         eval "f=\$T_FILE_$i; func=\$T_FUNC_$i"
         eval "r=\${R_$func:-}"
         if [ "$f" = "$file" ] && [ -n "$r" ]; then
-            if [ "$r" -eq 0 ]; then fp=$((fp + 1)); else ff=$((ff + 1)); fi
+            if [ "$r" -eq 0 ]; then
+                fp=$((fp + 1))
+            elif [ "$r" -ne 77 ]; then
+                ff=$((ff + 1))
+            fi
         fi
         i=$((i + 1))
     done
     echo "# $file: $fp passed, $ff failed"
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 echo "# berth-vm: done"

@@ -9,7 +9,7 @@
 # (DIR/results.tap), which is shown here as it arrives.  The 9p/virtio share
 # would need six modules in the initramfs; a serial port needs none.
 #
-# The last line is "vm: N passed, N failed".  Tests the VM never reported
+# The last line is "vm: N passed, N failed, N skipped".  Tests the VM never reported
 # (it crashed or hit the timeout, default 900 s) count as failed, as does a VM
 # that did not boot.  Exit status 0 only when every test passed.
 
@@ -30,8 +30,8 @@ while [ $# -gt 0 ]; do
 done
 
 summary() {
-    echo "vm: $1 passed, $2 failed"
-    [ "$2" -eq 0 ] && [ "$1" -gt 0 ]
+    echo "vm: $1 passed, $2 failed, ${3:-0} skipped"
+    [ "$2" -eq 0 ] && [ $(($1 + ${3:-0})) -gt 0 ]
     exit $?
 }
 
@@ -72,8 +72,9 @@ tap=$(tr -d '\r' <"$results")
 plan=$(printf '%s\n' "$tap" | sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' | head -n 1)
 ok=$(printf '%s\n' "$tap" | grep -c '^ok ')
 notok=$(printf '%s\n' "$tap" | grep -c '^not ok ')
+skipped=$(printf '%s\n' "$tap" | grep -c '^ok .* # SKIP')
 done_marker=$(printf '%s\n' "$tap" | grep -c '^# berth-vm: done$')
-own=$(printf '%s\n' "$tap" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+own=$(printf '%s\n' "$tap" | grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' | tail -n 1)
 
 echo "==> qemu exited $rc after ${elapsed}s"
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
@@ -93,7 +94,7 @@ if [ "$done_marker" -eq 0 ] || [ "$missing" -gt 0 ]; then
     [ "$missing" -gt 0 ] && failed=$((failed + missing))
     [ "$missing" -le 0 ] && failed=$((failed + 1))
 fi
-if [ -n "$own" ] && [ "$own" != "$ok passed, $notok failed" ]; then
-    echo "run-vm: the runner said '$own' but reported $ok ok and $notok not ok"
+if [ -n "$own" ] && [ "$own" != "$((ok - skipped)) passed, $notok failed, $skipped skipped" ]; then
+    echo "run-vm: the runner said '$own' but reported $ok ok ($skipped of them skipped) and $notok not ok"
 fi
-summary "$ok" "$failed"
+summary "$((ok - skipped))" "$failed" "$skipped"

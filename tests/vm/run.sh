@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The cgroup v2 VM suite in one command: finds (or fetches) Debian's kernel,
 # builds the initramfs around a static berth, boots it in qemu and prints the
-# results; the last line is "vm: N passed, N failed".
+# results; the last line is "vm: N passed, N failed, N skipped".
 #
 # Usage: tests/vm/run.sh [--berth PATH] [--filter PATTERN] [--out DIR] [--with-libs]
 #   --berth   the static binary to test (default: build/src/berth)
@@ -39,7 +39,7 @@ mkdir -p "$out"
 
 if ! found=$("$HERE/fetch-kernel.sh"); then
     echo "run.sh: no kernel for the VM"
-    echo "vm: 0 passed, 1 failed"
+    echo "vm: 0 passed, 1 failed, 0 skipped"
     exit 1
 fi
 kernel=$(printf '%s\n' "$found" | sed -n 's/^KERNEL=//p')
@@ -49,7 +49,7 @@ echo "==> kernel $kernel"
 t0=$(date +%s)
 if ! "$HERE/build-initramfs.sh" --berth "$berth" --modules "$modules" --output "$out/initramfs.cpio.gz" "${build_args[@]}"; then
     echo "run.sh: building the initramfs failed"
-    echo "vm: 0 passed, 1 failed"
+    echo "vm: 0 passed, 1 failed, 0 skipped"
     exit 1
 fi
 echo "==> initramfs built in $(($(date +%s) - t0))s"
