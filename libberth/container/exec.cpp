@@ -77,17 +77,20 @@ Result<Target> open_target(const GlobalOptions &global, const ExecOptions &optio
   return Target{std::move(dir), std::move(state), std::move(*pidfd), status == Status::Paused};
 }
 
-// The process to run: --process, or config.process with the flags laid over.
+// The process to run: config.process with the flags laid over, or --process,
+// whose file takes from config.process what it leaves out of the user,
+// capabilities, rlimits, noNewPrivileges and labels (never berth's own).
 Result<spec::Process> exec_process(const spec::Config &config, const ExecOptions &options) {
+  if (!config.process) // validate_config requires it
+    return fail("config.json: /process: required");
   if (!options.process_file.empty()) {
     BERTH_TRY(check_no_overlay_flags(options));
-    BERTH_TRY_ASSIGN(spec::Process process, spec::load_process(options.process_file));
+    BERTH_TRY_ASSIGN(spec::Process process,
+                     spec::load_exec_process(options.process_file, *config.process));
     // conmon passes --tty along with a process file that asks for a terminal.
     process.terminal = process.terminal || options.tty;
     return process;
   }
-  if (!config.process)
-    return fail("config.json: /process: the container has no process to start from; use --process");
   BERTH_TRY_ASSIGN(spec::Process process, overlay_exec_flags(*config.process, options));
   return process;
 }

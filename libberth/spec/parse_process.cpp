@@ -71,14 +71,17 @@ Result<ExecCpuAffinity> parse_exec_cpu_affinity(const Node &node) {
   return affinity;
 }
 
-} // namespace
-
-Result<Process> parse_process_object(const Node &node) {
+// The members of a Process object; `user` is required in config.json only.
+Result<Process> parse_members(const Node &node, bool user_required) {
   BERTH_TRY(expect_object(node));
   Process process;
   BERTH_TRY(read_or_default(node, "terminal", process.terminal));
   BERTH_TRY(read_object(node, "consoleSize", process.console_size, parse_console_size));
-  BERTH_TRY(read_required_object(node, "user", process.user, parse_user));
+  if (user_required) {
+    BERTH_TRY(read_required_object(node, "user", process.user, parse_user));
+  } else if (auto user = node.member("user")) {
+    BERTH_TRY_ASSIGN(process.user, parse_user(*user));
+  }
   BERTH_TRY(read_required(node, "args", process.args));
   BERTH_TRY(read_or_default(node, "env", process.env));
   BERTH_TRY(read_required(node, "cwd", process.cwd));
@@ -94,6 +97,41 @@ Result<Process> parse_process_object(const Node &node) {
   BERTH_TRY(read_object(node, "ioPriority", process.io_priority, parse_io_priority));
   BERTH_TRY(
       read_object(node, "execCPUAffinity", process.exec_cpu_affinity, parse_exec_cpu_affinity));
+  return process;
+}
+
+} // namespace
+
+Result<Process> parse_process_object(const Node &node) {
+  return parse_members(node, true);
+}
+
+// berth runs as the host's root with every capability and the caller's
+// rlimits: a member the file leaves out must not hand any of that to the
+// container. An empty label or rlimits list counts as left out too, as
+// runc reads them.
+//
+// runc 1.1 takes the container's capabilities and labels as well, but for a
+// missing user, noNewPrivileges or rlimits it runs the process as uid 0,
+// without no_new_privs, with its own limits (Go's zero values, not a
+// choice): berth takes the container's for those too, so that leaving them
+// out never gives the process more than the container's own process has.
+// Engines always write a user; Go's omitempty leaves out a false
+// noNewPrivileges, which Docker copies from the container's process anyway.
+Result<Process> parse_exec_process_object(const Node &node, const Process &container) {
+  BERTH_TRY_ASSIGN(Process process, parse_members(node, false));
+  if (!node.member("user"))
+    process.user = container.user;
+  if (!node.member("capabilities"))
+    process.capabilities = container.capabilities;
+  if (process.rlimits.empty())
+    process.rlimits = container.rlimits;
+  if (!node.member("noNewPrivileges"))
+    process.no_new_privileges = container.no_new_privileges;
+  if (!process.apparmor_profile)
+    process.apparmor_profile = container.apparmor_profile;
+  if (!process.selinux_label)
+    process.selinux_label = container.selinux_label;
   return process;
 }
 

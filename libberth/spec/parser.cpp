@@ -82,13 +82,22 @@ Result<Process> parse_process(std::string_view text, std::string_view source) {
   });
 }
 
-Result<Process> load_process(const std::string &path) {
+Result<Process> parse_exec_process(std::string_view text, std::string_view source,
+                                   const Process &container) {
+  return parse_document<Process>(text, source, [&](const Node &root) -> Result<Process> {
+    BERTH_TRY_ASSIGN(Process process, detail::parse_exec_process_object(root, container));
+    BERTH_TRY(detail::validate_process(process, ""));
+    return process;
+  });
+}
+
+Result<Process> load_exec_process(const std::string &path, const Process &container) {
   auto text = sys::read_file(path, kMaxConfigBytes);
   if (!text) {
     text.error().context(path);
     return fail(std::move(text.error()));
   }
-  return parse_process(*text, path);
+  return parse_exec_process(*text, path, container);
 }
 
 Result<Resources> parse_resources(std::string_view text, std::string_view source) {

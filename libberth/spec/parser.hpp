@@ -17,12 +17,18 @@ Result<Config> parse_config(std::string_view text, std::string_view source = "co
 // Reads <bundle>/config.json and parses it.
 Result<Config> load_config(const std::string &bundle_dir);
 
-// A single Process object (exec --process) and LinuxResources (update --resources),
-// for the commands that take them on their own.
+// A single Process object and LinuxResources (update --resources), for the
+// commands that take them on their own.
 Result<Process> parse_process(std::string_view text, std::string_view source);
-// Reads and parses the Process file `path` (exec --process); errors name the
-// file as given: "process.json: /args: expected an array of strings".
-Result<Process> load_process(const std::string &path);
+// The Process of exec --process, for a container whose config.process is
+// `container`: of what confines a process (user, capabilities, rlimits,
+// noNewPrivileges, apparmorProfile, selinuxLabel), what the file leaves out
+// is the container's, never berth's own.
+Result<Process> parse_exec_process(std::string_view text, std::string_view source,
+                                   const Process &container);
+// Reads and parses the Process file `path` for exec --process; errors name
+// the file as given: "process.json: /args: expected an array of strings".
+Result<Process> load_exec_process(const std::string &path, const Process &container);
 Result<Resources> parse_resources(std::string_view text, std::string_view source);
 // A Hooks object already parsed as JSON (the hooks create recorded in the
 // container's state, for start and delete); errors are prefixed with `source`.

@@ -18,6 +18,11 @@ Result<Mount> parse_mount(const Node &node);
 Result<Hooks> parse_hooks(const Node &node);
 Result<IdMapping> parse_id_mapping(const Node &node);
 Result<Process> parse_process_object(const Node &node);
+// exec --process, for a container whose config.process is `container`: the
+// members that confine the process (user, capabilities, rlimits,
+// noNewPrivileges, apparmorProfile, selinuxLabel) that the file leaves out
+// are the container's.
+Result<Process> parse_exec_process_object(const Node &node, const Process &container);
 Result<Linux> parse_linux(const Node &node);
 Result<Resources> parse_resources_object(const Node &node);
 Result<Seccomp> parse_seccomp(const Node &node);

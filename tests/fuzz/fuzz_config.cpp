@@ -50,9 +50,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   std::string_view text(reinterpret_cast<const char *>(data), size);
   check_round_trip(text);
   // The three documents berth reads: config.json (create, run), a process
-  // (exec --process) and resources (update --resources).
+  // (exec --process, alone and over a container's process) and resources
+  // (update --resources).
   expect_message(berth::spec::parse_config(text), "parse_config");
   expect_message(berth::spec::parse_process(text, "process.json"), "parse_process");
+  static const berth::spec::Process container = [] {
+    berth::spec::Process process;
+    process.capabilities = berth::spec::Capabilities{.bounding = {"CAP_KILL"}};
+    process.rlimits = {{.type = "RLIMIT_NOFILE", .soft = 1024, .hard = 1024}};
+    return process;
+  }();
+  expect_message(berth::spec::parse_exec_process(text, "process.json", container),
+                 "parse_exec_process");
   expect_message(berth::spec::parse_resources(text, "resources.json"), "parse_resources");
   return 0;
 }

@@ -291,6 +291,96 @@ def test_process_file(rt):
     assert lines[4].split() == ["NoNewPrivs:", "1"], res
 
 
+# A process file that leaves out what confines the process gets the container's
+# settings for it (config.json's process), never berth's own: berth runs as the
+# host's root with every capability and the caller's rlimits, and an image's
+# program with (say) CAP_DAC_READ_SEARCH opens host files by handle. Each test
+# compares the exec'd process with the init's, read from inside the container.
+# runc 1.1 agrees on capabilities (and the labels); for user, noNewPrivileges and
+# rlimits it takes uid 0, false and its own limits, which berth does not (see
+# spec::parse_exec_process).
+
+CONFINED_CAPS = ["CAP_CHOWN", "CAP_KILL"]
+CAP_KEYS = ("CapBnd", "CapEff", "CapPrm", "CapInh", "CapAmb")
+
+
+def confined_container(rt, user=None) -> str:
+    """A running container whose process sets everything a process file can leave out."""
+    b = rt.bundle()
+    b.process["user"] = user or {"uid": 0, "gid": 0}
+    b.process["capabilities"] = {
+        k: list(CONFINED_CAPS) for k in ("bounding", "effective", "permitted", "inheritable",
+                                         "ambient")}
+    b.process["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 1234, "soft": 1000}]
+    b.process["noNewPrivileges"] = True
+    cid, _ = start_container(rt, b)
+    return cid
+
+
+def exec_process_file(rt, cid, script, **members) -> tuple[dict, dict, str]:
+    """exec -p of `sh -c script` with only args, env, cwd and `members`; returns the
+    init's /proc/1/status, the process' own /proc/self/status and the script's output."""
+    process = {"args": ["sh", "-c", "cat /proc/1/status; echo ---; cat /proc/self/status; "
+                        "echo ---; " + script],
+               "env": ["PATH=/bin"], "cwd": "/", **members}
+    path = rt.workdir / "process.json"
+    path.write_text(json.dumps(process))
+    res = rt("exec", "-p", path, cid)
+    assert res.rc == 0, res
+    init, own, out = res.out.split("---\n")
+    return parse_status(init), parse_status(own), out
+
+
+def test_process_file_without_capabilities_has_the_containers_sets(rt):
+    cid = confined_container(rt)
+    init, own, _ = exec_process_file(rt, cid, "true", user={"uid": 0, "gid": 0})
+    want = caps_after_exec(0, {k: CONFINED_CAPS for k in ("bounding", "effective", "permitted",
+                                                          "inheritable", "ambient")}, True)
+    for key in CAP_KEYS:
+        assert own[key] == init[key], f"{key}: {own[key]}, the container's {init[key]}"
+        assert int(own[key], 16) == want[key], f"{key}: {own[key]}"
+
+
+def test_process_file_without_user_runs_as_the_containers_user(rt):
+    cid = confined_container(rt, {"uid": 1000, "gid": 1000, "additionalGids": [5],
+                                  "umask": 0o077})
+    init, own, out = exec_process_file(rt, cid, "umask")
+    for key in ("Uid", "Gid", "Groups", *CAP_KEYS):
+        assert own[key] == init[key], f"{key}: {own[key]}, the container's {init[key]}"
+    assert own["Uid"].split() == ["1000"] * 4 and own["Groups"] == "5", own
+    assert out.strip() == "0077", out
+
+
+def test_process_file_without_no_new_privileges_keeps_the_containers(rt):
+    cid = confined_container(rt)
+    init, own, _ = exec_process_file(rt, cid, "true", user={"uid": 0, "gid": 0})
+    assert init["NoNewPrivs"] == "1" and own["NoNewPrivs"] == "1", own
+
+
+def test_process_file_without_rlimits_gets_the_containers(rt):
+    cid = confined_container(rt)
+    _, _, out = exec_process_file(
+        rt, cid, "grep 'open files' /proc/1/limits /proc/self/limits; ulimit -n; ulimit -Hn",
+        user={"uid": 0, "gid": 0})
+    lines = out.splitlines()
+    assert lines[0].split()[1:] == lines[1].split()[1:], out
+    assert lines[2:] == ["1000", "1234"], out
+
+
+def test_process_file_with_its_own_settings_gets_them(rt):
+    """What the file does say is the process' own, as in runc: more capabilities than
+    the container's too (Docker's exec --privileged asks for all of them)."""
+    cid = confined_container(rt)
+    caps = {k: ["CAP_SYS_ADMIN"] for k in ("bounding", "effective", "permitted")}
+    _, own, out = exec_process_file(
+        rt, cid, "id -u; id -G; ulimit -u; ulimit -Hu", user={"uid": 7, "gid": 8},
+        capabilities=caps, noNewPrivileges=False,
+        rlimits=[{"type": "RLIMIT_NPROC", "hard": 600, "soft": 500}])
+    assert out.split() == ["7", "8", "500", "600"], out
+    assert int(own["CapBnd"], 16) == caps_after_exec(7, caps, False)["CapBnd"], own["CapBnd"]
+    assert own["NoNewPrivs"] == "0", own
+
+
 def test_process_file_with_a_terminal_as_conmon_passes_it(rt):
     """conmon: exec --pid-file F --process P --detach --tty --console-socket S ID."""
     cid, _ = start_container(rt)

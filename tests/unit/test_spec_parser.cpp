@@ -1,6 +1,6 @@
 // The config parser: a complete config read into the model, the top level of
 // config.json, the process object, and the entry points (load_config,
-// parse_process, parse_resources).
+// parse_process, parse_exec_process, parse_resources).
 #include <criterion/criterion.h>
 
 #include <cstdio>
@@ -709,6 +709,103 @@ Test(spec_entry, parse_process_for_exec) {
   cr_assert(!bad);
   cr_assert(bad.error().message().starts_with("process.json: invalid JSON at byte "), "%s",
             bad.error().message().c_str());
+}
+
+// exec --process: what confines the process and the file leaves out is the
+// container's config.process, never berth's own (all capabilities, the
+// caller's rlimits, uid 0).
+static spec::Process container_process() {
+  spec::Process process;
+  process.args = {"sleep", "1000"};
+  process.env = {"PATH=/bin", "FROM=container"};
+  process.cwd = std::string(1, '/');
+  process.user = {.uid = 1000, .gid = 1001, .umask = 077u, .additional_gids = {5}};
+  process.capabilities = spec::Capabilities{
+      .bounding = {"CAP_KILL"},
+      .effective = {"CAP_KILL"},
+      .inheritable = {"CAP_KILL"},
+      .permitted = {"CAP_KILL"},
+      .ambient = {"CAP_KILL"},
+  };
+  process.rlimits = {{.type = "RLIMIT_NOFILE", .soft = 1000, .hard = 1234}};
+  process.no_new_privileges = true;
+  process.apparmor_profile = "container-profile";
+  process.selinux_label = "system_u:system_r:container_t:s0";
+  return process;
+}
+
+static spec::Process exec_process_ok(std::string_view text) {
+  auto process = spec::parse_exec_process(text, "process.json", container_process());
+  cr_assert(process.has_value(), "%s", process ? "" : process.error().message().c_str());
+  return *process;
+}
+
+static void expect_containers_confinement(const spec::Process &process) {
+  auto container = container_process();
+  cr_assert_eq(process.user.uid, 1000u);
+  cr_assert_eq(process.user.gid, 1001u);
+  cr_assert(process.user.umask == container.user.umask);
+  cr_assert(process.user.additional_gids == container.user.additional_gids);
+  cr_assert(process.capabilities.has_value(), "no capabilities: berth's own would stay");
+  cr_assert(process.capabilities->bounding == container.capabilities->bounding);
+  cr_assert(process.capabilities->effective == container.capabilities->effective);
+  cr_assert(process.capabilities->inheritable == container.capabilities->inheritable);
+  cr_assert(process.capabilities->permitted == container.capabilities->permitted);
+  cr_assert(process.capabilities->ambient == container.capabilities->ambient);
+  cr_assert_eq(process.rlimits.size(), 1u);
+  cr_assert_str_eq(process.rlimits[0].type.c_str(), "RLIMIT_NOFILE");
+  cr_assert_eq(process.rlimits[0].soft, 1000u);
+  cr_assert_eq(process.rlimits[0].hard, 1234u);
+  cr_assert(process.no_new_privileges);
+  cr_assert(process.apparmor_profile == container.apparmor_profile);
+  cr_assert(process.selinux_label == container.selinux_label);
+}
+
+Test(spec_exec_process, left_out_members_are_the_containers) {
+  auto process = exec_process_ok(R"({"args": ["ls"], "cwd": "/tmp"})");
+  expect_containers_confinement(process);
+  // The rest is the file's alone: nothing else comes from the container.
+  cr_assert(process.args == std::vector<std::string>{"ls"});
+  cr_assert_str_eq(process.cwd.c_str(), "/tmp");
+  cr_assert(process.env.empty());
+}
+
+Test(spec_exec_process, null_and_empty_members_are_left_out) {
+  expect_containers_confinement(exec_process_ok(
+      R"({"args": ["ls"], "cwd": "/", "user": null, "capabilities": null, "rlimits": [],
+          "noNewPrivileges": null, "apparmorProfile": "", "selinuxLabel": ""})"));
+}
+
+Test(spec_exec_process, what_the_file_says_wins) {
+  auto process = exec_process_ok(
+      R"({"args": ["ls"], "cwd": "/", "user": {"uid": 7, "gid": 8}, "capabilities": {},
+          "rlimits": [{"type": "RLIMIT_NPROC", "soft": 1, "hard": 2}],
+          "noNewPrivileges": false, "apparmorProfile": "unconfined", "selinuxLabel": "l"})");
+  cr_assert_eq(process.user.uid, 7u);
+  cr_assert_eq(process.user.gid, 8u);
+  cr_assert(!process.user.umask);
+  cr_assert(process.user.additional_gids.empty());
+  // An empty object is empty sets, not the container's.
+  cr_assert(process.capabilities.has_value());
+  cr_assert(process.capabilities->bounding.empty() && process.capabilities->effective.empty());
+  cr_assert_eq(process.rlimits.size(), 1u);
+  cr_assert_str_eq(process.rlimits[0].type.c_str(), "RLIMIT_NPROC");
+  cr_assert(!process.no_new_privileges);
+  cr_assert_str_eq(process.apparmor_profile->c_str(), "unconfined");
+  cr_assert_str_eq(process.selinux_label->c_str(), "l");
+}
+
+Test(spec_exec_process, a_given_user_is_still_checked) {
+  auto bad = spec::parse_exec_process(R"({"args": ["ls"], "cwd": "/", "user": {"uid": 7}})",
+                                      "process.json", container_process());
+  cr_assert(!bad);
+  std::string message = bad.error().message();
+  cr_assert_str_eq(message.c_str(), "process.json: /user/gid: required");
+  bad = spec::parse_exec_process(R"({"args": ["ls"], "cwd": "/", "user": 0})", "process.json",
+                                 container_process());
+  cr_assert(!bad);
+  message = bad.error().message();
+  cr_assert(message.starts_with("process.json: /user: expected an object"), "%s", message.c_str());
 }
 
 Test(spec_entry, parse_resources_for_update) {
