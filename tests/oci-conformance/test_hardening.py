@@ -679,3 +679,94 @@ def test_container_sees_only_its_own_cgroup(rt):
     assert not wrong, "hierarchies that are not the container's own cgroup " \
         "(dir, child cgroups, pid 1 listed, first children):\n" + \
         "\n".join(" ".join(r) for r in wrong)
+
+
+# -- the device cgroup: a node of linux.devices is no permission to use it ----------------
+
+# Opens each node for reading, then for reading and writing, and prints what
+# the shell said ("" when the open worked), or "missing".
+OPEN_NODES = """
+for d in {nodes}; do
+  if [ -c "$d" ]; then
+    r=$( (exec 3<"$d") 2>&1 ); rw=$( (exec 3<>"$d") 2>&1 )
+    echo "$d|$r|$rw"
+  else
+    echo "$d|missing"
+  fi
+done
+"""
+
+EPERM_TEXT = "Operation not permitted"
+# What opening an allowed node of a major no driver has registered gets: the
+# device cgroup let it through, the kernel found no device.
+ENXIO_TEXT = "No such device or address"
+
+
+def open_nodes(rt, b, nodes: list[str]) -> dict:
+    b.sh(OPEN_NODES.format(nodes=" ".join(nodes)))
+    out = rt.run_ok(b)
+    rows = {}
+    for line in out.splitlines():
+        path, *rest = line.split("|")
+        rows[path] = rest
+    assert set(rows) == set(nodes), out
+    return rows
+
+
+def node(path: str, major: int, minor: int) -> dict:
+    return {"path": path, "type": "c", "major": major, "minor": minor, "fileMode": 0o666}
+
+
+def assert_denied(rows: dict, path: str):
+    got = rows[path]
+    assert got != ["missing"], f"{path} was not created"
+    assert all(EPERM_TEXT in e for e in got), \
+        f"{path} was opened past the device cgroup (read, read-write): {got}"
+
+
+def assert_allowed(rows: dict, path: str):
+    got = rows[path]
+    assert got != ["missing"], f"{path} was not created"
+    assert all(EPERM_TEXT not in e for e in got), f"{path} is allowed, yet refused: {got}"
+
+
+def test_linux_devices_stay_denied_by_the_default_deny(rt):
+    """linux.devices only creates nodes: with linux.resources.devices denying
+    everything (the usual leading rule), a node of the host's loop-control and
+    one of a made-up number stay unusable (EPERM from the device cgroup), as
+    with runc. A device the rules allow, as the engines list each --device in
+    both places, stays usable."""
+    b = rt.bundle()
+    b.linux["devices"] = [node("/dev/bt-loop-control", 10, 237), node("/dev/bt-made-up", 42, 4242),
+                          node("/dev/bt-allowed", 42, 4243)]
+    b.linux["resources"] = {"devices": [
+        {"allow": False, "access": "rwm"},
+        {"allow": True, "type": "c", "major": 42, "minor": 4243, "access": "rwm"},
+    ]}
+    rows = open_nodes(rt, b, ["/dev/bt-loop-control", "/dev/bt-made-up", "/dev/bt-allowed", "/dev/null"])
+    assert_denied(rows, "/dev/bt-loop-control")
+    assert_denied(rows, "/dev/bt-made-up")
+    assert_allowed(rows, "/dev/bt-allowed")
+    assert all(ENXIO_TEXT in e for e in rows["/dev/bt-allowed"]), rows
+    assert rows["/dev/null"] == ["", ""], f"a default device is not usable: {rows}"
+
+
+@pytest.mark.parametrize("rules", ["revoked", "all-but-one"])
+def test_linux_devices_stay_denied_by_an_explicit_deny(rt, rules):
+    """A rule of linux.resources.devices that denies a device of linux.devices
+    (an earlier allow revoked, or a privileged-style allow-all but one) holds."""
+    deny = {"allow": False, "type": "c", "major": 42, "minor": 4242, "access": "rwm"}
+    b = rt.bundle()
+    b.linux["devices"] = [node("/dev/bt-denied", 42, 4242), node("/dev/bt-allowed", 42, 4243)]
+    if rules == "revoked":
+        b.linux["resources"] = {"devices": [
+            {"allow": False, "access": "rwm"},
+            {"allow": True, "type": "c", "major": 42, "minor": 4242, "access": "rwm"},
+            {"allow": True, "type": "c", "major": 42, "minor": 4243, "access": "rwm"},
+            deny,
+        ]}
+    else:
+        b.linux["resources"] = {"devices": [{"allow": True, "access": "rwm"}, deny]}
+    rows = open_nodes(rt, b, ["/dev/bt-denied", "/dev/bt-allowed"])
+    assert_denied(rows, "/dev/bt-denied")
+    assert_allowed(rows, "/dev/bt-allowed")
