@@ -47,9 +47,13 @@ Result<std::string> resolve_rootfs(const std::string &bundle, const spec::Root &
   return resolved;
 }
 
-// linux.resources plus what the rest of the config implies: every device of
-// linux.devices is the container's own and must pass its device cgroup (the
-// spec's default devices are allowed by the cgroup layer itself).
+// The resources the container's cgroup gets: linux.resources, and for each
+// node of linux.devices the right to make it (access "m") and nothing more.
+// The device cgroup follows linux.resources.devices (then the default devices,
+// which the cgroup layer adds), as runc's does: a node the config creates but
+// no rule allows stays unusable. The engines list each device they pass in
+// both places. The mknod rules come after the config's, whose usual leading
+// "deny all" would undo them, and let the init make the nodes.
 spec::Resources effective_resources(const spec::Linux &linux) {
   spec::Resources resources = linux.resources.value_or(spec::Resources{});
   for (const auto &device : linux.devices) {
@@ -60,7 +64,7 @@ spec::Resources effective_resources(const spec::Linux &linux) {
         .type = device.type == "b" ? "b" : "c", // "u" (unbuffered) is a char device
         .major = device.major,
         .minor = device.minor,
-        .access = "rwm",
+        .access = "m",
     });
   }
   return resources;

@@ -17,6 +17,8 @@ Result<void> remove(const GlobalOptions &global, const std::string &id, bool for
   BERTH_TRY_ASSIGN(StateDir dir, std::move(opened));
   auto stored = dir.read();
   if (!stored) {
+    if (is_untrusted_state(stored.error()))
+      return fail(std::move(stored.error()));
     // No state.json: a create that died before its init existed. Nothing runs.
     return dir.destroy();
   }

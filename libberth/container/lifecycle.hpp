@@ -61,8 +61,8 @@ private:
 };
 
 // create's steps that restore repeats: the realpath of a bundle or file, the
-// rootfs of a config (absolute, a directory), and linux.resources with the
-// device rules linux.devices implies.
+// rootfs of a config (absolute, a directory), and the resources its cgroup
+// gets (linux.resources; linux.devices adds only the right to make its nodes).
 Result<std::string> real_path(const std::string &path, std::string_view what);
 Result<std::string> resolve_rootfs(const std::string &bundle, const spec::Root &root);
 spec::Resources effective_resources(const spec::Linux &linux);

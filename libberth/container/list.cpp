@@ -23,11 +23,16 @@ Result<std::vector<State>> list(const GlobalOptions &global) {
     std::string name = entry->d_name;
     if (!validate_id(name) || entry->d_type != DT_DIR)
       continue;
-    // A container deleted or still being created while we look is skipped.
+    // A container deleted or still being created while we look is skipped;
+    // one whose state another user could have forged fails the list.
     auto opened = StateDir::open(global.root, name, LockMode::SharedIfFree);
+    if (!opened && is_untrusted_state(opened.error()))
+      return fail(std::move(opened.error()));
     if (!opened)
       continue;
     auto stored = opened->read();
+    if (!stored && is_untrusted_state(stored.error()))
+      return fail(std::move(stored.error()));
     if (stored)
       states.push_back(public_state(*stored));
   }

@@ -44,6 +44,33 @@ Result<void> mkdir_parents(const std::string &path) {
   return {};
 }
 
+// Whoever can write a state root, a container's directory or its state.json
+// can forge the state berth acts on: the pid `kill` signals, the cgroup
+// `delete` empties. Each must be the caller's and writable by it alone;
+// checked on the opened fd, so what is checked is what is used.
+Result<struct stat> stat_private(int fd, const std::string &shown) {
+  struct stat st {};
+  if (::fstat(fd, &st) < 0)
+    return fail_errno("stat " + shown);
+  const uid_t euid = ::geteuid();
+  const char *forge = ", so another user could forge the state berth acts on";
+  if (st.st_uid != euid)
+    return fail(shown + ": owned by uid " + std::to_string(st.st_uid) +
+                    ", not by the caller (uid " + std::to_string(euid) + ")" + forge,
+                EPERM);
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return fail(shown + ": writable by group or others (mode " + mode + ")" + forge, EPERM);
+  }
+  return st;
+}
+
+Result<void> check_private(int fd, const std::string &shown) {
+  BERTH_TRY(stat_private(fd, shown));
+  return {};
+}
+
 json::Value hook_list_json(const std::vector<spec::Hook> &hooks) {
   auto list = json::Value::array();
   for (const auto &hook : hooks) {
@@ -155,7 +182,10 @@ Result<UniqueFd> open_state_root(const std::string &root, bool create) {
     BERTH_TRY_CTX(mkdir_parents(root), "--root");
     opened = sys::open_path(root, O_RDONLY | O_DIRECTORY);
   }
-  return with_context(std::move(opened), "--root");
+  if (!opened)
+    return with_context(std::move(opened), "--root");
+  BERTH_TRY(check_private(opened->get(), "--root " + root));
+  return opened;
 }
 
 Result<StateDir> StateDir::reserve(const std::string &root, const std::string &id) {
@@ -172,6 +202,7 @@ Result<StateDir> StateDir::reserve(const std::string &root, const std::string &i
   }
   StateDir state(std::move(root_fd), std::move(*dir), root, id);
   state.remove_on_destruction_ = true;
+  BERTH_TRY(check_private(state.fd(), "state directory " + state.path()));
   BERTH_TRY(lock(state.fd(), LockMode::Exclusive));
   return state;
 }
@@ -184,6 +215,10 @@ bool is_container_not_found(const Error &error, const std::string &id) {
   return error.errno_value() == 0 && error.what() == container_not_found(id).what();
 }
 
+bool is_untrusted_state(const Error &error) {
+  return error.errno_value() == EPERM;
+}
+
 Result<StateDir> StateDir::open(const std::string &root, const std::string &id, LockMode mode) {
   auto not_found = [&] { return fail(container_not_found(id)); };
   auto root_fd = open_state_root(root, false);
@@ -193,6 +228,7 @@ Result<StateDir> StateDir::open(const std::string &root, const std::string &id, 
   if (fd < 0)
     return errno == ENOENT ? not_found() : fail_errno("open state directory of " + id);
   StateDir state(std::move(*root_fd), UniqueFd(fd), root, id);
+  BERTH_TRY(check_private(state.fd(), "state directory " + state.path()));
   BERTH_TRY(lock(state.fd(), mode));
   // A delete that held the lock before us may have removed the directory.
   struct stat st {};
@@ -211,12 +247,23 @@ Result<void> StateDir::write(const StoredState &state) const {
 }
 
 Result<StoredState> StateDir::read() const {
-  auto text = sys::read_file_at(fd(), kStateFile, 1 << 20);
-  if (!text) {
-    if (text.error().errno_value() == ENOENT)
+  // O_NONBLOCK: a fifo there must not hang berth (the check refuses it).
+  const std::string shown = path() + "/" + kStateFile;
+  int file = ::openat(fd(), kStateFile, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (file < 0) {
+    if (errno == ENOENT)
       return fail("container \"" + id_ + "\" is being created or its create failed");
-    return fail(std::move(text.error()));
+    if (errno == ELOOP)
+      return fail(shown + ": a symlink, not a regular file", EPERM);
+    return fail_errno("open " + shown);
   }
+  UniqueFd owned(file);
+  BERTH_TRY_ASSIGN(struct stat st, stat_private(owned.get(), shown));
+  if (!S_ISREG(st.st_mode))
+    return fail(shown + ": not a regular file", EPERM);
+  auto text = with_context(sys::read_fd(owned.get(), 1 << 20), "read " + shown);
+  if (!text)
+    return fail(std::move(text.error()));
   auto doc = json::parse(*text);
   if (!doc)
     return fail("state.json of \"" + id_ + "\" is corrupt: " + doc.error().message());

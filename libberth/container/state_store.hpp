@@ -93,7 +93,13 @@ private:
 Error container_not_found(const std::string &id);
 bool is_container_not_found(const Error &error, const std::string &id);
 
-// Opens (creating it and its parents when missing) the state root directory.
+// A state root, container directory or state.json that another user could
+// have written, or a state.json that is not a regular file: berth refuses it
+// (errno EPERM) rather than act on what it says.
+bool is_untrusted_state(const Error &error);
+
+// Opens (creating it and its parents when missing) the state root directory;
+// refused unless the caller owns it and only the caller can write it.
 Result<UniqueFd> open_state_root(const std::string &root, bool create);
 
 // Current time in RFC 3339 with nanoseconds, UTC.

@@ -19,6 +19,7 @@ Covered elsewhere and not repeated here:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -682,3 +683,198 @@ def test_container_sees_only_its_own_cgroup(rt):
     assert not wrong, "hierarchies that are not the container's own cgroup " \
         "(dir, child cgroups, pid 1 listed, first children):\n" + \
         "\n".join(" ".join(r) for r in wrong)
+
+
+# -- the device cgroup: a node of linux.devices is no permission to use it ----------------
+
+# Opens each node for reading, then for reading and writing, and prints what
+# the shell said ("" when the open worked), or "missing".
+OPEN_NODES = """
+for d in {nodes}; do
+  if [ -c "$d" ]; then
+    r=$( (exec 3<"$d") 2>&1 ); rw=$( (exec 3<>"$d") 2>&1 )
+    echo "$d|$r|$rw"
+  else
+    echo "$d|missing"
+  fi
+done
+"""
+
+EPERM_TEXT = "Operation not permitted"
+# What opening an allowed node of a major no driver has registered gets: the
+# device cgroup let it through, the kernel found no device.
+ENXIO_TEXT = "No such device or address"
+
+
+def open_nodes(rt, b, nodes: list[str]) -> dict:
+    b.sh(OPEN_NODES.format(nodes=" ".join(nodes)))
+    out = rt.run_ok(b)
+    rows = {}
+    for line in out.splitlines():
+        path, *rest = line.split("|")
+        rows[path] = rest
+    assert set(rows) == set(nodes), out
+    return rows
+
+
+def node(path: str, major: int, minor: int) -> dict:
+    return {"path": path, "type": "c", "major": major, "minor": minor, "fileMode": 0o666}
+
+
+def assert_denied(rows: dict, path: str):
+    got = rows[path]
+    assert got != ["missing"], f"{path} was not created"
+    assert all(EPERM_TEXT in e for e in got), \
+        f"{path} was opened past the device cgroup (read, read-write): {got}"
+
+
+def assert_allowed(rows: dict, path: str):
+    got = rows[path]
+    assert got != ["missing"], f"{path} was not created"
+    assert all(EPERM_TEXT not in e for e in got), f"{path} is allowed, yet refused: {got}"
+
+
+def test_linux_devices_stay_denied_by_the_default_deny(rt):
+    """linux.devices only creates nodes: with linux.resources.devices denying
+    everything (the usual leading rule), a node of the host's loop-control and
+    one of a made-up number stay unusable (EPERM from the device cgroup), as
+    with runc. A device the rules allow, as the engines list each --device in
+    both places, stays usable."""
+    b = rt.bundle()
+    b.linux["devices"] = [node("/dev/bt-loop-control", 10, 237), node("/dev/bt-made-up", 42, 4242),
+                          node("/dev/bt-allowed", 42, 4243)]
+    b.linux["resources"] = {"devices": [
+        {"allow": False, "access": "rwm"},
+        {"allow": True, "type": "c", "major": 42, "minor": 4243, "access": "rwm"},
+    ]}
+    rows = open_nodes(rt, b, ["/dev/bt-loop-control", "/dev/bt-made-up", "/dev/bt-allowed", "/dev/null"])
+    assert_denied(rows, "/dev/bt-loop-control")
+    assert_denied(rows, "/dev/bt-made-up")
+    assert_allowed(rows, "/dev/bt-allowed")
+    assert all(ENXIO_TEXT in e for e in rows["/dev/bt-allowed"]), rows
+    assert rows["/dev/null"] == ["", ""], f"a default device is not usable: {rows}"
+
+
+@pytest.mark.parametrize("rules", ["revoked", "all-but-one"])
+def test_linux_devices_stay_denied_by_an_explicit_deny(rt, rules):
+    """A rule of linux.resources.devices that denies a device of linux.devices
+    (an earlier allow revoked, or a privileged-style allow-all but one) holds."""
+    deny = {"allow": False, "type": "c", "major": 42, "minor": 4242, "access": "rwm"}
+    b = rt.bundle()
+    b.linux["devices"] = [node("/dev/bt-denied", 42, 4242), node("/dev/bt-allowed", 42, 4243)]
+    if rules == "revoked":
+        b.linux["resources"] = {"devices": [
+            {"allow": False, "access": "rwm"},
+            {"allow": True, "type": "c", "major": 42, "minor": 4242, "access": "rwm"},
+            {"allow": True, "type": "c", "major": 42, "minor": 4243, "access": "rwm"},
+            deny,
+        ]}
+    else:
+        b.linux["resources"] = {"devices": [{"allow": True, "access": "rwm"}, deny]}
+    rows = open_nodes(rt, b, ["/dev/bt-denied", "/dev/bt-allowed"])
+    assert_denied(rows, "/dev/bt-denied")
+    assert_allowed(rows, "/dev/bt-allowed")
+
+
+# -- the state root: state another user could forge -------------------------------------
+
+NOBODY = 65534
+
+
+def host_sleeper(rt) -> subprocess.Popen:
+    """A host process (not a container's) that a forged state names."""
+    proc = subprocess.Popen(["sleep", "1000"], stdin=subprocess.DEVNULL)
+    rt.holders.append(proc)
+    return proc
+
+
+def start_time(pid: int) -> int:
+    """/proc/<pid>/stat's starttime (field 22), which berth records and checks."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[19])
+
+
+def forge_state(root: Path, cid: str, pid: int) -> Path:
+    """A container directory whose state.json says the container's init is
+    `pid`, running, as berth writes it."""
+    d = root / cid
+    d.mkdir(mode=0o700)
+    state = {"ociVersion": "1.2.0", "id": cid, "bundle": "/", "rootfs": "/", "pid": pid,
+             "pidStartTime": start_time(pid), "creating": False, "started": True,
+             "ownPidNamespace": True, "created": "2025-01-01T00:00:00.000000000Z", "owner": 0,
+             "cgroup": None, "annotations": {}}
+    (d / "state.json").write_text(json.dumps(state))
+    os.chmod(d / "state.json", 0o600)
+    return d
+
+
+# (what is wrong, what the error must name)
+FORGERIES = {
+    # the attack of issue 14: a world-writable --root, the attacker's files in it
+    "root-writable-by-others": "root",
+    "root-writable-by-group": "root",
+    "root-of-another-user": "root",
+    "container-dir-of-another-user": "dir",
+    "state-json-of-another-user": "file",
+    "state-json-writable-by-group": "file",
+}
+
+
+@pytest.mark.parametrize("forgery", list(FORGERIES))
+def test_forged_state_is_refused(rt, forgery):
+    """A state root, container directory or state.json that another user
+    owns or may write is refused by every command that reads state, with
+    the path and the reason: the host process the forged state names is not
+    signalled, and nothing is removed."""
+    root = rt.host_dir("forged-root", 0o700)
+    sleeper = host_sleeper(rt)
+    cid = "victim"
+    d = forge_state(root, cid, sleeper.pid)
+    f = d / "state.json"
+    if forgery in ("root-writable-by-others", "root-writable-by-group"):
+        os.chmod(root, 0o777 if forgery.endswith("others") else 0o770)
+        for p in (d, f):  # what the attacker made is the attacker's
+            os.chown(p, NOBODY, NOBODY)
+    elif forgery == "root-of-another-user":
+        for p in (root, d, f):
+            os.chown(p, NOBODY, NOBODY)
+    elif forgery == "container-dir-of-another-user":
+        for p in (d, f):
+            os.chown(p, NOBODY, NOBODY)
+    elif forgery == "state-json-of-another-user":
+        os.chown(f, NOBODY, NOBODY)
+    else:
+        os.chmod(f, 0o660)
+    named = {"root": root, "dir": d, "file": f}[FORGERIES[forgery]]
+    reason = "writable by group or others" if "writable" in forgery else "owned by uid 65534"
+    before = fingerprint(d), fingerprint(f)
+
+    for args in (("kill", cid, "KILL"), ("kill", "--all", cid, "KILL"), ("delete", "--force", cid),
+                 ("state", cid), ("list",)):
+        res = rt("--root", root, *args, no_root=True)
+        assert sleeper.poll() is None, f"`berth {' '.join(args)}` killed a host process\n{res}"
+        assert_one_error_line(res, str(named), reason)
+    assert (fingerprint(d), fingerprint(f)) == before, "the forged state was changed or removed"
+    assert sleeper.poll() is None
+
+
+def test_state_root_made_by_berth_is_private(rt):
+    """The state root berth creates passes berth's own check, and its
+    container directories and state.json are the caller's alone."""
+    root = rt.workdir / "made" / "by" / "berth"
+    b = rt.bundle()
+    b.sh("true")
+    b.write()
+    cid = rt.new_id()
+    res = rt("--root", root, "create", "--bundle", b.path, cid, no_root=True)
+    assert res.rc == 0, res
+    try:
+        for p in (root, root / cid, root / cid / "state.json"):
+            st = os.lstat(p)
+            assert st.st_uid == os.geteuid() and st.st_mode & 0o022 == 0, f"{p}: {oct(st.st_mode)}"
+        assert rt("--root", root, "state", cid, no_root=True).rc == 0
+        listed = rt("--root", root, "list", "-q", no_root=True)
+        assert listed.rc == 0 and listed.out.split() == [cid], listed
+    finally:
+        res = rt("--root", root, "delete", "--force", cid, no_root=True)
+    assert res.rc == 0, res

@@ -402,7 +402,8 @@ def test_duplicate_id(rt, leaks):
 def test_root_on_a_read_only_directory(rt, leaks):
     ro = rt.workdir / "ro"
     ro.mkdir()
-    rt.host_mount("-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(ro))
+    # mode=0711: a tmpfs is 1777 by default, which berth refuses as a --root
+    rt.host_mount("-t", "tmpfs", "-o", "ro,size=64k,mode=0711", "tmpfs", str(ro))
     try:
         b = quick(rt)
         b.write()

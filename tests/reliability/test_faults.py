@@ -151,7 +151,8 @@ def test_full_state_disk(rt, leaks):
     nothing (no state entry, no cgroup, no process)."""
     root = rt.workdir / "fullroot"
     root.mkdir()
-    rt.host_mount("-t", "tmpfs", "-o", "size=256k", "tmpfs", str(root))
+    # mode=0711: a tmpfs is 1777 by default, which berth refuses as a --root
+    rt.host_mount("-t", "tmpfs", "-o", "size=256k,mode=0711", "tmpfs", str(root))
     try:
         filler = root / "filler"
         with open(filler, "wb", buffering=0) as f:
