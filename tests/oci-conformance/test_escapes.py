@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from berthtest import Berth, wait_for
+from test_rootless import NOBODY, Rootless, rootless_bundle
 
 # Docker's default capability set (what `docker run` gives a container).
 DOCKER_CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
@@ -82,9 +83,10 @@ int main(int argc, char **argv) {
   snprintf(path, sizeof path, "/proc/self/fd/%d", exe);
   for (int i = 0; i < 2000; i++) {
     int w = open(path, O_WRONLY | O_APPEND);
-    if (w >= 0) {
+    if (w >= 0) {  /* a sealed memfd opens, and refuses the write */
       ssize_t n = write(w, "PWNED-BY-CONTAINER", 18);
-      fprintf(out, "write=ok %zd\n", n);
+      if (n < 0) fprintf(out, "write=refused %s (after open)\n", strerror(errno));
+      else fprintf(out, "write=ok %zd\n", n);
       return 0;
     }
     if (errno != ETXTBSY) { fprintf(out, "write=refused %s\n", strerror(errno)); return 0; }
@@ -250,6 +252,38 @@ def test_proc_self_exe_as_an_exec_cannot_rewrite_the_runtime(rt, exe_attacker):
     berth("exec", cid, "/evil", timeout=60)  # the runtime binary, run inside: it fails
     wait_for_report(out)
     assert_binary_untouched(copy, before, out)
+
+
+def test_proc_self_exe_cannot_rewrite_a_rootless_users_runtime(rt, exe_attacker):
+    """Rootless: berth, run by uid 65534 from a binary that user owns (and so
+    could write), cannot mount, and runs from a sealed memfd copy instead.
+    The container's root is that user; it execs `#!/proc/self/exe` and tries
+    to write the file the kernel ran."""
+    berth, copy, before = berth_copy(rt)
+    os.chown(copy, NOBODY, NOBODY)
+    before = (sha256(copy), copy.stat().st_mtime_ns)
+    rt.berth.binary = str(copy)
+    rl = Rootless(rt)
+    try:
+        b = rootless_bundle(rt, rl)
+        out = rt.host_dir("out")
+        b.bind("/out", out)
+        fifo = f"/evil-{uuid.uuid4().hex[:12]}.fifo"
+        os.mkfifo(b.rootfs / fifo.lstrip("/"))
+        os.chmod(b.rootfs / fifo.lstrip("/"), 0o666)
+        (b.rootfs / "evil").write_text(f"#!/proc/self/exe --log={fifo}\n")
+        os.chmod(b.rootfs / "evil", 0o755)
+        shutil.copy(exe_attacker, b.rootfs / "attacker")
+        b.args("/attacker", fifo, "/out/report")
+        b.write()
+        cid = rl.new_id()
+        res = rl("run", "-d", "--bundle", b.path, cid)
+        assert res.rc == 0, f"rootless run -d failed\n{res}"
+        rl("exec", cid, "/evil", timeout=60)
+        wait_for_report(out)
+        assert_binary_untouched(copy, before, out)
+    finally:
+        rl.cleanup()
 
 
 # -- the exec'd process is confined before the container can see it -----------------------
