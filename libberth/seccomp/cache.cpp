@@ -138,8 +138,11 @@ std::optional<std::string> key_of(const spec::Seccomp &seccomp) {
   // very file that runs. Without it, a stale program could outlive an upgrade.
   // ctime as well as mtime: installers may keep a package's mtime, but the
   // kernel sets ctime whenever the file is written or replaced.
+  // A copy without a name (the sealed memfd an unprivileged berth runs from,
+  // sys/unwritable_exe.hpp) is a new inode every time: it would never hit,
+  // only evict the entries of the named binary.
   struct stat exe {};
-  if (::stat("/proc/self/exe", &exe) < 0)
+  if (::stat("/proc/self/exe", &exe) < 0 || exe.st_nlink == 0)
     return std::nullopt;
   key.text(BERTH_VERSION);
   key.u64(exe.st_dev);
