@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,13 +110,24 @@ bool scheduler_set_after_fork(const spec::Process &process) {
          (is_deadline(*process.scheduler) || resets_on_fork(*process.scheduler));
 }
 
+// RLIMIT_NPROC is checked at fork: a low one would make the stager's own
+// fork fail (for a caller other than root). The process lowers it itself
+// after the fork.
+bool is_nproc(const spec::Rlimit &limit) {
+  return limit.type == "RLIMIT_NPROC";
+}
+
 // Raising a hard limit, lowering oom_score_adj, a real-time I/O class or
 // scheduling policy need capabilities in the host's user namespace: all come
 // before joining the container's, and the fork keeps them. The stager is in
 // its cgroup by now, for execCPUAffinity.final.
 Result<void> apply_host_privileged_attributes(const ExecChildContext &ctx) {
   const auto &process = ctx.process;
-  BERTH_TRY(linux::apply_rlimits(process.rlimits));
+  std::vector<spec::Rlimit> limits_before_fork;
+  std::copy_if(process.rlimits.begin(), process.rlimits.end(),
+               std::back_inserter(limits_before_fork),
+               [](const spec::Rlimit &limit) { return !is_nproc(limit); });
+  BERTH_TRY(linux::apply_rlimits(limits_before_fork));
   if (process.oom_score_adj)
     BERTH_TRY(linux::apply_oom_score_adj(*process.oom_score_adj));
   if (!scheduler_set_after_fork(process))
@@ -168,6 +180,10 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
   const auto &process = ctx.process;
   Prepared prepared;
   BERTH_TRY_ASSIGN(prepared.process_state, ctx.channel.expect(SyncMessage::Commit));
+  std::vector<spec::Rlimit> after_fork;
+  std::copy_if(process.rlimits.begin(), process.rlimits.end(), std::back_inserter(after_fork),
+               is_nproc);
+  BERTH_TRY(linux::apply_rlimits(after_fork));
   if (scheduler_set_after_fork(process))
     BERTH_TRY(linux::apply_scheduler(*process.scheduler));
   if (process.terminal)

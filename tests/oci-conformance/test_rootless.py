@@ -234,6 +234,21 @@ def test_rootless_lifecycle_with_its_own_id_mapped(rt, rl):
     assert_nothing_left(rt, rl, cid)
 
 
+def test_rootless_exec_with_a_process_limit_of_one(rt, rl):
+    """RLIMIT_NPROC 1 for a caller other than root: the exec'd process is
+    forked into the container before it takes that limit (a fork under it
+    would fail while the container's init counts), and has it at its exec."""
+    b = rootless_bundle(rt, rl)
+    b.process["rlimits"] = [{"type": "RLIMIT_NPROC", "soft": 1, "hard": 1}]
+    b.args("sleep", "1000").write()
+    cid = rl.new_id()
+    assert rl("run", "-d", "--bundle", b.path, cid).rc == 0
+    ex = rl("exec", cid, "cat", "/proc/self/limits")
+    assert ex.rc == 0, ex
+    line = next(l for l in ex.out_lines if l.startswith("Max processes"))
+    assert line.split()[2:4] == ["1", "1"], ex
+
+
 def test_rootless_run_exit_code_and_a_file_owned_by_the_caller(rt, rl):
     shared = shared_dir(rt)
     b = rootless_bundle(rt, rl)
