@@ -137,6 +137,20 @@ def test_scheduler_for_exec(rt):
     assert (got["policy"], got["nice"]) == (SCHED_BATCH, 3), got
 
 
+def test_scheduler_reset_on_fork_for_exec(rt):
+    """exec forks its process from a stager: the flag must reach the process
+    itself, not be spent on that fork."""
+    cid = start_container(rt)
+    process = base_process("sh", "-c", "cat /proc/$$/stat; cat /proc/self/stat; true")
+    process["scheduler"] = {"policy": "SCHED_BATCH", "nice": -5,
+                            "flags": ["SCHED_FLAG_RESET_ON_FORK"]}
+    res = exec_process_file(rt, cid, process)
+    assert res.rc == 0, res
+    own, child = (stat_fields(line) for line in res.out.splitlines())
+    assert (own["policy"], own["nice"]) == (SCHED_BATCH, -5), own
+    assert (child["policy"], child["nice"]) == (SCHED_BATCH, 0), child
+
+
 def test_scheduler_kernel_refusal_fails_cleanly(rt):
     b = rt.bundle()
     b.process["scheduler"] = {"policy": "SCHED_FIFO"}  # priority 0: EINVAL
