@@ -210,6 +210,24 @@ def test_tmpfs_size_and_mode(rt):
     assert m.super_value("size") == "1024k" and m.super_value("mode") == "710", m.line
 
 
+def test_tmpfs_without_mode_takes_the_covered_directory_mode(rt):
+    # runc: a tmpfs without mode= gets the mode (with setuid/setgid/sticky
+    # bits) of the directory it covers; an explicit mode= wins; a destination
+    # that has to be created keeps tmpfs's own default, 1777.
+    b = rt.bundle()
+    b.add_mount("/covered", "tmpfs", "tmpfs", ["size=1m"])
+    b.add_mount("/explicit", "tmpfs", "tmpfs", ["size=1m", "mode=0755"])
+    b.add_mount("/fresh/dir", "tmpfs", "tmpfs", ["size=1m"], make_target=False)
+    os.chmod(b.rootfs / "covered", 0o2710)
+    os.chmod(b.rootfs / "explicit", 0o700)
+    b.sh("stat -c '%a %n' /covered /explicit /fresh/dir; cat /proc/self/mountinfo")
+    out = rt.run_ok(b).split("\n")
+    assert out[:3] == ["2710 /covered", "755 /explicit", "1777 /fresh/dir"], out[:3]
+    entries = parse_mountinfo("\n".join(out[3:]))
+    assert need(entries, "/covered").fstype == "tmpfs"
+    assert need(entries, "/fresh/dir").fstype == "tmpfs"
+
+
 def test_tmpfs_size_is_enforced(rt):
     b = rt.bundle()
     b.add_mount("/scratch", "tmpfs", "tmpfs", ["size=256k"])
