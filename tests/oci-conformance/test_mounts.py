@@ -197,6 +197,38 @@ def test_destination_symlink_stays_inside_rootfs(rt, link):
         assert_one_error_line(res)
 
 
+def test_dangling_symlink_destination_is_created_inside_rootfs(rt):
+    # runc and crun resolve a destination that is a dangling symlink inside
+    # the rootfs and create what it names there (a directory, or a file for a
+    # file bind); nothing is created on the host.
+    name = "dangle-" + rt.token
+    for host_path in (Path("/" + name), Path("/" + name + "-rel"), Path("/" + name + "-f")):
+        rt.host_paths.append(host_path)
+    src = rt.host_dir("src")
+    (src / "f").write_text("from the host\n")
+    b = rt.bundle()
+    (b.rootfs / "mnt" / "abs").symlink_to(f"/{name}/x")
+    (b.rootfs / "mnt" / "rel").symlink_to(f"../../../../../../{name}-rel")
+    (b.rootfs / "mnt" / "file").symlink_to(f"../{name}-f/f")
+    b.add_mount("/mnt/abs", "tmpfs", "tmpfs", ["size=1m"], make_target=False)
+    b.add_mount("/mnt/rel", "tmpfs", "tmpfs", ["size=1m"], make_target=False)
+    b.add_mount("/mnt/file", "bind", src / "f", ["bind", "ro"], make_target=False)
+    b.sh("cat /mnt/file; cat /proc/self/mountinfo")
+    first, rest = rt.run_ok(b).split("\n", 1)
+    assert first == "from the host"
+    entries = parse_mountinfo(rest)
+    assert need(entries, f"/{name}/x").fstype == "tmpfs"
+    assert need(entries, f"/{name}-rel").fstype == "tmpfs"
+    need(entries, f"/{name}-f/f")
+    assert (b.rootfs / name / "x").is_dir() and not (b.rootfs / name / "x").is_symlink()
+    assert (b.rootfs / f"{name}-rel").is_dir()
+    assert (b.rootfs / f"{name}-f" / "f").is_file()
+    assert (b.rootfs / "mnt" / "abs").is_symlink(), "the symlink itself was replaced"
+    for host_path in (Path("/" + name), Path("/" + name + "-rel"), Path("/" + name + "-f")):
+        assert not host_path.exists(), f"{host_path} created on the host"
+    assert not (b.path / f"{name}-rel").exists() and not (b.path.parent / f"{name}-rel").exists()
+
+
 # -- tmpfs data, and per-mount options ------------------------------------------
 
 def test_tmpfs_size_and_mode(rt):
