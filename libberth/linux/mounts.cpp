@@ -255,8 +255,31 @@ Result<void> attach_with_propagation(int mount_fd, int target_fd, const MountPla
   return {};
 }
 
+bool is_readonly_dev(const spec::Mount &mount) {
+  return sys::split_path(mount.destination) == std::vector<std::string>{"dev"} &&
+         (plan_mount(mount).flags & MS_RDONLY);
+}
+
+Result<void> make_dev_readonly(int root_fd, const spec::Config &config) {
+  bool wanted = false;
+  for (const auto &mount : config.mounts)
+    if (sys::split_path(mount.destination) == std::vector<std::string>{"dev"})
+      wanted = is_readonly_dev(mount);
+  if (!wanted)
+    return {};
+  BERTH_TRY_ASSIGN(UniqueFd dev, sys::open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, 0,
+                                                   {.no_symlinks = true}));
+  sys::MountAttrChange read_only;
+  read_only.set = MOUNT_ATTR_RDONLY;
+  return with_context(sys::set_mount_attr(dev.get(), read_only, false), "make /dev read-only");
+}
+
 Result<void> mount_entry(const spec::Mount &mount, const MountContext &context) {
-  const MountPlan plan = plan_mount(mount);
+  MountPlan plan = plan_mount(mount);
+  // A read-only /dev is filled first (devices, symlinks, the mounts below it)
+  // and made read-only at the end, by make_dev_readonly, as runc does.
+  if (is_readonly_dev(mount))
+    plan.flags &= ~static_cast<unsigned long>(MS_RDONLY);
   const std::string what =
       plan.bind ? mount.source.value_or("bind") : mount.type.value_or(mount.source.value_or(""));
   std::string ctx = "mount " + what + " on " + mount.destination;

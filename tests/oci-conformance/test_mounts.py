@@ -229,6 +229,27 @@ def test_dangling_symlink_destination_is_created_inside_rootfs(rt):
     assert not (b.path / f"{name}-rel").exists() and not (b.path.parent / f"{name}-rel").exists()
 
 
+def test_readonly_dev_is_filled_then_made_readonly(rt):
+    # runc: a /dev entry with "ro" is mounted writable, filled (devices, their
+    # symlinks, the mounts below it) and made read-only at the end; the mounts
+    # below it keep their own flags.
+    b = rt.bundle()
+    for m in b.config["mounts"]:
+        if m["destination"] == "/dev":
+            m["options"].append("ro")
+    b.sh("test -c /dev/null && echo null-ok; echo x > /dev/null && echo write-null-ok; "
+         "test -L /dev/fd && echo fd-link; "
+         "touch /dev/new-file 2>/dev/null || echo create-refused; cat /proc/self/mountinfo")
+    out = rt.run_ok(b)
+    head = out.split("\n")[:4]
+    assert head == ["null-ok", "write-null-ok", "fd-link", "create-refused"], out
+    entries = parse_mountinfo("\n".join(out.split("\n")[4:]))
+    dev = need(entries, "/dev")
+    assert dev.fstype == "tmpfs" and "ro" in dev.options, dev.line
+    pts = need(entries, "/dev/pts")
+    assert pts.fstype == "devpts" and "rw" in pts.options, pts.line
+
+
 # -- tmpfs data, and per-mount options ------------------------------------------
 
 def test_tmpfs_size_and_mode(rt):
