@@ -689,6 +689,32 @@ def test_delete_force_of_a_container_an_ancestor_froze(rt, cg):
         set_freezer(ancestor, "THAWED")
 
 
+def test_empty_cpuset_of_a_precreated_parent_is_filled(rt, cg):
+    # runc: a parent made by someone else with empty cpuset.cpus/mems (a pod's,
+    # made without cgroup.clone_children) gets them from its nearest ancestor
+    # that has them; else joining fails with ENOSPC.
+    h = cg.owner("cpuset")
+    top = h.dir(cg.parent)
+    mid_path = cg.parent + "/mid"
+    top.mkdir()
+    h.dir(mid_path).mkdir()
+    cg.kept.add(str(h.dir(mid_path)))
+    if (top / "cpuset.cpus").read_text().strip():
+        pytest.skip("cgroup.clone_children is set: a new cpuset cgroup is not empty here")
+    want = {f: (top.parent / f).read_text().strip() for f in ("cpuset.cpus", "cpuset.mems")}
+    b, cid, out, _ = cg.bundle("touch /out/ready; exec sleep 1000")
+    path = f"{mid_path}/{cid}"
+    b.linux["cgroupsPath"] = path
+    pid = cg.start_running(b, cid, out)
+    for d in (top, h.dir(mid_path), h.dir(path)):
+        got = {f: (d / f).read_text().strip() for f in want}
+        assert got == want, f"{d}: {got}, want {want}"
+    assert pid in cgroup_procs(h.dir(path))
+    assert rt("delete", "--force", cid).rc == 0
+    cg.assert_gone(path)
+    assert h.dir(mid_path).is_dir(), "berth removed a parent it did not make"
+
+
 # ---------------------------------------------------------------------------
 # kill --all and delete --force without a pid namespace
 # ---------------------------------------------------------------------------
