@@ -89,6 +89,11 @@ Result<void> create_levels(CgroupDir &dir) {
       return fail_errno("create cgroup " + full);
     if (!S_ISDIR(st.st_mode))
       return fail("create cgroup " + full + ": exists and is not a cgroup", ENOTDIR);
+    // A level made by someone else with empty cpus or mems (a pod's parent,
+    // made without cgroup.clone_children) takes them from its parent, filled
+    // already on the way down, as runc does: else no process can join below.
+    if (cpuset)
+      BERTH_TRY_CTX(inherit_cpuset(parent_dir(dir, level), full), "fill cpuset of " + full);
   }
   return {};
 }

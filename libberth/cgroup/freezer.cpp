@@ -4,6 +4,7 @@
 
 #include "cgroup/cgroup_files.hpp"
 #include "cgroup/manager_impl.hpp"
+#include "sys/log.hpp"
 
 namespace berth::cgroup {
 namespace {
@@ -99,6 +100,61 @@ Result<bool> Manager::frozen() const {
   }
   BERTH_TRY_ASSIGN(auto state, read_cgroup_value(freezer.dir->dir(), "freezer.state"));
   return state && *state == "FROZEN";
+}
+
+Result<void> Manager::check_not_frozen() const {
+  auto freezer = find_freezer(impl_->cgroups);
+  if (!freezer)
+    return {}; // no freezer here: nothing can be frozen
+  BERTH_TRY_ASSIGN(bool is_frozen, frozen());
+  if (!is_frozen && !freezer->v2) {
+    BERTH_TRY_ASSIGN(auto state, read_cgroup_value(freezer->dir->dir(), "freezer.state"));
+    is_frozen = state && *state == "FREEZING";
+  }
+  if (!is_frozen)
+    return {};
+  return fail("cgroup " + freezer->dir->dir() +
+                  " is frozen (by its own freezer or an ancestor's): the container could never "
+                  "run there; thaw it or choose another linux.cgroupsPath",
+              EBUSY);
+}
+
+Result<void> Manager::release_for_kill() {
+  auto freezer = find_freezer(impl_->cgroups);
+  if (!freezer)
+    return {};
+  const std::string dir = freezer->dir->dir();
+  bool held_by_ancestor = false;
+  if (freezer->v2) {
+    (void)write_cgroup_file(dir, "cgroup.freeze", "0");
+    auto still = v2_frozen(*freezer->dir);
+    held_by_ancestor = still && *still;
+  } else {
+    (void)write_cgroup_file(dir, "freezer.state", "THAWED");
+    auto parent = read_cgroup_value(dir, "freezer.parent_freezing");
+    held_by_ancestor = parent && *parent && **parent == "1";
+  }
+  if (!held_by_ancestor)
+    return {};
+  // A task that joins a cgroup that is not frozen is thawed on the way in.
+  BERTH_TRY_ASSIGN(auto procs, read_cgroup_file(dir, "cgroup.procs"));
+  const std::string root = freezer->dir->hierarchy.mount_point;
+  log::debug("cgroup " + dir + " is frozen by an ancestor: moving its processes to " + root +
+             " to kill them");
+  std::size_t start = 0;
+  while (start < procs.size()) {
+    auto end = procs.find('\n', start);
+    if (end == std::string::npos)
+      end = procs.size();
+    std::string pid = procs.substr(start, end - start);
+    start = end + 1;
+    if (pid.empty())
+      continue;
+    auto moved = write_cgroup_file(root, "cgroup.procs", pid);
+    if (!moved && moved.error().errno_value() != ESRCH)
+      return fail(std::move(moved).error().context("release process " + pid + " from " + dir));
+  }
+  return {};
 }
 
 } // namespace berth::cgroup

@@ -309,6 +309,8 @@ Result<void> Manager::create() {
       BERTH_TRY_ASSIGN(impl_->clone_fd, sys::open_path(unified->dir(), O_PATH | O_DIRECTORY));
     }
   }
+  // A cgroup someone froze (a pod's, an admin's): the init would hang there.
+  BERTH_TRY(check_not_frozen());
   rollback.release();
   return {};
 }
@@ -329,9 +331,10 @@ Result<void> Manager::add_process(pid_t pid) {
 
 Result<void> Manager::destroy() {
   auto &cgroups = impl_->cgroups;
-  // A frozen process cannot die: thaw first (a cgroup without a freezer, or
-  // already gone, has nothing to thaw).
-  if (auto thawed = thaw(); !thawed)
+  // A frozen process cannot die: thaw first, or take it out of an ancestor
+  // that something else froze (a cgroup without a freezer, or already gone,
+  // has nothing to thaw).
+  if (auto thawed = release_for_kill(); !thawed)
     log::debug("destroy cgroup: " + thawed.error().message());
   // Processes may fork while they are killed: kill until none is left, for a
   // bounded time.

@@ -77,6 +77,15 @@ public:
   Result<void> freeze();
   Result<void> thaw();
   Result<bool> frozen() const;
+  // For create: an error naming the cgroup when it is frozen already (by its
+  // own freezer or an ancestor's): a process placed there could never run.
+  Result<void> check_not_frozen() const;
+  // For a kill: lets the container's processes run again so that a pending
+  // SIGKILL takes them, without waiting. Thaws the container's freezer, and
+  // when an ancestor's freezer holds them (something else froze it), moves
+  // them to the freezer hierarchy's root, which is never frozen, instead of
+  // thawing a cgroup that is not the container's.
+  Result<void> release_for_kill();
   // Every process in the cgroup (and its descendants).
   Result<std::vector<pid_t>> pids() const;
   // Signals every process (cgroup.kill on v2 for SIGKILL when available).

@@ -25,6 +25,7 @@
 #include "seccomp/filter.hpp"
 #include "spec/parser.hpp"
 #include "sys/log.hpp"
+#include "sys/phase_log.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
@@ -193,6 +194,8 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
                                                 const CreateOptions &options, CreateMode mode,
                                                 PoststopOnFailure &poststop_on_failure) {
   const bool released_by_start = mode == CreateMode::Create;
+  const std::string phase_of = "create " + options.id;
+  log::Phase validating(phase_of, "load and validate config.json");
   // Everything that can be checked is checked before the first side effect.
   BERTH_TRY(validate_id(options.id));
   BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
@@ -210,7 +213,9 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   BERTH_TRY_ASSIGN(cgroup::Manager cgroups,
                    global.systemd_cgroup ? cgroup::Manager::for_systemd_scope(config, options.id)
                                          : cgroup::Manager::for_container(config, options.id));
+  validating.end();
 
+  log::Phase reserving(phase_of, "reserve the state directory");
   auto reserved = StateDir::reserve(global.root, options.id);
   if (!reserved && global.rootless && reserved.error().errno_value() == EACCES)
     reserved.error().context("rootless: uid " + std::to_string(::geteuid()) +
@@ -220,6 +225,8 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   fault_point("state-reserved");
   if (!options.notify_socket.empty())
     BERTH_TRY(prepare_notify_socket(dir, config));
+  reserving.end();
+  log::Phase making_cgroup(phase_of, "create the cgroup and apply linux.resources");
   // A systemd scope is made for the init's pid, in record_pid.
   bool has_cgroup = true;
   if (!cgroups.systemd_managed()) {
@@ -229,6 +236,8 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (config.linux && has_cgroup && !cgroups.systemd_managed())
     BERTH_TRY_CTX(apply_resources(cgroups, effective_resources(*config.linux), global.rootless),
                   "apply linux.resources");
+  making_cgroup.end();
+  log::Phase spawning(phase_of, "spawn the init and set up the container");
   UniqueFd listener;
   if (released_by_start) {
     BERTH_TRY_ASSIGN(listener, listen_for_start(dir));
@@ -316,6 +325,8 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   seccomp_setup.listener.reset();
   console.init_end.reset();
   fault_point("init-ready");
+  spawning.end();
+  log::Phase committing(phase_of, "record the state and commit");
 
   for (const auto &w : warnings)
     log::warn(w);
@@ -347,6 +358,7 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
 Result<CreatedContainer> create_container(const GlobalOptions &global, const CreateOptions &options,
                                           CreateMode mode) {
   PoststopOnFailure poststop_on_failure; // runs after every cleanup of a failed create
+  log::Phase total("create " + options.id, "all phases");
   auto created = create_container_steps(global, options, mode, poststop_on_failure);
   if (created)
     poststop_on_failure.disarm();

@@ -1,5 +1,6 @@
 #include "container/hooks.hpp"
 #include "container/lifecycle.hpp"
+#include "sys/phase_log.hpp"
 
 namespace berth::container {
 
@@ -26,6 +27,7 @@ Result<void> remove(const GlobalOptions &global, const std::string &id, bool for
   if ((status == Status::Running || status == Status::Paused) && !force)
     return fail("cannot delete container \"" + id + "\" that is " +
                 std::string(status_name(status)) + ": stop it first or use --force");
+  log::Phase removing("delete " + id, "stop the processes and remove the cgroup");
   if (status != Status::Stopped)
     BERTH_TRY(kill_and_wait(*stored));
   // Also for a stopped container: processes it forked may outlive its init, and
@@ -33,6 +35,7 @@ Result<void> remove(const GlobalOptions &global, const std::string &id, bool for
   BERTH_TRY_ASSIGN(auto cgroups, container_cgroup(*stored));
   if (cgroups)
     BERTH_TRY_CTX(cgroups->destroy(), "remove the cgroup of \"" + id + "\"");
+  removing.end();
   BERTH_TRY(dir.destroy());
   // "after the container is deleted but before the delete operation returns"
   // (config.md), with the hooks create recorded; a failure is a warning

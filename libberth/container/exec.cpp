@@ -30,6 +30,7 @@
 #include "seccomp/cache.hpp"
 #include "spec/parser.hpp"
 #include "sys/log.hpp"
+#include "sys/phase_log.hpp"
 #include "sys/syscalls.hpp"
 #include "sys/text.hpp"
 #include "tables/namespaces.hpp"
@@ -366,8 +367,11 @@ Result<int> wait_in_foreground(Spawned &spawned, const BlockedSignals &blocked,
 }
 
 Result<int> exec_in(const GlobalOptions &global, const ExecOptions &options) {
+  const std::string phase_of = "exec " + options.id;
+  log::Phase preparing(phase_of, "open the container and prepare the process");
   BERTH_TRY_ASSIGN(Target target, open_target(global, options));
   BERTH_TRY_ASSIGN(Prepared prepared, prepare(global, options, target));
+  preparing.end();
   // Blocked from before the clone, so that a signal meant for the process is
   // not lost (nor kills berth) while it starts; the child unblocks them.
   std::optional<BlockedSignals> blocked;
@@ -380,7 +384,9 @@ Result<int> exec_in(const GlobalOptions &global, const ExecOptions &options) {
   // the container's.
   if (target.paused)
     target.dir.reset();
+  log::Phase spawning(phase_of, "spawn the process in the container");
   BERTH_TRY_ASSIGN(Spawned spawned, spawn(target, options, prepared));
+  spawning.end();
   std::optional<TerminalProxy> proxy;
   if (prepared.console_own) {
     BERTH_TRY_ASSIGN(UniqueFd master, linux::receive_console_master(prepared.console_own.get()));

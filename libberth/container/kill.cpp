@@ -43,8 +43,9 @@ Result<void> kill_and_wait(const StoredState &state) {
   if (cgroups) {
     (void)cgroups->signal_all(SIGKILL);
     // A frozen task (v1 freezer) only dies once thawed: the kill is pending
-    // first, so nothing runs in between.
-    (void)cgroups->thaw();
+    // first, so nothing runs in between. Frozen by an ancestor's freezer, it
+    // is moved out of it rather than waited for.
+    (void)cgroups->release_for_kill();
   }
   return with_context(wait_for_exit(pidfd->get(), 10000),
                       "wait for container \"" + state.id + "\" to exit");

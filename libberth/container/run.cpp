@@ -12,6 +12,7 @@
 #include "container/lifecycle.hpp"
 #include "container/terminal_proxy.hpp"
 #include "linux/terminal.hpp"
+#include "sys/phase_log.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
@@ -89,7 +90,9 @@ Result<int> run(const GlobalOptions &global, const RunOptions &options) {
     if (auto proxying = terminal->start(); !proxying)
       return abandon(std::move(proxying.error()));
   }
+  log::Phase releasing("run " + options.create.id, "let the init exec the process");
   auto started = release_init(created.dir, created.state, &*created.release_channel);
+  releasing.end();
   created.release_channel.reset();
   // The exec failed (a bad binary format, say).
   if (!started)

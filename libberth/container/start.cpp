@@ -5,6 +5,7 @@
 #include "container/hooks.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
+#include "sys/phase_log.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
@@ -72,8 +73,12 @@ Result<void> start(const GlobalOptions &global, const std::string &id) {
   if (status != Status::Created)
     return fail("cannot start container \"" + id + "\": it is " + std::string(status_name(status)) +
                 ", not created");
-  BERTH_TRY(release_init(dir, state));
+  {
+    log::Phase releasing("start " + id, "let the init exec the process");
+    BERTH_TRY(release_init(dir, state));
+  }
   { auto unlock = std::move(dir); }
+  log::Phase poststart("start " + id, "poststart hooks");
   run_poststart_hooks(state);
   return {};
 }

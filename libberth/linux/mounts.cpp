@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <cstdio>
+#include <string_view>
+
 #include "linux/cgroup_mount.hpp"
 #include "linux/copy_tree.hpp"
 #include "lsm/selinux.hpp"
@@ -152,9 +155,37 @@ void label_mqueue_root(int mount_fd, const MountContext &context) {
     log::warn("mqueue keeps its default SELinux label: " + labeled.error().message());
 }
 
-Result<void> mount_filesystem_entry(const spec::Mount &mount, const MountPlan &plan,
+bool has_data_option(const MountPlan &plan, std::string_view key) {
+  for (const auto &option : plan.data_options)
+    if (option.size() > key.size() && option.compare(0, key.size(), key) == 0 &&
+        option[key.size()] == '=')
+      return true;
+  return false;
+}
+
+// A tmpfs without mode= takes the mode of the directory it covers, as runc's
+// does: an image's 0700 /root or 1777 /tmp keeps its meaning under the mount.
+// A directory that berth has to create leaves the kernel's default (1777).
+void inherit_tmpfs_mode(const spec::Mount &mount, const MountContext &context, MountPlan &plan) {
+  if (has_data_option(plan, "mode"))
+    return;
+  auto existing = sys::open_in_root(context.root_fd, mount.destination, O_PATH | O_DIRECTORY);
+  if (!existing)
+    return;
+  struct stat st {};
+  if (::fstat(existing->get(), &st) < 0)
+    return;
+  char mode[16];
+  std::snprintf(mode, sizeof mode, "mode=%04o", st.st_mode & 07777);
+  plan.data_options.insert(plan.data_options.begin(), mode);
+}
+
+Result<void> mount_filesystem_entry(const spec::Mount &mount, const MountPlan &given_plan,
                                     const MountContext &context) {
   const std::string &type = *mount.type;
+  MountPlan plan = given_plan;
+  if (type == "tmpfs")
+    inherit_tmpfs_mode(mount, context, plan);
   sys::InRootOptions options;
   // A symlink at /proc or /sys would let the rootfs choose where procfs lands.
   options.no_symlinks = is_proc_or_sysfs(type);
@@ -224,8 +255,31 @@ Result<void> attach_with_propagation(int mount_fd, int target_fd, const MountPla
   return {};
 }
 
+bool is_readonly_dev(const spec::Mount &mount) {
+  return sys::split_path(mount.destination) == std::vector<std::string>{"dev"} &&
+         (plan_mount(mount).flags & MS_RDONLY);
+}
+
+Result<void> make_dev_readonly(int root_fd, const spec::Config &config) {
+  bool wanted = false;
+  for (const auto &mount : config.mounts)
+    if (sys::split_path(mount.destination) == std::vector<std::string>{"dev"})
+      wanted = is_readonly_dev(mount);
+  if (!wanted)
+    return {};
+  BERTH_TRY_ASSIGN(UniqueFd dev, sys::open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, 0,
+                                                   {.no_symlinks = true}));
+  sys::MountAttrChange read_only;
+  read_only.set = MOUNT_ATTR_RDONLY;
+  return with_context(sys::set_mount_attr(dev.get(), read_only, false), "make /dev read-only");
+}
+
 Result<void> mount_entry(const spec::Mount &mount, const MountContext &context) {
-  const MountPlan plan = plan_mount(mount);
+  MountPlan plan = plan_mount(mount);
+  // A read-only /dev is filled first (devices, symlinks, the mounts below it)
+  // and made read-only at the end, by make_dev_readonly, as runc does.
+  if (is_readonly_dev(mount))
+    plan.flags &= ~static_cast<unsigned long>(MS_RDONLY);
   const std::string what =
       plan.bind ? mount.source.value_or("bind") : mount.type.value_or(mount.source.value_or(""));
   std::string ctx = "mount " + what + " on " + mount.destination;

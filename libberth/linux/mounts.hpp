@@ -30,6 +30,14 @@ struct MountContext {
 // Performs one entry of config.mounts. Errors read "mount proc on /proc: ...".
 Result<void> mount_entry(const spec::Mount &mount, const MountContext &context);
 
+// config.mounts' /dev entry asks for "ro": mount_entry mounts it writable, so
+// that the devices, their symlinks and the mounts below it can be made.
+bool is_readonly_dev(const spec::Mount &mount);
+
+// Makes the /dev mount read-only (not the mounts below it) when the last /dev
+// entry of config.mounts asks for "ro"; after the pivot, `root_fd` is "/".
+Result<void> make_dev_readonly(int root_fd, const spec::Config &config);
+
 // A detached, configured mount of a new `fstype` filesystem: source, superblock
 // flags and data options through fsconfig, per-mount attributes through fsmount.
 Result<UniqueFd> create_filesystem(const std::string &fstype, const std::string &source,

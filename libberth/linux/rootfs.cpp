@@ -108,6 +108,7 @@ Result<void> prepare_rootfs(const spec::Config &config, const RootfsOptions &opt
 
 Result<void> finalize_rootfs(const spec::Config &config) {
   BERTH_TRY_ASSIGN(UniqueFd root, sys::open_path("/", O_PATH | O_DIRECTORY));
+  BERTH_TRY(make_dev_readonly(root.get(), config));
   if (config.linux) {
     BERTH_TRY(make_paths_readonly(root.get(), config.linux->readonly_paths));
     BERTH_TRY(mask_paths(root.get(), config.linux->masked_paths));

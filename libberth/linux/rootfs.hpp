@@ -32,7 +32,8 @@ struct RootfsOptions {
 // rootfs and nothing of the host's tree is reachable.
 Result<void> prepare_rootfs(const spec::Config &config, const RootfsOptions &options);
 
-// Phase 2, after sysctl and hostname (sysctl needs /proc/sys writable): masks
+// Phase 2, after sysctl and hostname (sysctl needs /proc/sys writable): makes a
+// "ro" /dev read-only (it stayed writable to be filled), masks
 // linux.maskedPaths, makes linux.readonlyPaths read-only, and remounts the root
 // read-only when root.readonly.
 Result<void> finalize_rootfs(const spec::Config &config);

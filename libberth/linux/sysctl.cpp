@@ -48,6 +48,25 @@ const spec::Namespace *find_namespace(const spec::Config &config, spec::Namespac
   return config.linux ? config.linux->find_namespace(type) : nullptr;
 }
 
+// kernel.hostname and kernel.domainname set what the config's hostname and
+// domainname fields set: with both, which one wins would be an accident of the
+// order berth applies them in. Refused, as runc and crun refuse it.
+Result<void> check_uts_field_conflict(const spec::Config &config, std::string_view key) {
+  const std::optional<std::string> *field = nullptr;
+  std::string_view field_name;
+  if (key == "kernel.hostname") {
+    field = &config.hostname;
+    field_name = "/hostname";
+  } else if (key == "kernel.domainname") {
+    field = &config.domainname;
+    field_name = "/domainname";
+  }
+  if (!field || !*field || (*field)->empty())
+    return {};
+  return fail(pointer_to(key) + ": conflicts with " + std::string(field_name) +
+              ", which sets the same name; set only one of them");
+}
+
 // Checks the key and returns the namespace it needs.
 Result<spec::NamespaceType> classify(const spec::Config &config, std::string_view key) {
   BERTH_TRY_CTX(check_key_syntax(key), pointer_to(key));
@@ -58,6 +77,7 @@ Result<spec::NamespaceType> classify(const spec::Config &config, std::string_vie
   if (!find_namespace(config, *type))
     return fail(pointer_to(key) + ": needs linux.namespaces to give the container its own " +
                 std::string(tables::namespace_info(*type).name) + " namespace");
+  BERTH_TRY(check_uts_field_conflict(config, key));
   return *type;
 }
 

@@ -42,14 +42,16 @@ Result<UniqueFd> open_in_root(int root_fd, std::string_view path, int flags = O_
 // Makes sure every directory of `path` exists inside the root, creating the
 // missing ones one name at a time (mkdirat in the already verified parent, then
 // a fresh in-root lookup), and returns an O_PATH fd of the last one. A symlink on
-// the way is followed only within the root; a non-directory on the way, or a
-// dangling symlink, is an error.
+// the way is followed only within the root; a dangling one has its target created
+// there, as runc does (its name resolved in the root like the rest of the path:
+// never a host path). A non-directory on the way is an error.
 Result<UniqueFd> mkdir_all_in_root(int root_fd, std::string_view path, mode_t mode = 0755,
                                    InRootOptions options = {});
 
 // Makes sure `path` exists inside the root as a non-directory, creating its
 // parent directories and an empty regular file when nothing is there (a target
-// for a file bind mount), and returns an O_PATH fd of it. An existing directory
+// for a file bind mount), and returns an O_PATH fd of it. A dangling symlink
+// there has its target created inside the root instead. An existing directory
 // is an error.
 Result<UniqueFd> create_file_in_root(int root_fd, std::string_view path, mode_t mode = 0644,
                                      InRootOptions options = {});

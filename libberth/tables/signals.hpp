@@ -31,7 +31,8 @@ inline constexpr std::array kSignals = {
     SignalInfo{"POLL", SIGPOLL}, SignalInfo{"PWR", SIGPWR},       SignalInfo{"SYS", SIGSYS},
 };
 
-// Parses "KILL", "SIGKILL", "kill", "9", "RTMIN+3" or "SIGRTMAX-1".
+// Parses "KILL", "SIGKILL", "kill", "9", "RTMIN+3" or "SIGRTMAX-1"; "0" too
+// (the number only, as runc: no "SIG0").
 inline std::optional<int> parse_signal(std::string_view text) {
   auto is_number = [](std::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
@@ -45,7 +46,8 @@ inline std::optional<int> parse_signal(std::string_view text) {
   };
   if (is_number(text)) {
     auto n = to_int(text);
-    if (!n || *n <= 0 || *n > SIGRTMAX)
+    // 0 is kill(2)'s "is it there?": nothing is sent, the target is checked.
+    if (!n || *n < 0 || *n > SIGRTMAX)
       return std::nullopt;
     return n;
   }

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import (cgroup_owner, cgroup_procs, host_cgroup_hierarchies, pid_alive,
-                       remove_cgroup_trees, wait_for)
+from berthtest import (assert_one_error_line, cgroup_owner, cgroup_procs,
+                       host_cgroup_hierarchies, pid_alive, remove_cgroup_trees, wait_for)
 
 MiB = 1024 * 1024
 WAIT_FOR_GO = "while [ ! -e /out/go ]; do sleep 0.05; done"
@@ -628,6 +628,91 @@ def test_delete_force_of_paused_container(rt, cg):
     wait_for(lambda: not any(pid_alive(p) for p in pids), timeout=5, what="the paused processes to die")
     assert rt("state", cid).rc != 0
     cg.assert_gone(path)
+
+
+def set_freezer(d: Path, state: str):
+    if (d / "freezer.state").exists():
+        (d / "freezer.state").write_text(state)
+
+
+def test_create_in_a_frozen_cgroup_is_refused(rt, cg):
+    # runc: "container's cgroup unexpectedly frozen"; berth used to join it
+    # and hang (`run -d` never returned).
+    h = cg.owner("freezer")
+    b, cid, out, path = cg.bundle("echo ran > /out/marker")
+    frozen = h.dir(path)
+    frozen.mkdir(parents=True)
+    cg.kept.add(str(frozen))
+    set_freezer(frozen, "FROZEN")
+    try:
+        before = rt.snapshot_mounts()
+        res = rt.run(b, cid, "-d", timeout=30)
+        line = assert_one_error_line(res, "frozen")
+        assert str(frozen) in line or path in line, line
+        rt.assert_clean(cid, before)
+        assert not (out / "marker").exists()
+        # what berth made is gone; the frozen cgroup it did not make is kept
+        left = [d for d in cg.existing(path) if d != str(frozen)]
+        assert left == [], f"cgroups left behind: {left}"
+        assert frozen.is_dir() and cgroup_procs(frozen) == []
+    finally:
+        set_freezer(frozen, "THAWED")
+    remove_cgroup_trees([frozen])
+
+
+def test_delete_force_of_a_container_an_ancestor_froze(rt, cg):
+    # Something else froze a v1 freezer cgroup above the container's: delete
+    # --force must still kill it and remove its cgroups (runc times out).
+    h = cg.owner("freezer")
+    b, cid, out, path = cg.bundle(COUNTER)
+    ancestor = h.dir(cg.parent)
+    ancestor.mkdir()  # someone else's (the caller's, a pod's): berth keeps it
+    cg.start_running(b, cid, out)
+    pids = cg.procs(path)
+    assert pids
+    set_freezer(ancestor, "FROZEN")
+    try:
+        wait_for(lambda: cg.read("freezer", path, "freezer.state") == "FROZEN", timeout=5,
+                 what="the container to be frozen with its ancestor")
+        started = time.monotonic()
+        res = rt("delete", "--force", cid, timeout=60)
+        took = time.monotonic() - started
+        assert res.rc == 0, res
+        assert took < 8, f"delete --force took {took:.1f}s"
+        wait_for(lambda: not any(pid_alive(p) for p in pids), timeout=5,
+                 what="the frozen processes to die")
+        assert rt("state", cid).rc != 0
+        cg.assert_gone(path)
+        assert (ancestor / "freezer.state").read_text().strip() == "FROZEN", \
+            "berth thawed a cgroup that is not the container's"
+    finally:
+        set_freezer(ancestor, "THAWED")
+
+
+def test_empty_cpuset_of_a_precreated_parent_is_filled(rt, cg):
+    # runc: a parent made by someone else with empty cpuset.cpus/mems (a pod's,
+    # made without cgroup.clone_children) gets them from its nearest ancestor
+    # that has them; else joining fails with ENOSPC.
+    h = cg.owner("cpuset")
+    top = h.dir(cg.parent)
+    mid_path = cg.parent + "/mid"
+    top.mkdir()
+    h.dir(mid_path).mkdir()
+    cg.kept.add(str(h.dir(mid_path)))
+    if (top / "cpuset.cpus").read_text().strip():
+        pytest.skip("cgroup.clone_children is set: a new cpuset cgroup is not empty here")
+    want = {f: (top.parent / f).read_text().strip() for f in ("cpuset.cpus", "cpuset.mems")}
+    b, cid, out, _ = cg.bundle("touch /out/ready; exec sleep 1000")
+    path = f"{mid_path}/{cid}"
+    b.linux["cgroupsPath"] = path
+    pid = cg.start_running(b, cid, out)
+    for d in (top, h.dir(mid_path), h.dir(path)):
+        got = {f: (d / f).read_text().strip() for f in want}
+        assert got == want, f"{d}: {got}, want {want}"
+    assert pid in cgroup_procs(h.dir(path))
+    assert rt("delete", "--force", cid).rc == 0
+    cg.assert_gone(path)
+    assert h.dir(mid_path).is_dir(), "berth removed a parent it did not make"
 
 
 # ---------------------------------------------------------------------------

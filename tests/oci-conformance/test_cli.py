@@ -219,3 +219,65 @@ def test_debug_does_not_disturb_the_container(rt):
     res = rt("run", "-b", b.path, rt.new_id(), global_args=["--debug", "--log", log, "--log-format", "json"])
     assert res.rc == 0 and res.out == "out-only\n", res
     read_json_lines(log)
+
+
+PHASE_LINE = re.compile(r"^(create|start|run|exec|delete) (\S+): (.+) took (\d+\.\d+) ms$")
+
+
+def phases_in(messages, cid):
+    """{(command, phase): milliseconds} of the --debug phase lines about cid."""
+    found = {}
+    for msg in messages:
+        m = PHASE_LINE.match(msg)
+        if m and m.group(2) == cid:
+            found[(m.group(1), m.group(3))] = float(m.group(4))
+    return found
+
+
+def test_debug_logs_each_phase_with_its_duration(rt):
+    # runc --debug writes debug-level lines to the log; berth writes one per
+    # phase of create, start, exec and delete with how long it took, in the
+    # --log file (text or JSON), or on stderr without one.
+    log = rt.workdir / "debug.log"
+    json_log = ["--debug", "--log", log, "--log-format", "json"]
+    b = rt.bundle()
+    b.args("sleep", "1000")
+    b.write()
+    cid = rt.new_id()
+    assert rt("create", "-b", b.path, cid, global_args=json_log).rc == 0
+    assert rt("start", cid, global_args=json_log).rc == 0
+    res = rt("exec", cid, "true", global_args=json_log)
+    assert res.rc == 0, res
+    entries = read_json_lines(log)
+    debug = [e["msg"] for e in entries if e["level"] == "debug"]
+    got = phases_in(debug, cid)
+    for want in [("create", "load and validate config.json"),
+                 ("create", "reserve the state directory"),
+                 ("create", "create the cgroup and apply linux.resources"),
+                 ("create", "spawn the init and set up the container"),
+                 ("create", "record the state and commit"),
+                 ("create", "all phases"),
+                 ("start", "let the init exec the process"),
+                 ("exec", "open the container and prepare the process"),
+                 ("exec", "spawn the process in the container")]:
+        assert want in got, f"no debug line for {want}; debug lines: {debug}"
+    assert got[("create", "all phases")] >= got[("create", "spawn the init and set up the container")]
+
+    text_log = rt.workdir / "debug.txt"
+    res = rt("delete", "--force", cid, global_args=["--debug", "--log", text_log])
+    assert res.rc == 0, res
+    assert re.search(rf'level=debug msg="delete {cid}: [^"]+ took [0-9.]+ ms"', text_log.read_text()), \
+        text_log.read_text()
+
+    # without --log: on stderr, marked as debug; without --debug: nothing
+    b2 = rt.bundle("b2")
+    b2.sh("true")
+    b2.write()
+    cid2 = rt.new_id()
+    res = rt("run", "-b", b2.path, cid2, global_args=["--debug"])
+    assert res.rc == 0, res
+    lines = [l[len("berth: debug: "):] for l in res.err_lines if l.startswith("berth: debug: ")]
+    assert ("run", "let the init exec the process") in phases_in(lines, cid2), res.err
+    cid3 = rt.new_id()
+    res = rt("run", "-b", b2.path, cid3)
+    assert res.rc == 0 and "debug" not in res.err, res

@@ -425,6 +425,30 @@ def test_kill_created_container(rt):
     assert rt("delete", cid).rc == 0
 
 
+def test_kill_signal_zero_checks_liveness(rt):
+    # runc: `kill ID 0` sends nothing and answers whether the container's
+    # init is alive: exit 0 while created/running/paused, 1 once stopped;
+    # "SIG0" is not a signal name.
+    b, out = lifecycle_bundle(rt, WAIT_FOR_GO)
+    cid = rt.create_ok(b)
+    pid = rt.state(cid)["pid"]
+    res = rt("kill", cid, "0")
+    assert res.rc == 0 and res.err == "", res
+    assert rt.state(cid)["status"] == "created" and pid_alive(pid)
+    assert rt("start", cid).rc == 0
+    res = rt("kill", cid, "0")
+    assert res.rc == 0, res
+    res = rt("kill", "--all", cid, "0")
+    assert res.rc == 0, res
+    assert rt.state(cid)["status"] == "running", "signal 0 disturbed the container"
+    assert_one_error_line(rt("kill", cid, "SIG0"), "SIG0")
+    (out / "go").touch()
+    rt.wait_status(cid, "stopped")
+    assert_one_error_line(rt("kill", cid, "0"), "not running")
+    assert rt("delete", cid).rc == 0
+    assert_one_error_line(rt("kill", cid, "0"))
+
+
 def test_kill_stopped_container_fails(rt):
     b, out = lifecycle_bundle(rt, "true")
     cid = rt.new_id()

@@ -197,6 +197,59 @@ def test_destination_symlink_stays_inside_rootfs(rt, link):
         assert_one_error_line(res)
 
 
+def test_dangling_symlink_destination_is_created_inside_rootfs(rt):
+    # runc and crun resolve a destination that is a dangling symlink inside
+    # the rootfs and create what it names there (a directory, or a file for a
+    # file bind); nothing is created on the host.
+    name = "dangle-" + rt.token
+    for host_path in (Path("/" + name), Path("/" + name + "-rel"), Path("/" + name + "-f")):
+        rt.host_paths.append(host_path)
+    src = rt.host_dir("src")
+    (src / "f").write_text("from the host\n")
+    b = rt.bundle()
+    (b.rootfs / "mnt" / "abs").symlink_to(f"/{name}/x")
+    (b.rootfs / "mnt" / "rel").symlink_to(f"../../../../../../{name}-rel")
+    (b.rootfs / "mnt" / "file").symlink_to(f"../{name}-f/f")
+    b.add_mount("/mnt/abs", "tmpfs", "tmpfs", ["size=1m"], make_target=False)
+    b.add_mount("/mnt/rel", "tmpfs", "tmpfs", ["size=1m"], make_target=False)
+    b.add_mount("/mnt/file", "bind", src / "f", ["bind", "ro"], make_target=False)
+    b.sh("cat /mnt/file; cat /proc/self/mountinfo")
+    first, rest = rt.run_ok(b).split("\n", 1)
+    assert first == "from the host"
+    entries = parse_mountinfo(rest)
+    assert need(entries, f"/{name}/x").fstype == "tmpfs"
+    assert need(entries, f"/{name}-rel").fstype == "tmpfs"
+    need(entries, f"/{name}-f/f")
+    assert (b.rootfs / name / "x").is_dir() and not (b.rootfs / name / "x").is_symlink()
+    assert (b.rootfs / f"{name}-rel").is_dir()
+    assert (b.rootfs / f"{name}-f" / "f").is_file()
+    assert (b.rootfs / "mnt" / "abs").is_symlink(), "the symlink itself was replaced"
+    for host_path in (Path("/" + name), Path("/" + name + "-rel"), Path("/" + name + "-f")):
+        assert not host_path.exists(), f"{host_path} created on the host"
+    assert not (b.path / f"{name}-rel").exists() and not (b.path.parent / f"{name}-rel").exists()
+
+
+def test_readonly_dev_is_filled_then_made_readonly(rt):
+    # runc: a /dev entry with "ro" is mounted writable, filled (devices, their
+    # symlinks, the mounts below it) and made read-only at the end; the mounts
+    # below it keep their own flags.
+    b = rt.bundle()
+    for m in b.config["mounts"]:
+        if m["destination"] == "/dev":
+            m["options"].append("ro")
+    b.sh("test -c /dev/null && echo null-ok; echo x > /dev/null && echo write-null-ok; "
+         "test -L /dev/fd && echo fd-link; "
+         "touch /dev/new-file 2>/dev/null || echo create-refused; cat /proc/self/mountinfo")
+    out = rt.run_ok(b)
+    head = out.split("\n")[:4]
+    assert head == ["null-ok", "write-null-ok", "fd-link", "create-refused"], out
+    entries = parse_mountinfo("\n".join(out.split("\n")[4:]))
+    dev = need(entries, "/dev")
+    assert dev.fstype == "tmpfs" and "ro" in dev.options, dev.line
+    pts = need(entries, "/dev/pts")
+    assert pts.fstype == "devpts" and "rw" in pts.options, pts.line
+
+
 # -- tmpfs data, and per-mount options ------------------------------------------
 
 def test_tmpfs_size_and_mode(rt):
@@ -208,6 +261,24 @@ def test_tmpfs_size_and_mode(rt):
     m = need(parse_mountinfo(rest), "/scratch")
     assert m.fstype == "tmpfs"
     assert m.super_value("size") == "1024k" and m.super_value("mode") == "710", m.line
+
+
+def test_tmpfs_without_mode_takes_the_covered_directory_mode(rt):
+    # runc: a tmpfs without mode= gets the mode (with setuid/setgid/sticky
+    # bits) of the directory it covers; an explicit mode= wins; a destination
+    # that has to be created keeps tmpfs's own default, 1777.
+    b = rt.bundle()
+    b.add_mount("/covered", "tmpfs", "tmpfs", ["size=1m"])
+    b.add_mount("/explicit", "tmpfs", "tmpfs", ["size=1m", "mode=0755"])
+    b.add_mount("/fresh/dir", "tmpfs", "tmpfs", ["size=1m"], make_target=False)
+    os.chmod(b.rootfs / "covered", 0o2710)
+    os.chmod(b.rootfs / "explicit", 0o700)
+    b.sh("stat -c '%a %n' /covered /explicit /fresh/dir; cat /proc/self/mountinfo")
+    out = rt.run_ok(b).split("\n")
+    assert out[:3] == ["2710 /covered", "755 /explicit", "1777 /fresh/dir"], out[:3]
+    entries = parse_mountinfo("\n".join(out[3:]))
+    assert need(entries, "/covered").fstype == "tmpfs"
+    assert need(entries, "/fresh/dir").fstype == "tmpfs"
 
 
 def test_tmpfs_size_is_enforced(rt):

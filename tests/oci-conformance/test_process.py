@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import CAP_BIT, CAPABILITIES, assert_one_error_line, cap_mask, caps_after_exec, parse_status
+from berthtest import (CAP_BIT, CAPABILITIES, assert_one_error_line, cap_mask, caps_after_exec,
+                       expect_clean_failure, parse_status)
 
 
 def status_of_exec(rt, b):
@@ -323,6 +324,35 @@ def test_sysctl_outside_a_namespace_of_the_container_is_refused(rt):
     assert Path("/proc/sys/net/ipv4/ip_default_ttl").read_text() == host, "the host's sysctl was changed"
     assert_one_error_line(res, "net.ipv4.ip_default_ttl")
     rt.assert_clean(cid, before)
+
+
+@pytest.mark.parametrize("key,field", [("kernel.hostname", "hostname"),
+                                       ("kernel.domainname", "domainname")])
+def test_sysctl_uts_name_conflicting_with_its_field_is_refused(rt, key, field):
+    # runc (and crun) refuse kernel.hostname alongside hostname, and
+    # kernel.domainname alongside domainname: which one wins is not defined.
+    b = rt.bundle()
+    b.config[field] = "from-the-field"
+    b.linux["sysctl"] = {key: "from-sysctl"}
+    b.sh("true")
+    expect_clean_failure(rt, b, key, field)
+
+
+def test_sysctl_uts_name_without_its_field_or_namespace(rt):
+    # Without the matching field the sysctl sets the name (runc too); without
+    # a uts namespace it is refused (it would rename the host).
+    b = rt.bundle()
+    b.linux["sysctl"] = {"kernel.domainname": "sysctl-domain"}
+    b.sh("hostname; cat /proc/sys/kernel/domainname")
+    assert rt.run_ok(b).split() == ["runc", "sysctl-domain"]
+    b2 = rt.bundle("nouts")
+    b2.drop_namespace("uts")
+    del b2.config["hostname"]
+    b2.linux["sysctl"] = {"kernel.hostname": "not-the-host"}
+    b2.sh("true")
+    host = Path("/proc/sys/kernel/hostname").read_text()
+    expect_clean_failure(rt, b2, "kernel.hostname", "uts")
+    assert Path("/proc/sys/kernel/hostname").read_text() == host
 
 
 def test_sysctl_unknown_key_fails_cleanly(rt):

@@ -204,11 +204,37 @@ Test(path_resolve, create_file_keeps_an_existing_file_and_refuses_a_directory) {
   cr_expect_eq(errno_of(dir.error()), EISDIR);
 }
 
-Test(path_resolve, create_file_refuses_a_dangling_link) {
-  symlink_in_root("/nowhere/file", "dangling");
+Test(path_resolve, create_file_creates_a_dangling_links_target_inside_the_root) {
+  // As runc: the link is resolved in the root and what it names is created.
+  const auto host_name = "berth-test-" + sandbox.base.filename().string();
+  symlink_in_root("/" + host_name + "/file", "dangling");
   auto fd = sys::create_file_in_root(sandbox.root_fd, "dangling");
-  cr_assert(!fd.has_value());
-  cr_expect(!fs::exists(sandbox.root / "nowhere"));
+  cr_assert(fd.has_value(), "%s", fd ? "" : fd.error().message().c_str());
+  cr_expect_eq(inode_of_fd(fd->get()), inode_of(sandbox.root / host_name / "file"));
+  cr_expect(!fs::exists("/" + host_name));
+  // A relative target is taken from the link's directory, clamped at the root.
+  fs::create_directory(sandbox.root / "d");
+  symlink_in_root("../../../../../rel/f", "d/rel-link");
+  auto rel = sys::create_file_in_root(sandbox.root_fd, "d/rel-link");
+  cr_assert(rel.has_value(), "%s", rel ? "" : rel.error().message().c_str());
+  cr_expect_eq(inode_of_fd(rel->get()), inode_of(sandbox.root / "rel/f"));
+  cr_expect(!fs::exists(sandbox.base / "rel"));
+}
+
+Test(path_resolve, mkdir_all_creates_a_dangling_links_target_inside_the_root) {
+  const auto host_name = "berth-test-" + sandbox.base.filename().string();
+  symlink_in_root("/" + host_name + "/x", "abs");
+  symlink_in_root("../../../../" + host_name + "-rel", "rel");
+  symlink_in_root("abs", "chain");
+  auto fd = sys::mkdir_all_in_root(sandbox.root_fd, "/chain/below");
+  cr_assert(fd.has_value(), "%s", fd ? "" : fd.error().message().c_str());
+  cr_expect_eq(inode_of_fd(fd->get()), inode_of(sandbox.root / host_name / "x/below"));
+  auto rel = sys::mkdir_all_in_root(sandbox.root_fd, "rel");
+  cr_assert(rel.has_value(), "%s", rel ? "" : rel.error().message().c_str());
+  cr_expect_eq(inode_of_fd(rel->get()), inode_of(sandbox.root / (host_name + "-rel")));
+  cr_expect(!fs::exists("/" + host_name));
+  cr_expect(!fs::exists("/" + host_name + "-rel"));
+  cr_expect(!fs::exists(sandbox.base / (host_name + "-rel")));
 }
 
 Test(path_resolve, parent_and_name) {

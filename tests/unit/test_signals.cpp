@@ -25,6 +25,8 @@ Test(signals, numbers) {
   cr_assert_eq(parse_signal("1").value_or(-1), 1);
   cr_assert_eq(parse_signal("15").value_or(-1), SIGTERM);
   cr_assert_eq(parse_signal("64").value_or(-1), SIGRTMAX);
+  // kill(2)'s existence check, as runc accepts it
+  cr_assert_eq(parse_signal("0").value_or(-1), 0);
 }
 
 Test(signals, realtime) {
@@ -37,8 +39,8 @@ Test(signals, realtime) {
 }
 
 Test(signals, rejects_invalid) {
-  for (const char *bad :
-       {"0", "65", "-1", "+9", "FOO", "SIG", "", "SIGFOO", "RTMIN+", "RTMIN-1", "RTMAX+1",
-        "RTMIN+99", "9x", " 9", "99999999999999999999", "AVERYLONGSIGNALNAMETHATDOESNOTFIT"})
+  for (const char *bad : {"65", "-1", "SIG0", "ZERO", "+9", "FOO", "SIG", "", "SIGFOO", "RTMIN+",
+                          "RTMIN-1", "RTMAX+1", "RTMIN+99", "9x", " 9", "99999999999999999999",
+                          "AVERYLONGSIGNALNAMETHATDOESNOTFIT"})
     cr_assert(!parse_signal(bad).has_value(), "\"%s\" should be invalid", bad);
 }
