@@ -14,6 +14,11 @@
 
 namespace berth::container {
 
+// The error for a command that needs a live container, in the words engines
+// look for: containerd's shim takes "container not running" after a kill to
+// mean that the process is already gone.
+Error container_not_running(const std::string &id);
+
 struct GlobalOptions {
   std::string root = "/run/berth"; // --root (default: see rootless.hpp)
   bool systemd_cgroup = false;     // --systemd-cgroup (a systemd scope: see create.cpp)

@@ -60,7 +60,7 @@ Result<Target> open_target(const GlobalOptions &global, const ExecOptions &optio
   Status status = current_status(state);
   switch (status) {
   case Status::Stopped:
-    return fail(quoted_id(options.id) + " is not running");
+    return fail(container_not_running(options.id));
   case Status::Creating:
     return fail(quoted_id(options.id) + " is still being created");
   case Status::Paused:
@@ -74,7 +74,7 @@ Result<Target> open_target(const GlobalOptions &global, const ExecOptions &optio
   }
   auto pidfd = open_pidfd(state.init);
   if (!pidfd)
-    return fail(quoted_id(options.id) + " is not running");
+    return fail(container_not_running(options.id));
   return Target{std::move(dir), std::move(state), std::move(*pidfd), status == Status::Paused};
 }
 
@@ -153,7 +153,7 @@ Result<int> namespaces_to_join(const Target &target) {
   // Read by pid: valid only if the init was still alive afterwards (its pid
   // cannot have been reused while it lived).
   if (has_exited(target.init_pidfd.get()))
-    return fail(quoted_id(target.state.id) + " is not running");
+    return fail(container_not_running(target.state.id));
   return flags;
 }
 

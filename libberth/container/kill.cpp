@@ -7,23 +7,34 @@
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
+
+Error container_not_running(const std::string &id) {
+  return Error("container \"" + id + "\": container not running");
+}
+// --all reaches every process in the container's cgroup, also after its init
+// has exited: in a pod sharing a pid namespace, what the init started lives
+// on, and the engine stopping the pod relies on this (runc does the same).
+Result<void> signal_all_processes(const StoredState &state, int signal) {
+  BERTH_TRY_ASSIGN(auto cgroups, container_cgroup(state));
+  if (cgroups)
+    return cgroups->signal_all(signal);
+  // Without a cgroup (rootless): what /proc shows of the container (nothing
+  // once the init is gone), each still listed once it has a pidfd (a reused
+  // pid is not signalled).
+  BERTH_TRY_ASSIGN(auto pids, processes_without_cgroup(state));
+  return cgroup::signal_listed(std::vector<pid_t>(pids.begin(), pids.end()), signal,
+                               [&]() -> Result<std::vector<pid_t>> {
+                                 BERTH_TRY_ASSIGN(auto now, processes_without_cgroup(state));
+                                 return std::vector<pid_t>(now.begin(), now.end());
+                               });
+}
+
 Result<void> signal_container(const StoredState &state, int signal, bool all) {
+  if (all)
+    return signal_all_processes(state, signal);
   auto pidfd = open_pidfd(state.init);
   if (!pidfd)
-    return fail("container \"" + state.id + "\" is not running");
-  if (all) {
-    BERTH_TRY_ASSIGN(auto cgroups, container_cgroup(state));
-    if (cgroups)
-      return cgroups->signal_all(signal);
-    // Without a cgroup (rootless): what /proc shows of the container, each
-    // still listed once it has a pidfd (a reused pid is not signalled).
-    BERTH_TRY_ASSIGN(auto pids, processes_without_cgroup(state));
-    return cgroup::signal_listed(std::vector<pid_t>(pids.begin(), pids.end()), signal,
-                                 [&]() -> Result<std::vector<pid_t>> {
-                                   BERTH_TRY_ASSIGN(auto now, processes_without_cgroup(state));
-                                   return std::vector<pid_t>(now.begin(), now.end());
-                                 });
-  }
+    return fail(container_not_running(state.id));
   if (sys::pidfd_send_signal_raw(pidfd->get(), signal) < 0)
     return fail_errno("signal container \"" + state.id + "\"");
   return {};
@@ -56,8 +67,8 @@ Result<void> kill(const GlobalOptions &global, const std::string &id, int signal
   BERTH_TRY_ASSIGN(StateDir dir, StateDir::open(global.root, id, LockMode::Shared));
   BERTH_TRY_ASSIGN(StoredState stored, dir.read());
   Status status = current_status(stored);
-  if (status == Status::Stopped)
-    return fail("container \"" + id + "\" is not running");
+  if (status == Status::Stopped && !all)
+    return fail(container_not_running(id));
   return signal_container(stored, signal, all);
 }
 

@@ -33,7 +33,7 @@ Result<int> events_command(const Invocation &invocation) {
   const std::string &id = invocation.id;
   BERTH_TRY_ASSIGN(container::EventSample sample, container::sample_events(global, id));
   if (sample.status == container::Status::Stopped)
-    return fail("container \"" + id + "\" is not running");
+    return fail(container::container_not_running(id));
   BERTH_TRY(print(stats_event_line(id, sample.stats_json)));
   if (invocation.stats_once)
     return 0;

@@ -739,6 +739,28 @@ def test_kill_all_reaches_background_process_in_host_pid_namespace(rt, cg):
     cg.assert_gone(path)
 
 
+def test_kill_all_after_the_init_exited_reaches_what_it_left(rt, cg):
+    """A pod's container shares a pid namespace it does not own: when its init
+    exits, what it started lives on in its cgroup. `kill --all` of that
+    stopped container must reach it and succeed, as runc's does (containerd
+    stops a pod this way); a plain kill says "container not running", the
+    words containerd's shim reads as "already gone"."""
+    b, cid, out, path = cg.bundle("sleep 1000 & echo $! > /out/bg; touch /out/ready; sleep 1")
+    b.drop_namespace("pid")
+    init = cg.start_running(b, cid, out)
+    bg = int((out / "bg").read_text())
+    wait_for(lambda: not pid_alive(init), timeout=10, what="the init to exit")
+    rt.wait_status(cid, "stopped")
+    assert pid_alive(bg) and bg in cg.procs(path), f"background pid {bg} not in the cgroup {cg.procs(path)}"
+    res = rt("kill", cid, "KILL")
+    assert res.rc != 0 and "container not running" in res.err, res
+    res = rt("kill", "--all", cid, "KILL")
+    assert res.rc == 0, res
+    wait_for(lambda: not pid_alive(bg), timeout=5, what="kill --all to reach the background process")
+    assert rt("delete", cid).rc == 0
+    cg.assert_gone(path)
+
+
 def test_delete_force_kills_every_process_in_host_pid_namespace(rt, cg):
     b, cid, out, path = host_pid_bundle(cg)
     init = cg.start_running(b, cid, out)

@@ -461,7 +461,7 @@ def test_stopped_container_is_refused(rt):
     cid, _ = start_container(rt, script="true")
     rt.wait_status(cid, "stopped")
     res = rt("exec", cid, "true")
-    assert_one_error_line(res, cid, "is not running")
+    assert_one_error_line(res, cid, "container not running")
 
 
 def test_paused_container_is_refused(rt):
