@@ -280,6 +280,74 @@ def test_memory_limit_reservation_swap(rt, cg):
     finish(rt, cg, cid, path)
 
 
+# What Docker writes for a container without limits: 0 for each, which runc
+# reads as "not set" (it writes nothing). Written, cpu.shares 0 becomes 2.
+DOCKER_ZEROS = {"memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0},
+                "cpu": {"shares": 0, "quota": 0, "period": 0,
+                        "realtimeRuntime": 0, "realtimePeriod": 0},
+                "pids": {"limit": 0},
+                "blockIO": {"weight": 0, "leafWeight": 0}}
+NO_MEMORY_LIMIT = "9223372036854771712"  # PAGE_COUNTER_MAX pages, as v1 shows "none"
+
+
+def test_zero_limits_are_not_set(rt, cg):
+    for controller in ("memory", "cpu", "pids"):
+        cg.owner(controller)
+    cid, path = created(rt, cg, json.loads(json.dumps(DOCKER_ZEROS)))
+    assert cg.read("cpu", path, "cpu.shares") == "1024", "cpu.shares 0 was written (the kernel's 2)"
+    assert cg.read("cpu", path, "cpu.cfs_quota_us") == "-1"
+    assert cg.read("cpu", path, "cpu.cfs_period_us") == "100000"
+    assert cg.read("memory", path, "memory.limit_in_bytes") == NO_MEMORY_LIMIT
+    assert cg.read("memory", path, "memory.soft_limit_in_bytes") == NO_MEMORY_LIMIT
+    assert cg.read("pids", path, "pids.max") == "max"
+    finish(rt, cg, cid, path)
+
+
+def test_update_zero_limits_change_nothing(rt, cg):
+    for controller in ("memory", "cpu", "pids"):
+        cg.owner(controller)
+    b, cid, out, path = cg.bundle("touch /out/ready; exec sleep 1000", resources={
+        "memory": {"limit": 32 * MiB}, "pids": {"limit": 20},
+        "cpu": {"shares": 512, "quota": 20000, "period": 50000}})
+    cg.start_running(b, cid, out)
+    # containerd's shim for `docker update --memory 64m`: the rest is 0
+    doc = json.loads(json.dumps(DOCKER_ZEROS))
+    doc["memory"]["limit"] = 64 * MiB
+    res = rt("update", "-r", "-", cid, stdin=json.dumps(doc).encode())
+    assert res.rc == 0, res
+    assert cg.read("memory", path, "memory.limit_in_bytes") == str(64 * MiB)
+    assert cg.read("cpu", path, "cpu.shares") == "512"
+    assert cg.read("cpu", path, "cpu.cfs_quota_us") == "20000"
+    assert cg.read("cpu", path, "cpu.cfs_period_us") == "50000"
+    assert cg.read("pids", path, "pids.max") == "20"
+    # `docker update --restart always`: nothing but zeros, nothing changes
+    res = rt("update", "-r", "-", cid, stdin=json.dumps(DOCKER_ZEROS).encode())
+    assert res.rc == 0, res
+    assert cg.read("memory", path, "memory.limit_in_bytes") == str(64 * MiB)
+    # flags of 0 leave their limit as it is, as in runc
+    res = rt("update", "--memory", "48m", "--cpu-shares", "0", "--cpu-period", "0",
+             "--cpu-quota", "0", "--pids-limit", "0", "--blkio-weight", "0", cid)
+    assert res.rc == 0, res
+    assert cg.read("memory", path, "memory.limit_in_bytes") == str(48 * MiB)
+    assert cg.read("cpu", path, "cpu.shares") == "512"
+    assert cg.read("cpu", path, "cpu.cfs_period_us") == "50000"
+    assert cg.read("pids", path, "pids.max") == "20"
+    finish(rt, cg, cid, path)
+
+
+def test_update_memory_unlimited_lifts_the_swap_limit(rt, cg):
+    cg.owner("memory")
+    b, cid, out, path = cg.bundle("touch /out/ready; exec sleep 1000", resources={
+        "memory": {"limit": 32 * MiB, "swap": 64 * MiB}})
+    cg.start_running(b, cid, out)
+    res = rt("update", "--memory", "-1", cid)
+    assert res.rc == 0, res
+    assert cg.read("memory", path, "memory.limit_in_bytes") == NO_MEMORY_LIMIT
+    if (cg.owner("memory").mount_point / "memory.memsw.limit_in_bytes").exists():
+        assert cg.read("memory", path, "memory.memsw.limit_in_bytes") == NO_MEMORY_LIMIT
+    finish(rt, cg, cid, path)
+
+
 def test_memory_disable_oom_killer(rt, cg):
     cid, path = created(rt, cg, {"memory": {"limit": 64 * MiB, "disableOOMKiller": True}})
     oom = dict(l.split() for l in cg.read("memory", path, "memory.oom_control").splitlines())
