@@ -590,6 +590,46 @@ def test_device_cgroup_denies_and_allows(rt, cg):
     cg.assert_gone(path)
 
 
+def test_default_rules_allow_any_mknod_but_no_open(rt, cg):
+    """runc's defaults: mknod of any char or block device (c *:* m, b *:* m)
+    after the config's "deny all"; opening the node needs a rule of its own."""
+    cg.owner("devices")
+    script = """
+        mknod /dev/blk b 7 0 && echo mknod-b-ok || echo mknod-b-failed
+        mknod /dev/chr c 42 42 && echo mknod-c-ok || echo mknod-c-failed
+        (exec 3</dev/blk) 2>/out/blk.err && echo open-b-ok || echo open-b-failed
+    """
+    b, cid, out, path = cg.bundle(f"exec > /out/log 2>&1; {script}", resources={"devices": [
+        {"allow": False, "access": "rwm"}]})
+    caps = b.process["capabilities"]
+    for s in ("bounding", "effective", "permitted"):
+        caps[s].append("CAP_MKNOD")
+    res = rt.run(b, cid)
+    assert res.rc == 0, res
+    log = (out / "log").read_text().split()
+    assert "mknod-b-ok" in log and "mknod-c-ok" in log, log
+    assert "open-b-failed" in log, f"mknod's rule let the node be opened: {log}"
+    assert "not permitted" in (out / "blk.err").read_text().lower()
+    cg.assert_gone(path)
+
+
+def test_default_rules_allow_dev_net_tun(rt, cg):
+    cg.owner("devices")
+    if not os.path.exists("/dev/net/tun"):
+        pytest.skip("the host has no /dev/net/tun (no tun driver) to open")
+    b, cid, out, path = cg.bundle(
+        "exec > /out/log 2>&1; mkdir -p /dev/net; mknod /dev/net/tun c 10 200; "
+        "[ -c /dev/net/tun ] && (exec 3</dev/net/tun) && echo tun-ok || echo tun-failed",
+        resources={"devices": [{"allow": False, "access": "rwm"}]})
+    caps = b.process["capabilities"]
+    for s in ("bounding", "effective", "permitted"):
+        caps[s].append("CAP_MKNOD")
+    res = rt.run(b, cid)
+    assert res.rc == 0, res
+    assert "tun-ok" in (out / "log").read_text().split(), (out / "log").read_text()
+    cg.assert_gone(path)
+
+
 # ---------------------------------------------------------------------------
 # update, pause/resume
 # ---------------------------------------------------------------------------
