@@ -226,7 +226,8 @@ void run_exec_process(const ExecChildContext &ctx) {
       report_and_exit(ctx, sent.error());
   }
   ::execve(prepared->executable.c_str(), argv.data(), envp.data());
-  report_and_exit(ctx, Error::from_errno("exec " + prepared->executable));
+  const int error = errno;
+  report_and_exit(ctx, Error::in_kernel_words("exec " + prepared->executable, error));
 }
 
 } // namespace berth::container

@@ -309,7 +309,8 @@ int wait_for_start(const InitContext &ctx) {
   if (auto loaded = load_seccomp_before_exec(ctx, process_state); !loaded)
     exit_with_error_to(connection, loaded.error());
   ::execve(prepared.executable.c_str(), argv.data(), envp.data());
-  exit_with_error_to(connection, Error::from_errno("exec " + prepared.executable));
+  const int error = errno;
+  exit_with_error_to(connection, Error::in_kernel_words("exec " + prepared.executable, error));
 }
 
 } // namespace
