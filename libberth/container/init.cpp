@@ -19,6 +19,7 @@
 #include "container/hooks.hpp"
 #include "container/idmapped_trees.hpp"
 #include "container/pre_exec.hpp"
+#include "linux/net_devices.hpp"
 #include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/rootfs.hpp"
@@ -184,6 +185,8 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   }
   if (ctx.namespaces.creates(CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
     return fail_errno("create cgroup namespace");
+  if (ctx.namespaces.creates(CLONE_NEWNET))
+    BERTH_TRY(linux::bring_up_loopback());
 
   // Relative mount sources are relative to the bundle.
   if (::chdir(ctx.bundle.c_str()) < 0)
