@@ -172,6 +172,11 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
     BERTH_TRY(linux::apply_scheduler(*process.scheduler));
   if (process.terminal)
     BERTH_TRY(set_up_terminal(ctx));
+  // Without a terminal too the process leads a session and process group of
+  // its own, as under runc: not berth's caller's, whose job control and
+  // terminal signals must not reach into the container.
+  else if (::setsid() < 0)
+    return fail_errno("start a new session");
   BERTH_TRY(apply_lsm_labels(process));
   UniqueFd early_notify_fd;
   if (ctx.seccomp && !seccomp_loads_before_exec(process)) {
