@@ -158,7 +158,8 @@ Result<pid_t> stage(const ExecChildContext &ctx) {
 
 struct Prepared {
   std::string executable;
-  std::string process_state; // for the seccomp listener
+  std::vector<std::string> env; // process.env, with HOME
+  std::string process_state;    // for the seccomp listener
 };
 
 // The process's part, inside every namespace and the cgroup: from berth's
@@ -183,6 +184,7 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
     BERTH_TRY_ASSIGN(early_notify_fd, seccomp::load(*ctx.seccomp));
     BERTH_TRY(send_notify_fd(ctx, early_notify_fd, prepared.process_state));
   }
+  prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
   std::vector<std::string> warnings;
   BERTH_TRY(linux::apply_credentials(process, warnings));
   std::string warning_lines;
@@ -220,7 +222,7 @@ void run_exec_process(const ExecChildContext &ctx) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
   auto argv = c_strings(ctx.process.args);
-  auto envp = c_strings(ctx.process.env);
+  auto envp = c_strings(prepared->env);
   // The last step before execve when the process may load it itself: nothing
   // of berth's is filtered but the exec (and the report of its failure).
   if (ctx.seccomp && seccomp_loads_before_exec(ctx.process)) {

@@ -99,6 +99,7 @@ Result<void> close_unneeded_fds(const InitContext &ctx) {
 
 struct Prepared {
   std::string executable;
+  std::vector<std::string> env; // process.env, with HOME
   std::vector<std::string> warnings;
   // The seccomp listener fd when the filter was loaded during setup; it goes to
   // the listenerPath agent once berth has recorded the container.
@@ -231,6 +232,7 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   if (ctx.seccomp && !seccomp_loads_before_exec(process)) {
     BERTH_TRY_ASSIGN(prepared.early_notify_fd, seccomp::load(*ctx.seccomp));
   }
+  prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
   BERTH_TRY(linux::apply_credentials(process, prepared.warnings));
   BERTH_TRY(linux::enter_cwd(process.cwd));
   BERTH_TRY_ASSIGN(prepared.executable, linux::find_executable(process));
@@ -301,7 +303,7 @@ int wait_for_start(const InitContext &ctx) {
 
   const auto &process = *ctx.config.process;
   auto argv = c_strings(process.args);
-  std::vector<std::string> env = process.env;
+  std::vector<std::string> env = prepared.env;
   // Socket activation passes through as runc does: the container's program is
   // the listener now, and it is pid 1 of its own pid namespace.
   if (ctx.options.listen_fds > 0) {

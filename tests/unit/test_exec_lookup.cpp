@@ -160,3 +160,26 @@ Test(exec_lookup, no_args_is_an_error) {
   auto found = linux::find_executable(process);
   cr_assert(!found.has_value());
 }
+
+// HOME from the container's /etc/passwd (linux::home_in_passwd), as runc
+// finds it: the first entry with the uid, "/" without one.
+Test(home_in_passwd, the_first_entry_of_the_uid) {
+  const char *passwd = "root:x:0:0:root:/root:/bin/sh\n"
+                       "# not an entry\n"
+                       "broken\n"
+                       "daemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"
+                       "test:x:1000:1000:test user:/home/test:/bin/sh\n"
+                       "again:x:1000:1000::/home/again:/bin/sh\n"
+                       "nohome:x:1001:1001:::/bin/sh\n"
+                       "last:x:1002:1002::/home/last";
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 0).c_str(), "/root");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 1).c_str(), "/usr/sbin");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 1000).c_str(), "/home/test");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 1001).c_str(), "/");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 1002).c_str(), "/home/last");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 4242).c_str(), "/");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd("", 0).c_str(), "/");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd("x:x:00:0::/zero:\n", 0).c_str(), "/zero");
+  BERTH_ASSERT_STR_EQ(
+      linux::home_in_passwd("x:x:-1:0::/neg:\nx:x:4294967296:0::/big:\n", 0).c_str(), "/");
+}
