@@ -418,11 +418,9 @@ constexpr std::array kUpdateFlags = {
                auto weight = parse_decimal<std::uint16_t>(v);
                if (!weight || (*weight != 0 && (*weight < 10 || *weight > 1000)))
                  return invalid("blkio-weight", v, "an integer from 10 to 1000");
-               // 0 is runc's "not given": the weight stays as it is.
-               if (*weight != 0) {
-                 auto &io = inv.resource_flags.block_io;
-                 (io ? *io : io.emplace()).weight = *weight;
-               }
+               // 0 is runc's "not given": update leaves the weight as it is.
+               auto &io = inv.resource_flags.block_io;
+               (io ? *io : io.emplace()).weight = *weight;
                return ok();
              }},
 };

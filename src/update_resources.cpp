@@ -70,13 +70,19 @@ void overlay_resources(spec::Resources &base, const spec::Resources &flags) {
 
 Result<spec::Resources> resources_to_update(std::optional<std::string_view> json,
                                             std::string_view source, const spec::Resources &flags) {
+  // A document is what engines send, with 0 for every limit they leave as
+  // it is (containerd's shim for every `docker update`, whatever it
+  // changes): one that changes nothing is fine, as with runc. Only a command
+  // line with neither a document nor a flag is a mistake.
+  if (!json && !sets_anything(flags))
+    return fail("update: nothing to update");
   spec::Resources resources;
   if (json) {
     BERTH_TRY_ASSIGN(resources, spec::parse_resources(*json, source));
   }
-  overlay_resources(resources, flags);
-  if (!sets_anything(resources))
-    return fail("update: nothing to update");
+  spec::Resources given = flags;
+  spec::clear_zero_limits(given); // --memory 0 leaves the limit as it is, as in runc
+  overlay_resources(resources, given);
   return resources;
 }
 

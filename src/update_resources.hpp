@@ -17,8 +17,9 @@ bool sets_anything(const spec::Resources &resources);
 // Every field that `flags` sets replaces the same field of `base`.
 void overlay_resources(spec::Resources &base, const spec::Resources &flags);
 
-// Parses `json` (when given; `source` names it in errors), overlays `flags` and
-// refuses a result that changes nothing: "update: nothing to update".
+// Parses `json` (when given; `source` names it in errors) and overlays `flags`;
+// a limit of 0, in either, is one not given (spec::clear_zero_limits). Refuses
+// a command line with neither: "update: nothing to update".
 Result<spec::Resources> resources_to_update(std::optional<std::string_view> json,
                                             std::string_view source, const spec::Resources &flags);
 

@@ -148,11 +148,18 @@ std::vector<spec::DeviceCgroupRule> default_device_rules() {
   auto allow_char = [](std::int64_t major, std::optional<std::int64_t> minor) {
     return spec::DeviceCgroupRule{true, std::string("c"), major, minor, std::string("rwm")};
   };
-  std::vector<spec::DeviceCgroupRule> rules;
+  // Making any node is allowed, as under runc (Docker's images and RUN steps
+  // call mknod); opening one still needs a rule that grants "r" or "w".
+  auto allow_mknod = [](const char *type) {
+    return spec::DeviceCgroupRule{true, std::string(type), std::nullopt, std::nullopt,
+                                  std::string("m")};
+  };
+  std::vector<spec::DeviceCgroupRule> rules = {allow_mknod("c"), allow_mknod("b")};
   for (const auto &device : tables::kDefaultDevices)
     rules.push_back(allow_char(device.major, device.minor));
   rules.push_back(allow_char(tables::kPtmx.major, tables::kPtmx.minor));
   rules.push_back(allow_char(tables::kPtsMajor, std::nullopt));
+  rules.push_back(allow_char(tables::kTun.major, tables::kTun.minor));
   return rules;
 }
 

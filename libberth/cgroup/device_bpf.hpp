@@ -25,9 +25,10 @@ namespace berth::cgroup {
 // matches an attempt that asks for any access it names.
 std::vector<bpf_insn> build_device_program(const std::vector<spec::DeviceCgroupRule> &rules);
 
-// The rules every container gets on top of its own (spec: the default devices
-// /dev/null, zero, full, random, urandom, tty, ptmx and /dev/pts/*), all "rwm".
-// Appended after the spec's rules, so that they win.
+// The rules every container gets on top of its own, runc's: mknod of any char
+// or block device ("m" alone), and "rwm" for the spec's default devices
+// /dev/null, zero, full, random, urandom, tty, ptmx and /dev/pts/*, and for
+// /dev/net/tun. Appended after the spec's rules, so that they win.
 std::vector<spec::DeviceCgroupRule> default_device_rules();
 
 // The name berth's device programs carry in the kernel (bpftool prog shows

@@ -120,7 +120,12 @@ Result<ResourcePlan> plan_resources(const spec::Resources &resources,
     v1_devices(resources.devices, plan);
 
   if (resources.memory && requested(*resources.memory)) {
-    const auto &memory = *resources.memory;
+    spec::MemoryResources memory = *resources.memory;
+    // As runc: lifting the memory limit without a word about swap lifts the
+    // memory+swap limit too, which would otherwise stay (v1: and be below the
+    // new limit, which the kernel refuses).
+    if (memory.limit == -1 && !memory.swap)
+      memory.swap = -1;
     const std::string section = at(pointer, "memory");
     BERTH_TRY(translate(
         version_of, section, "memory", "memory", [&] { return v1_memory(memory, section, plan); },

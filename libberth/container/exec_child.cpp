@@ -170,7 +170,8 @@ Result<pid_t> stage(const ExecChildContext &ctx) {
 
 struct Prepared {
   std::string executable;
-  std::string process_state; // for the seccomp listener
+  std::vector<std::string> env; // process.env, with HOME
+  std::string process_state;    // for the seccomp listener
 };
 
 // The process's part, inside every namespace and the cgroup: from berth's
@@ -188,12 +189,18 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
     BERTH_TRY(linux::apply_scheduler(*process.scheduler));
   if (process.terminal)
     BERTH_TRY(set_up_terminal(ctx));
+  // Without a terminal too the process leads a session and process group of
+  // its own, as under runc: not berth's caller's, whose job control and
+  // terminal signals must not reach into the container.
+  else if (::setsid() < 0)
+    return fail_errno("start a new session");
   BERTH_TRY(apply_lsm_labels(process));
   UniqueFd early_notify_fd;
   if (ctx.seccomp && !seccomp_loads_before_exec(process)) {
     BERTH_TRY_ASSIGN(early_notify_fd, seccomp::load(*ctx.seccomp));
     BERTH_TRY(send_notify_fd(ctx, early_notify_fd, prepared.process_state));
   }
+  prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
   std::vector<std::string> warnings;
   BERTH_TRY(linux::apply_credentials(process, warnings));
   std::string warning_lines;
@@ -231,7 +238,7 @@ void run_exec_process(const ExecChildContext &ctx) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
   auto argv = c_strings(ctx.process.args);
-  auto envp = c_strings(ctx.process.env);
+  auto envp = c_strings(prepared->env);
   // The last step before execve when the process may load it itself: nothing
   // of berth's is filtered but the exec (and the report of its failure).
   if (ctx.seccomp && seccomp_loads_before_exec(ctx.process)) {
@@ -242,7 +249,8 @@ void run_exec_process(const ExecChildContext &ctx) {
       report_and_exit(ctx, sent.error());
   }
   ::execve(prepared->executable.c_str(), argv.data(), envp.data());
-  report_and_exit(ctx, Error::from_errno("exec " + prepared->executable));
+  const int error = errno;
+  report_and_exit(ctx, Error::in_kernel_words("exec " + prepared->executable, error));
 }
 
 } // namespace berth::container

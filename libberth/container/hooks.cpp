@@ -173,7 +173,10 @@ Result<void> run_hook(const spec::Hook &hook, std::string_view state_json) {
   if (args.empty())
     args.push_back(hook.path);
   auto argv = c_strings(args);
-  auto envp = c_strings(hook.env);
+  // A hook without env gets berth's own, as under runc and crun (engines'
+  // hooks rely on PATH and the like); one with env gets exactly that.
+  auto envp = hook.env.empty() ? std::vector<char *>() : c_strings(hook.env);
+  char *const *env = hook.env.empty() ? environ : envp.data();
   int state_pipe[2];
   if (::pipe2(state_pipe, O_CLOEXEC) < 0)
     return fail_errno("create the hook's stdin pipe");
@@ -192,7 +195,7 @@ Result<void> run_hook(const spec::Hook &hook, std::string_view state_json) {
   if (pid < 0)
     return fail_errno("fork");
   if (pid == 0)
-    exec_hook(hook.path.c_str(), argv.data(), envp.data(), state_read.get(), error_write.get());
+    exec_hook(hook.path.c_str(), argv.data(), env, state_read.get(), error_write.get());
   ChildProcess child(static_cast<pid_t>(pid)); // killed and reaped on any early return
   UniqueFd pidfd(raw_pidfd);
   state_read.reset();

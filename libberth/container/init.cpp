@@ -19,6 +19,7 @@
 #include "container/hooks.hpp"
 #include "container/idmapped_trees.hpp"
 #include "container/pre_exec.hpp"
+#include "linux/net_devices.hpp"
 #include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/rootfs.hpp"
@@ -98,6 +99,7 @@ Result<void> close_unneeded_fds(const InitContext &ctx) {
 
 struct Prepared {
   std::string executable;
+  std::vector<std::string> env; // process.env, with HOME
   std::vector<std::string> warnings;
   // The seccomp listener fd when the filter was loaded during setup; it goes to
   // the listenerPath agent once berth has recorded the container.
@@ -184,6 +186,8 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   }
   if (ctx.namespaces.creates(CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
     return fail_errno("create cgroup namespace");
+  if (ctx.namespaces.creates(CLONE_NEWNET))
+    BERTH_TRY(linux::bring_up_loopback());
 
   // Relative mount sources are relative to the bundle.
   if (::chdir(ctx.bundle.c_str()) < 0)
@@ -228,6 +232,7 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   if (ctx.seccomp && !seccomp_loads_before_exec(process)) {
     BERTH_TRY_ASSIGN(prepared.early_notify_fd, seccomp::load(*ctx.seccomp));
   }
+  prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
   BERTH_TRY(linux::apply_credentials(process, prepared.warnings));
   BERTH_TRY(linux::enter_cwd(process.cwd));
   BERTH_TRY_ASSIGN(prepared.executable, linux::find_executable(process));
@@ -298,7 +303,7 @@ int wait_for_start(const InitContext &ctx) {
 
   const auto &process = *ctx.config.process;
   auto argv = c_strings(process.args);
-  std::vector<std::string> env = process.env;
+  std::vector<std::string> env = prepared.env;
   // Socket activation passes through as runc does: the container's program is
   // the listener now, and it is pid 1 of its own pid namespace.
   if (ctx.options.listen_fds > 0) {
@@ -309,7 +314,8 @@ int wait_for_start(const InitContext &ctx) {
   if (auto loaded = load_seccomp_before_exec(ctx, process_state); !loaded)
     exit_with_error_to(connection, loaded.error());
   ::execve(prepared.executable.c_str(), argv.data(), envp.data());
-  exit_with_error_to(connection, Error::from_errno("exec " + prepared.executable));
+  const int error = errno;
+  exit_with_error_to(connection, Error::in_kernel_words("exec " + prepared.executable, error));
 }
 
 } // namespace

@@ -36,8 +36,8 @@ Unfit check_executable(const std::string &path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) < 0)
     return {errno, true};
-  if (S_ISDIR(st.st_mode))
-    return {EISDIR};
+  // execve refuses a directory, or anything but a regular file, with EACCES
+  // (runc says "permission denied" for both, and Docker exits 126 on it).
   if (!S_ISREG(st.st_mode))
     return {EACCES};
   // The effective ids decide, as they will for execve.
@@ -60,7 +60,8 @@ Result<std::string> find_executable(const spec::Process &process) {
   if (program.find('/') != std::string::npos) {
     Unfit unfit = check_executable(program);
     if (unfit.error != 0)
-      return fail(quoted(program) + (unfit.at_stat ? ": stat " + program : ""), unfit.error);
+      return fail(Error::in_kernel_words(
+          quoted(program) + (unfit.at_stat ? ": stat " + program : ""), unfit.error));
     return program;
   }
 

@@ -9,6 +9,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -312,6 +313,23 @@ Result<void> move_net_devices(const std::map<std::string, spec::NetDevice> &devi
       return moved;
     }
   }
+  return {};
+}
+
+Result<void> bring_up_loopback() {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return fail_errno("bring up the loopback interface: socket");
+  UniqueFd socket(fd);
+  struct ifreq request {};
+  std::strncpy(request.ifr_name, "lo", sizeof request.ifr_name - 1);
+  if (::ioctl(socket.get(), SIOCGIFFLAGS, &request) < 0)
+    return fail_errno("bring up the loopback interface: get its flags");
+  if (request.ifr_flags & IFF_UP)
+    return {};
+  request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+  if (::ioctl(socket.get(), SIOCSIFFLAGS, &request) < 0)
+    return fail_errno("bring up the loopback interface");
   return {};
 }
 

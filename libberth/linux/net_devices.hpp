@@ -24,6 +24,11 @@ namespace berth::linux {
 // when the container's network namespace
 // goes away, the kernel returns physical interfaces to the host's initial
 // network namespace and destroys virtual ones (veth, dummy, macvlan, ...).
+// Brings up "lo" of the calling process' network namespace, as runc does in
+// a network namespace it creates (one joined by path is left as it is): a new
+// namespace's loopback is down, and 127.0.0.1 unreachable.
+Result<void> bring_up_loopback();
+
 Result<void> move_net_devices(const std::map<std::string, spec::NetDevice> &devices, pid_t pid);
 
 } // namespace berth::linux

@@ -71,4 +71,16 @@ Result<void> enter_cwd(const std::string &cwd);
 // executable, so that create reports a missing binary before start.
 Result<std::string> find_executable(const spec::Process &process);
 
+// process.env, with HOME set as runc sets it when the env has none (or an
+// empty one): the home of process.user.uid in the container's /etc/passwd,
+// "/" when the user has no entry there (or the file is missing, or not a
+// regular file). Reads /etc/passwd inside the current root: the init calls it
+// after pivot_root, the exec'd process once it is in the container's mount
+// namespace.
+std::vector<std::string> environment_with_home(const spec::Process &process);
+
+// The home field of the first entry for `uid` in the text of a passwd file;
+// "/" when there is none (or it is empty).
+std::string home_in_passwd(std::string_view passwd, std::uint32_t uid);
+
 } // namespace berth::linux

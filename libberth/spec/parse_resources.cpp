@@ -1,5 +1,6 @@
 // config-linux.md "Control groups": linux.resources, also the whole document of
 // update --resources.
+#include "spec/parser.hpp"
 #include "spec/sections.hpp"
 
 namespace berth::spec::detail {
@@ -136,7 +137,42 @@ Result<Resources> parse_resources_object(const Node &node) {
   BERTH_TRY(read_object(node, "network", resources.network, parse_network));
   BERTH_TRY(read_map(node, "rdma", resources.rdma, parse_rdma_limit));
   BERTH_TRY(read_or_default(node, "unified", resources.unified));
+  clear_zero_limits(resources);
   return resources;
 }
 
 } // namespace berth::spec::detail
+
+namespace berth::spec {
+namespace {
+
+template <class T> void clear_zero(std::optional<T> &value) {
+  if (value && *value == 0)
+    value.reset();
+}
+
+} // namespace
+
+void clear_zero_limits(Resources &resources) {
+  if (auto &memory = resources.memory) {
+    clear_zero(memory->limit);
+    clear_zero(memory->reservation);
+    clear_zero(memory->swap);
+    clear_zero(memory->kernel);
+    clear_zero(memory->kernel_tcp);
+  }
+  if (auto &cpu = resources.cpu) {
+    clear_zero(cpu->shares);
+    clear_zero(cpu->quota);
+    clear_zero(cpu->period);
+    clear_zero(cpu->realtime_runtime);
+    clear_zero(cpu->realtime_period);
+  }
+  clear_zero(resources.pids_limit);
+  if (auto &io = resources.block_io) {
+    clear_zero(io->weight);
+    clear_zero(io->leaf_weight);
+  }
+}
+
+} // namespace berth::spec

@@ -30,6 +30,14 @@ Result<Process> parse_exec_process(std::string_view text, std::string_view sourc
 // the file as given: "process.json: /args: expected an array of strings".
 Result<Process> load_exec_process(const std::string &path, const Process &container);
 Result<Resources> parse_resources(std::string_view text, std::string_view source);
+// Docker, and runc which it was written against, write 0 for a limit that is
+// not set: blockIO weight and leafWeight, cpu shares, quota, period and the
+// realtime pair, memory limit, reservation, swap, kernel and kernelTCP, pids
+// limit. This clears those (as absent) so nothing reads them as values: the
+// kernel would take cpu.shares 0 as 2 and refuse cpu.cfs_period_us 0. Both
+// parsers apply it, and update to its flags. burst, idle and swappiness are
+// left alone: runc takes their 0 as a value.
+void clear_zero_limits(Resources &resources);
 // A Hooks object already parsed as JSON (the hooks create recorded in the
 // container's state, for start and delete); errors are prefixed with `source`.
 Result<Hooks> parse_hooks(const json::Value &value, std::string_view source);

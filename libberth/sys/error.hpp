@@ -24,6 +24,16 @@ public:
     return Error(std::move(what), errno_value);
   }
 
+  // Like from_errno, but message() describes the errno in lower case, as Go
+  // and so runc write it ("no such file or directory"): for the failures to
+  // exec the container's program, which engines recognise by those words
+  // (Docker's exit codes 127 and 126).
+  static Error in_kernel_words(std::string what, int errno_value) {
+    Error error(std::move(what), errno_value);
+    error.lower_case_ = true;
+    return error;
+  }
+
   // Prepends an outer context: "outer: inner".
   Error &context(std::string_view outer);
 
@@ -36,6 +46,7 @@ public:
 private:
   std::string message_;
   int errno_;
+  bool lower_case_ = false;
 };
 
 template <class T = void> using Result = std::expected<T, Error>;

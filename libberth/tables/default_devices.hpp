@@ -28,4 +28,9 @@ inline constexpr std::array kDefaultDevices = {
 inline constexpr DefaultDevice kPtmx{"/dev/ptmx", 5, 2};
 inline constexpr std::int64_t kPtsMajor = 136;
 
+// Allowed by the device cgroup but not created: /dev/net/tun, which runc has
+// always allowed and engines rely on (a VPN client in a container with
+// CAP_NET_ADMIN makes the node, or bind-mounts it, and opens it).
+inline constexpr DefaultDevice kTun{"/dev/net/tun", 10, 200};
+
 } // namespace berth::tables

@@ -280,6 +280,74 @@ def test_memory_limit_reservation_swap(rt, cg):
     finish(rt, cg, cid, path)
 
 
+# What Docker writes for a container without limits: 0 for each, which runc
+# reads as "not set" (it writes nothing). Written, cpu.shares 0 becomes 2.
+DOCKER_ZEROS = {"memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0},
+                "cpu": {"shares": 0, "quota": 0, "period": 0,
+                        "realtimeRuntime": 0, "realtimePeriod": 0},
+                "pids": {"limit": 0},
+                "blockIO": {"weight": 0, "leafWeight": 0}}
+NO_MEMORY_LIMIT = "9223372036854771712"  # PAGE_COUNTER_MAX pages, as v1 shows "none"
+
+
+def test_zero_limits_are_not_set(rt, cg):
+    for controller in ("memory", "cpu", "pids"):
+        cg.owner(controller)
+    cid, path = created(rt, cg, json.loads(json.dumps(DOCKER_ZEROS)))
+    assert cg.read("cpu", path, "cpu.shares") == "1024", "cpu.shares 0 was written (the kernel's 2)"
+    assert cg.read("cpu", path, "cpu.cfs_quota_us") == "-1"
+    assert cg.read("cpu", path, "cpu.cfs_period_us") == "100000"
+    assert cg.read("memory", path, "memory.limit_in_bytes") == NO_MEMORY_LIMIT
+    assert cg.read("memory", path, "memory.soft_limit_in_bytes") == NO_MEMORY_LIMIT
+    assert cg.read("pids", path, "pids.max") == "max"
+    finish(rt, cg, cid, path)
+
+
+def test_update_zero_limits_change_nothing(rt, cg):
+    for controller in ("memory", "cpu", "pids"):
+        cg.owner(controller)
+    b, cid, out, path = cg.bundle("touch /out/ready; exec sleep 1000", resources={
+        "memory": {"limit": 32 * MiB}, "pids": {"limit": 20},
+        "cpu": {"shares": 512, "quota": 20000, "period": 50000}})
+    cg.start_running(b, cid, out)
+    # containerd's shim for `docker update --memory 64m`: the rest is 0
+    doc = json.loads(json.dumps(DOCKER_ZEROS))
+    doc["memory"]["limit"] = 64 * MiB
+    res = rt("update", "-r", "-", cid, stdin=json.dumps(doc).encode())
+    assert res.rc == 0, res
+    assert cg.read("memory", path, "memory.limit_in_bytes") == str(64 * MiB)
+    assert cg.read("cpu", path, "cpu.shares") == "512"
+    assert cg.read("cpu", path, "cpu.cfs_quota_us") == "20000"
+    assert cg.read("cpu", path, "cpu.cfs_period_us") == "50000"
+    assert cg.read("pids", path, "pids.max") == "20"
+    # `docker update --restart always`: nothing but zeros, nothing changes
+    res = rt("update", "-r", "-", cid, stdin=json.dumps(DOCKER_ZEROS).encode())
+    assert res.rc == 0, res
+    assert cg.read("memory", path, "memory.limit_in_bytes") == str(64 * MiB)
+    # flags of 0 leave their limit as it is, as in runc
+    res = rt("update", "--memory", "48m", "--cpu-shares", "0", "--cpu-period", "0",
+             "--cpu-quota", "0", "--pids-limit", "0", "--blkio-weight", "0", cid)
+    assert res.rc == 0, res
+    assert cg.read("memory", path, "memory.limit_in_bytes") == str(48 * MiB)
+    assert cg.read("cpu", path, "cpu.shares") == "512"
+    assert cg.read("cpu", path, "cpu.cfs_period_us") == "50000"
+    assert cg.read("pids", path, "pids.max") == "20"
+    finish(rt, cg, cid, path)
+
+
+def test_update_memory_unlimited_lifts_the_swap_limit(rt, cg):
+    cg.owner("memory")
+    b, cid, out, path = cg.bundle("touch /out/ready; exec sleep 1000", resources={
+        "memory": {"limit": 32 * MiB, "swap": 64 * MiB}})
+    cg.start_running(b, cid, out)
+    res = rt("update", "--memory", "-1", cid)
+    assert res.rc == 0, res
+    assert cg.read("memory", path, "memory.limit_in_bytes") == NO_MEMORY_LIMIT
+    if (cg.owner("memory").mount_point / "memory.memsw.limit_in_bytes").exists():
+        assert cg.read("memory", path, "memory.memsw.limit_in_bytes") == NO_MEMORY_LIMIT
+    finish(rt, cg, cid, path)
+
+
 def test_memory_disable_oom_killer(rt, cg):
     cid, path = created(rt, cg, {"memory": {"limit": 64 * MiB, "disableOOMKiller": True}})
     oom = dict(l.split() for l in cg.read("memory", path, "memory.oom_control").splitlines())
@@ -519,6 +587,46 @@ def test_device_cgroup_denies_and_allows(rt, cg):
     err = (out / "denied.err").read_text()
     assert "not permitted" in err.lower(), f"open of the denied device failed, but not with EPERM: {err!r}"
     assert "null-ok" in log and "4" in log, f"/dev/null or /dev/zero not usable: {log}"
+    cg.assert_gone(path)
+
+
+def test_default_rules_allow_any_mknod_but_no_open(rt, cg):
+    """runc's defaults: mknod of any char or block device (c *:* m, b *:* m)
+    after the config's "deny all"; opening the node needs a rule of its own."""
+    cg.owner("devices")
+    script = """
+        mknod /dev/blk b 7 0 && echo mknod-b-ok || echo mknod-b-failed
+        mknod /dev/chr c 42 42 && echo mknod-c-ok || echo mknod-c-failed
+        (exec 3</dev/blk) 2>/out/blk.err && echo open-b-ok || echo open-b-failed
+    """
+    b, cid, out, path = cg.bundle(f"exec > /out/log 2>&1; {script}", resources={"devices": [
+        {"allow": False, "access": "rwm"}]})
+    caps = b.process["capabilities"]
+    for s in ("bounding", "effective", "permitted"):
+        caps[s].append("CAP_MKNOD")
+    res = rt.run(b, cid)
+    assert res.rc == 0, res
+    log = (out / "log").read_text().split()
+    assert "mknod-b-ok" in log and "mknod-c-ok" in log, log
+    assert "open-b-failed" in log, f"mknod's rule let the node be opened: {log}"
+    assert "not permitted" in (out / "blk.err").read_text().lower()
+    cg.assert_gone(path)
+
+
+def test_default_rules_allow_dev_net_tun(rt, cg):
+    cg.owner("devices")
+    if not os.path.exists("/dev/net/tun"):
+        pytest.skip("the host has no /dev/net/tun (no tun driver) to open")
+    b, cid, out, path = cg.bundle(
+        "exec > /out/log 2>&1; mkdir -p /dev/net; mknod /dev/net/tun c 10 200; "
+        "[ -c /dev/net/tun ] && (exec 3</dev/net/tun) && echo tun-ok || echo tun-failed",
+        resources={"devices": [{"allow": False, "access": "rwm"}]})
+    caps = b.process["capabilities"]
+    for s in ("bounding", "effective", "permitted"):
+        caps[s].append("CAP_MKNOD")
+    res = rt.run(b, cid)
+    assert res.rc == 0, res
+    assert "tun-ok" in (out / "log").read_text().split(), (out / "log").read_text()
     cg.assert_gone(path)
 
 

@@ -232,7 +232,7 @@ def test_exec_failure_at_start_leaves_nothing_after_run(rt):
     b = rt.bundle()
     _exec_format_error(b)
     line = expect_clean_failure(rt, b, "/bin/garbage")
-    assert "Exec format error" in line, line
+    assert "exec /bin/garbage: exec format error" in line, line
 
 
 def test_exec_failure_at_start_is_reported_by_start(rt):
@@ -241,10 +241,41 @@ def test_exec_failure_at_start_is_reported_by_start(rt):
     before = rt.snapshot_mounts()
     cid = rt.create_ok(b)
     res = rt("start", cid)
-    assert_one_error_line(res, "Exec format error")
+    line = assert_one_error_line(res, "exec format error")
+    assert "exec format error" in line, line
     assert rt.state(cid)["status"] == "stopped"
     assert rt("delete", cid).rc == 0
     rt.assert_clean(cid, before)
+
+
+# Docker maps the runtime's words to exit codes: "executable file not found"
+# or "no such file or directory" with the program's name is 127, "permission
+# denied" 126, anything else 125. The words are Go's, which runc prints, in
+# lower case (strerror's "No such file or directory" would not match).
+EXEC_ERRORS = {
+    "missing": (["/no/such/binary"],
+                'exec: "/no/such/binary": stat /no/such/binary: no such file or directory'),
+    "not-in-path": (["no-such-command"], 'exec: "no-such-command": executable file not found in $PATH'),
+    "not-executable": (["/etc/passwd"], 'exec: "/etc/passwd": permission denied'),
+    "directory": (["/etc"], 'exec: "/etc": permission denied'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXEC_ERRORS))
+def test_exec_errors_in_the_kernels_words(rt, case):
+    argv, words = EXEC_ERRORS[case]
+    b = rt.bundle()
+    b.args(*argv)
+    line = expect_clean_failure(rt, b, argv[0])
+    assert words in line, f"expected {words!r} (this case) in\n{line}"
+    # and from `exec` into a running container
+    b2 = rt.bundle("running")
+    b2.args("sleep", "1000")
+    cid = rt.create_ok(b2)
+    assert rt("start", cid).rc == 0
+    res = rt("exec", cid, *argv)
+    line = assert_one_error_line(res, argv[0])
+    assert words in line, f"expected {words!r} (this case) in\n{line}"
 
 
 def test_failure_after_create_failure_id_is_reusable(rt):

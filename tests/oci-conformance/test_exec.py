@@ -226,6 +226,31 @@ def test_env_cwd_and_user_flags(rt):
     assert sorted(lines[5].split()) == ["100", "1000", "5"], res
 
 
+def test_home_from_the_containers_passwd(rt):
+    cid, _ = start_container(rt)
+    res = rt("exec", "-u", "1000", cid, "sh", "-c", "echo $HOME")
+    assert res.rc == 0 and res.out == "/home/test\n", res
+    res = rt("exec", cid, "sh", "-c", "echo $HOME")
+    assert res.rc == 0 and res.out == "/root\n", res
+    res = rt("exec", "-u", "4242", cid, "sh", "-c", "echo $HOME")
+    assert res.rc == 0 and res.out == "/\n", res
+    res = rt("exec", "-e", "HOME=/elsewhere", cid, "sh", "-c", "echo $HOME")
+    assert res.rc == 0 and res.out == "/elsewhere\n", res
+
+
+def test_process_leads_its_own_session_and_group(rt):
+    """As under runc, without a terminal too: berth's caller's job control and
+    terminal signals stay out of the container."""
+    cid, _ = start_container(rt)
+    # fields 5 and 6 of /proc/self/stat: pgrp and session, after "(comm)"
+    res = rt("exec", cid, "sh", "-c", "echo $$; cut -d')' -f2 /proc/$$/stat")
+    assert res.rc == 0, res
+    pid, rest = res.out.splitlines()
+    fields = rest.split()
+    assert fields[2] == pid and fields[3] == pid, \
+        f"pid {pid}: process group {fields[2]}, session {fields[3]}"
+
+
 def test_user_without_group_keeps_the_config_group(rt):
     b = rt.bundle()
     b.process["user"] = {"uid": 0, "gid": 100}

@@ -261,6 +261,24 @@ def test_args_and_env_exactly(rt, kind):
     assert (out / "env").read_text().split("\n")[:-1] == env
 
 
+@pytest.mark.parametrize("kind", ["createRuntime", "createContainer", "poststart", "poststop"])
+def test_no_env_means_berths_environment(rt, kind):
+    """runc and crun run a hook without env in their own environment (Go's
+    exec with a nil Env); engines' hooks count on PATH from it."""
+    setup = HookSetup(rt)
+    out = setup.out
+    setup.add(kind, {"path": "/bin/sh",
+                     "args": ["sh", "-c", f"/usr/bin/tr '\\0' '\\n' < /proc/self/environ > {out}/env"]})
+    setup.b.args("true")
+    rt.berth.env["BT_HOOK_INHERITED"] = "from berth's caller"
+    res = rt.run(setup.b, rt.new_id())
+    assert res.rc == 0, res
+    env = (out / "env").read_text().split("\n")
+    assert "BT_HOOK_INHERITED=from berth's caller" in env, env
+    assert f"BERTH_TEST_TOKEN={rt.berth.token}" in env, env
+    assert f"PATH={rt.berth.env['PATH']}" in env, env
+
+
 def test_no_args_means_the_path_is_argv0(rt):
     setup = HookSetup(rt)
     script = setup.out / "argv0.sh"

@@ -80,6 +80,29 @@ def test_network_namespace_has_only_lo(rt):
     assert sys_net.split() == ["lo"], f"interfaces in a new netns (/sys/class/net): {sys_net.split()}"
 
 
+# runc brings up the loopback of a network namespace it creates: 127.0.0.1
+# answers (a server and its health check in one container count on it).
+IFF_UP = 0x1
+
+
+def test_new_network_namespace_has_lo_up(rt):
+    b = rt.bundle()
+    for s in ("bounding", "effective", "permitted"):
+        b.process["capabilities"][s].append("CAP_NET_RAW")  # busybox ping's raw socket
+    b.sh("cat /sys/class/net/lo/flags; ping -c 1 -W 2 127.0.0.1 >/dev/null && echo ping-ok")
+    flags, *rest = rt.run_ok(b).split()
+    assert int(flags, 16) & IFF_UP, f"lo is down in a new netns (flags {flags})"
+    assert rest == ["ping-ok"], rest
+
+
+def test_joined_network_namespace_keeps_lo_as_it_is(rt):
+    path = rt.add_netns()
+    b = rt.bundle()
+    b.set_namespace("network", path)
+    b.sh("cat /sys/class/net/lo/flags")
+    assert not int(rt.run_ok(b).strip(), 16) & IFF_UP, "berth changed a joined netns"
+
+
 def test_ipc_namespace_hides_host_segments(rt):
     libc = ctypes.CDLL(None, use_errno=True)
     IPC_CREAT, IPC_RMID = 0o1000, 0

@@ -1,6 +1,7 @@
 """The process: args, env, cwd, user and groups, umask, rlimits,
 capabilities, noNewPrivileges, oomScoreAdj, and sysctl."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,36 @@ def test_env_is_exactly_the_config(rt):
     # runtimes add HOME when the config has none (runc and crun do)
     got = [e for e in rt.run_ok(b).splitlines() if not e.startswith("HOME=")]
     assert sorted(got) == sorted(b.process["env"])
+
+
+# runc sets HOME, when the config has none, from the container's /etc/passwd
+# for the process' uid, or "/" when the user has no entry there.
+@pytest.mark.parametrize("uid,env,home", [
+    (0, [], "/root"),
+    (1000, [], "/home/test"),
+    (4242, [], "/"),
+    (1000, ["HOME="], "/home/test"),
+    (1000, ["HOME=/custom"], "/custom"),
+])
+def test_home_from_the_containers_passwd(rt, uid, env, home):
+    b = rt.bundle()
+    b.process["user"] = {"uid": uid, "gid": uid}
+    b.process["env"] = ["PATH=/bin", *env, "BERTH_TEST_TOKEN=" + rt.token]
+    b.args("/bin/env")
+    got = [e for e in rt.run_ok(b).splitlines() if e.startswith("HOME=")]
+    assert got == [f"HOME={home}"], got
+
+
+def test_home_without_a_passwd_file_or_with_a_hostile_one(rt):
+    b = rt.bundle()
+    (b.rootfs / "etc" / "passwd").unlink()
+    b.args("/bin/env")
+    assert "HOME=/" in rt.run_ok(b).splitlines()
+    b2 = rt.bundle("fifo")
+    (b2.rootfs / "etc" / "passwd").unlink()
+    os.mkfifo(b2.rootfs / "etc" / "passwd")  # would block a reader for ever
+    b2.args("/bin/env")
+    assert "HOME=/" in rt.run_ok(b2).splitlines()
 
 
 def test_args_path_lookup_uses_config_path(rt):

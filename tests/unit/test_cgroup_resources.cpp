@@ -110,7 +110,8 @@ Test(cgroup_resources_v2, memory_limits_and_swap_as_the_difference) {
                       "memory.max=max\nmemory.swap.max=max (optional)\nmemory.low=max\n");
   // An unlimited memory+swap needs no memory limit.
   BERTH_ASSERT_STR_EQ(v2(R"({"memory": {"swap": -1}})"), "memory.swap.max=max (optional)\n");
-  BERTH_ASSERT_STR_EQ(v2(R"({"memory": {"limit": 0}})"), "memory.max=0\n");
+  // 0 is no limit set, as for runc (Docker writes it for every container).
+  BERTH_ASSERT_STR_EQ(v2(R"({"memory": {"limit": 0}})"), "");
 }
 
 Test(cgroup_resources_v2, swap_below_the_limit_or_without_one_is_an_error) {
@@ -194,10 +195,11 @@ Test(cgroup_resources, burst_above_the_quota_is_an_error) {
                       "cpu.max.burst=0\ncpu.max=max\ncpu.max.burst=20000\n");
 }
 
-Test(cgroup_resources, pids_limit_zero_or_negative_is_max) {
+Test(cgroup_resources, pids_limit_negative_is_max_and_zero_is_not_set) {
   BERTH_ASSERT_STR_EQ(v2(R"({"pids": {"limit": 100}})"), "pids.max=100\n");
   BERTH_ASSERT_STR_EQ(v2(R"({"pids": {"limit": -1}})"), "pids.max=max\n");
-  BERTH_ASSERT_STR_EQ(v2(R"({"pids": {"limit": 0}})"), "pids.max=max\n");
+  BERTH_ASSERT_STR_EQ(v2(R"({"pids": {"limit": 0}})"), "");
+  BERTH_ASSERT_STR_EQ(v1(R"({"pids": {"limit": 0}})"), "");
   BERTH_ASSERT_STR_EQ(v1(R"({"pids": {"limit": 32771}})"), "pids.max=32771\n");
   BERTH_ASSERT_STR_EQ(v1(R"({"pids": {"limit": -1}})"), "pids.max=max\n");
 }
@@ -325,7 +327,8 @@ Test(cgroup_resources_v1, memory_in_write_order) {
                       "/linux/resources/memory/kernelTCP: deprecated; kernel TCP limits are not "
                       "set\n");
   BERTH_ASSERT_STR_EQ(v1(R"({"memory": {"limit": -1, "disableOOMKiller": false}})"),
-                      "memory.limit_in_bytes=-1\nmemory.oom_control=0\n");
+                      "memory.memsw.limit_in_bytes=-1 (optional)\nmemory.limit_in_bytes=-1\n"
+                      "memory.memsw.limit_in_bytes=-1 (optional)\nmemory.oom_control=0\n");
   BERTH_ASSERT_STR_EQ(v1(R"({"memory": {"swap": -1}})"),
                       "memory.memsw.limit_in_bytes=-1 (optional)\n");
   BERTH_ASSERT_STR_EQ(v1_error(R"({"memory": {"limit": 200, "swap": 100}})"),
@@ -482,4 +485,40 @@ Test(cgroup_resources, v1_and_v2_writes_are_the_plans_writes) {
   cr_assert(on_v2.has_value() && on_v1.has_value());
   BERTH_ASSERT_STR_EQ(describe(*on_v2), "memory.max=1000\npids.max=3\n");
   BERTH_ASSERT_STR_EQ(describe(*on_v1), "memory.limit_in_bytes=1000\npids.max=3\n");
+}
+
+// Docker writes 0 for every limit it does not set, in every config and every
+// update; runc writes nothing for them. Written, cpu.shares 0 would become 2
+// (a weight of 2 instead of the default 1024) and cpu.cfs_period_us 0 EINVAL.
+Test(cgroup_resources, zero_limits_write_nothing) {
+  const char *docker = R"({"memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0,
+                                      "kernelTCP": 0},
+                           "cpu": {"shares": 0, "quota": 0, "period": 0,
+                                   "realtimeRuntime": 0, "realtimePeriod": 0},
+                           "pids": {"limit": 0},
+                           "blockIO": {"weight": 0, "leafWeight": 0}})";
+  BERTH_ASSERT_STR_EQ(v1(docker), "");
+  BERTH_ASSERT_STR_EQ(v2(docker), "");
+  cr_assert(plan(docker, Version::V1).ignored.empty(), "kernel 0 is no kernel limit to ignore");
+  BERTH_ASSERT_STR_EQ(v1(R"({"memory": {"limit": 1048576, "swap": 0},
+                             "cpu": {"shares": 0, "period": 0, "quota": 0}})"),
+                      "memory.limit_in_bytes=1048576\n");
+  BERTH_ASSERT_STR_EQ(v2(R"({"cpu": {"shares": 0, "quota": 0, "period": 100000},
+                             "blockIO": {"weight": 0}})"),
+                      "cpu.max=max 100000\n");
+}
+
+// runc: no memory limit, and swap not mentioned, lifts memory+swap too; on v1
+// the old memsw would otherwise be below the new limit and refuse it.
+Test(cgroup_resources, lifting_the_memory_limit_lifts_swap_too) {
+  BERTH_ASSERT_STR_EQ(v1(R"({"memory": {"limit": -1}})"),
+                      "memory.memsw.limit_in_bytes=-1 (optional)\n"
+                      "memory.limit_in_bytes=-1\n"
+                      "memory.memsw.limit_in_bytes=-1 (optional)\n");
+  BERTH_ASSERT_STR_EQ(v1(R"({"memory": {"limit": -1, "swap": 0}})"),
+                      "memory.memsw.limit_in_bytes=-1 (optional)\n"
+                      "memory.limit_in_bytes=-1\n"
+                      "memory.memsw.limit_in_bytes=-1 (optional)\n");
+  BERTH_ASSERT_STR_EQ(v2(R"({"memory": {"limit": -1}})"),
+                      "memory.max=max\nmemory.swap.max=max (optional)\n");
 }

@@ -38,10 +38,51 @@ spec::Resources memory_limit_flag(std::int64_t limit) {
 Test(cli_update, nothing_to_update) {
   spec::Resources none;
   assert_text(error_of(resources_to_update(std::nullopt, "", none)), "update: nothing to update");
-  assert_text(error_of(resources_to_update("{}", "stdin", none)), "update: nothing to update");
-  assert_text(
-      error_of(resources_to_update(R"({"memory":{},"cpu":{},"blockIO":{}})", "r.json", none)),
-      "update: nothing to update");
+}
+
+// containerd's shim sends a whole document for every `docker update`, with 0
+// for what is not set (`docker update --restart` changes no limit at all):
+// runc takes it, changing nothing.
+Test(cli_update, a_document_that_changes_nothing) {
+  spec::Resources none;
+  for (const char *doc :
+       {"{}", R"({"memory":{},"cpu":{},"blockIO":{}})",
+        R"({"memory":{"limit":0,"reservation":0,"swap":0,"kernel":0,"kernelTCP":0},)"
+        R"("cpu":{"shares":0,"quota":0,"period":0,"realtimeRuntime":0,"realtimePeriod":0},)"
+        R"("pids":{"limit":0},"blockIO":{"weight":0,"leafWeight":0}})"}) {
+    auto r = resources_to_update(doc, "stdin", none);
+    cr_assert(r.has_value(), "%s: %s", doc, r ? "" : r.error().message().c_str());
+    cr_assert(!sets_anything(*r), "%s", doc);
+  }
+}
+
+// Docker's update: the memory changes, the rest is 0.
+Test(cli_update, zero_limits_in_the_document_are_not_set) {
+  auto r = resources_to_update(
+      R"({"memory":{"limit":1048576,"swap":0,"reservation":0},"cpu":{"shares":0,"period":0,"quota":0},"blockIO":{"weight":0},"pids":{"limit":0}})",
+      "stdin", {});
+  cr_assert(r.has_value(), "%s", r ? "" : r.error().message().c_str());
+  cr_assert_eq(*r->memory->limit, 1048576);
+  cr_assert(!r->memory->swap && !r->memory->reservation);
+  cr_assert(!r->cpu->shares && !r->cpu->period && !r->cpu->quota);
+  cr_assert(!r->block_io->weight);
+  cr_assert(!r->pids_limit);
+}
+
+Test(cli_update, zero_flags_are_not_set) {
+  spec::Resources flags = memory_limit_flag(0);
+  flags.cpu.emplace().shares = 0;
+  flags.cpu->period = 0;
+  flags.pids_limit = 0;
+  flags.block_io.emplace().weight = 0;
+  auto r = resources_to_update(std::nullopt, "", flags);
+  cr_assert(r.has_value(), "a flag was given: %s", r ? "" : r.error().message().c_str());
+  cr_assert(!sets_anything(*r));
+  auto over =
+      resources_to_update(R"({"memory":{"limit":4096},"cpu":{"shares":512}})", "r.json", flags);
+  cr_assert(over.has_value());
+  cr_assert_eq(*over->memory->limit, 4096, "a flag of 0 replaces nothing");
+  cr_assert_eq(*over->cpu->shares, 512u);
 }
 
 Test(cli_update, json_alone) {

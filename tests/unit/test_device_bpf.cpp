@@ -127,15 +127,16 @@ Test(device_bpf, rules_that_match_nothing_are_left_out) {
   cr_assert_eq(program.size(), kPreamble + 2);
 }
 
-Test(device_bpf, default_rules_are_the_spec_devices_and_pts) {
+Test(device_bpf, default_rules_are_runcs) {
   std::string text;
   for (const auto &r : cgroup::default_device_rules())
     text += std::string(r.allow ? "allow " : "deny ") + r.type.value_or("?") + " " +
             (r.major ? std::to_string(*r.major) : "*") + ":" +
             (r.minor ? std::to_string(*r.minor) : "*") + " " + r.access.value_or("?") + "\n";
-  BERTH_ASSERT_STR_EQ(text, "allow c 1:3 rwm\nallow c 1:5 rwm\nallow c 1:7 rwm\n"
+  BERTH_ASSERT_STR_EQ(text, "allow c *:* m\nallow b *:* m\n"
+                            "allow c 1:3 rwm\nallow c 1:5 rwm\nallow c 1:7 rwm\n"
                             "allow c 1:8 rwm\nallow c 1:9 rwm\nallow c 5:0 rwm\n"
-                            "allow c 5:2 rwm\nallow c 136:* rwm\n");
+                            "allow c 5:2 rwm\nallow c 136:* rwm\nallow c 10:200 rwm\n");
 }
 
 // -- on the kernel ------------------------------------------------------------

@@ -126,7 +126,7 @@ Test(exec_lookup, relative_path_with_slash_is_relative_to_cwd) {
   auto missing = linux::find_executable(process_with("./tool", {path_env({"/b"})}));
   cr_assert(!missing.has_value());
   BERTH_ASSERT_STR_EQ(missing.error().message().c_str(),
-                      "exec: \"./tool\": stat ./tool: No such file or directory");
+                      "exec: \"./tool\": stat ./tool: no such file or directory");
 }
 
 Test(exec_lookup, path_with_slash_must_be_an_executable_file) {
@@ -134,13 +134,18 @@ Test(exec_lookup, path_with_slash_must_be_an_executable_file) {
   auto refused = linux::find_executable(process_with(not_exec, {}));
   cr_assert(!refused.has_value());
   cr_assert_eq(refused.error().errno_value(), EACCES);
+  // The kernel's words, in lower case as runc (Go) writes them: Docker finds
+  // "permission denied" in it and exits 126.
+  BERTH_ASSERT_STR_EQ(refused.error().message().c_str(),
+                      ("exec: \"" + not_exec + "\": permission denied").c_str());
 
+  // execve refuses a directory with EACCES; so does runc.
   std::string dir = g_root + "/a/dironly";
   auto is_dir = linux::find_executable(process_with(dir, {}));
   cr_assert(!is_dir.has_value());
-  cr_assert_eq(is_dir.error().errno_value(), EISDIR);
+  cr_assert_eq(is_dir.error().errno_value(), EACCES);
   BERTH_ASSERT_STR_EQ(is_dir.error().message().c_str(),
-                      ("exec: \"" + dir + "\": Is a directory").c_str());
+                      ("exec: \"" + dir + "\": permission denied").c_str());
 }
 
 Test(exec_lookup, empty_path_entry_means_cwd) {
@@ -154,4 +159,27 @@ Test(exec_lookup, no_args_is_an_error) {
   spec::Process process;
   auto found = linux::find_executable(process);
   cr_assert(!found.has_value());
+}
+
+// HOME from the container's /etc/passwd (linux::home_in_passwd), as runc
+// finds it: the first entry with the uid, "/" without one.
+Test(home_in_passwd, the_first_entry_of_the_uid) {
+  const char *passwd = "root:x:0:0:root:/root:/bin/sh\n"
+                       "# not an entry\n"
+                       "broken\n"
+                       "daemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"
+                       "test:x:1000:1000:test user:/home/test:/bin/sh\n"
+                       "again:x:1000:1000::/home/again:/bin/sh\n"
+                       "nohome:x:1001:1001:::/bin/sh\n"
+                       "last:x:1002:1002::/home/last";
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 0).c_str(), "/root");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 1).c_str(), "/usr/sbin");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 1000).c_str(), "/home/test");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 1001).c_str(), "/");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 1002).c_str(), "/home/last");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd(passwd, 4242).c_str(), "/");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd("", 0).c_str(), "/");
+  BERTH_ASSERT_STR_EQ(linux::home_in_passwd("x:x:00:0::/zero:\n", 0).c_str(), "/zero");
+  BERTH_ASSERT_STR_EQ(
+      linux::home_in_passwd("x:x:-1:0::/neg:\nx:x:4294967296:0::/big:\n", 0).c_str(), "/");
 }

@@ -94,6 +94,32 @@ Test(spec_resources, block_io_weights) {
   cr_assert_eq(*c.linux->resources->block_io->weight, 1000);
 }
 
+// Docker's config: 0 for every limit it does not set. runc reads them as not
+// set; so does berth, in config.json as in update's document.
+Test(spec_resources, zero_limits_are_not_set) {
+  spec::Config c = parse_ok(resources_with(
+      R"({"memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0,
+                     "swappiness": 0},
+          "cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0,
+                  "realtimePeriod": 0, "burst": 0, "idle": 0},
+          "pids": {"limit": 0},
+          "blockIO": {"weight": 0, "leafWeight": 0}})"));
+  const spec::Resources &r = *c.linux->resources;
+  cr_assert(!r.memory->limit && !r.memory->reservation && !r.memory->swap && !r.memory->kernel &&
+            !r.memory->kernel_tcp);
+  cr_assert(!r.cpu->shares && !r.cpu->quota && !r.cpu->period && !r.cpu->realtime_runtime &&
+            !r.cpu->realtime_period);
+  cr_assert(!r.pids_limit);
+  cr_assert(!r.block_io->weight && !r.block_io->leaf_weight);
+  // runc takes these as values.
+  cr_assert_eq(*r.memory->swappiness, 0u);
+  cr_assert_eq(*r.cpu->burst, 0u);
+  cr_assert_eq(*r.cpu->idle, 0);
+  auto update = spec::parse_resources(R"({"blockIO": {"weight": 0}, "cpu": {"shares": 0}})", "-");
+  cr_assert(update.has_value(), "%s", update ? "" : update.error().message().c_str());
+  cr_assert(!update->block_io->weight && !update->cpu->shares);
+}
+
 Test(spec_resources, hugepages) {
   expect_config_error(resources_with(R"({"hugepageLimits": [{"limit": 1}]})"),
                       "config.json: /linux/resources/hugepageLimits/0/pageSize: required");
