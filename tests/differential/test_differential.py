@@ -125,6 +125,19 @@ def test_seed(seed, mode, env):
 ERRORS = sorted(d.ERRORS.glob("*.json"))
 
 
+def _cgroups_named(cid: str) -> list:
+    """Directories named `cid` at the top of each hierarchy or under our own
+    cgroup there (where a config without cgroupsPath puts a container)."""
+    found = []
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, ctrls, path = line.split(":", 2)
+        name = ctrls.replace("name=", "") or "unified"
+        for base in (Path("/sys/fs/cgroup") / name, Path("/sys/fs/cgroup") / name / path.lstrip("/")):
+            if (base / cid).exists():
+                found.append(str(base / cid))
+    return found
+
+
 @pytest.mark.parametrize("path", ERRORS, ids=[p.stem for p in ERRORS])
 def test_refused(path, env):
     """A config both runtimes refuse: berth says so in one line and leaves
@@ -140,7 +153,7 @@ def test_refused(path, env):
             if runtime == "berth":
                 state = ctx.cmd("state", ctx.cid)
                 left = [p.name for p in ctx.root.iterdir()] if ctx.root.exists() else []
-                cgroups = [str(p) for p in Path("/sys/fs/cgroup").glob(f"*/**/{ctx.cid}")]
+                cgroups = _cgroups_named(ctx.cid)
                 procs = subprocess.run(["pgrep", "-f", ctx.cid], capture_output=True,
                                        text=True).stdout.split()
         finally:
