@@ -16,6 +16,8 @@
 #   SKIP_APT=1         never call apt-get
 #   SKIP_VM=1, SKIP_ENGINES=1  skip the cgroup v2 VM or the engine suites
 #   SKIP_RELIABILITY=1 skip the reliability suite (tests/reliability)
+#   SKIP_DIFFERENTIAL=1 skip the runc-against-berth suite (tests/differential);
+#                      BERTH_DIFF_SEEDS=N runs N new random seeds there too
 #   CONFORMANCE_TIMEOUT  seconds for the conformance suite (default 3600)
 #   RELIABILITY_TIMEOUT  seconds for the reliability suite (default 3600)
 #   SKIP_SANITIZE=1, SKIP_FUZZ=1  skip the sanitizer or the fuzzing suites
@@ -32,7 +34,7 @@ LOGS="$BUILD/meson-logs"
 
 PACKAGES=(meson ninja-build g++ pkg-config libyajl-dev libseccomp-dev libcap-ng-dev
           libselinux1-dev libcriterion-dev busybox-static python3-pytest iproute2
-          libcap2-bin gcc libc6-dev uidmap criu)
+          libcap2-bin gcc libc6-dev uidmap criu runc)
 # The sanitizer section builds with g++'s own ASan/UBSan runtimes (libasan8 and
 # libubsan1 come with g++) and needs valgrind; fuzzing needs clang 16 (Debian
 # 12's default clang 14 lacks std::expected) and its libFuzzer runtime.
@@ -246,6 +248,32 @@ if [ -f "$XML" ]; then
     [ -f "$LOGS/conformance-skips.txt" ] && add_skips conformance <"$LOGS/conformance-skips.txt"
 else
     fail_step "pytest did not produce a report"
+fi
+
+# -- differential (tests/differential) ---------------------------------------------
+# The corpus (engine configs, runc spec, a pod), a fixed list of seeds of the
+# config grammar and the error cases, each under runc and under berth; the probe's
+# reports must match but for tests/differential/allowlist.  Under a minute.
+# SKIP_DIFFERENTIAL=1 skips it.
+
+if [ -n "${SKIP_DIFFERENTIAL:-}" ]; then
+    skip_section differential "SKIP_DIFFERENTIAL is set"
+else
+    say "differential tests (runc against berth)"
+    DXML="$LOGS/differential.xml"
+    rm -f "$DXML"
+    (cd "$REPO/tests/differential" &&
+        BERTH="$BUILD/src/berth" PYTHONDONTWRITEBYTECODE=1 timeout "${DIFFERENTIAL_TIMEOUT:-1800}" \
+        "$PY" -m pytest . -p no:cacheprovider -q --junitxml="$DXML")
+    if [ -f "$DXML" ]; then
+        read -r dp df ds < <(junit_counts "$DXML" "$LOGS/differential-skips.txt")
+        say "differential: ${dp} passed, ${df} failed, ${ds} skipped"
+        total_passed=$((total_passed + dp))
+        total_failed=$((total_failed + df))
+        [ -f "$LOGS/differential-skips.txt" ] && add_skips differential <"$LOGS/differential-skips.txt"
+    else
+        fail_step "the differential suite produced no report"
+    fi
 fi
 
 # -- reliability (tests/reliability) ----------------------------------------------

@@ -1,0 +1,85 @@
+"""Fixtures of the differential suite (runc against berth).
+
+Environment:
+  BERTH             the binary under test (default: build/src/berth)
+  RUNC              the reference (default: runc on PATH, /usr/sbin/runc)
+  BERTH_DIFF_SEEDS=N  also run N new random seeds (same as --seeds N)
+  BERTH_TEST_KEEP=1 keep the bundles
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import diffrun as d  # noqa: E402
+from grammar import CI_SEEDS  # noqa: E402
+
+
+def pytest_addoption(parser):
+    parser.addoption("--seeds", type=int, default=None,
+                     help="run N new random seeds besides the fixed ones")
+    parser.addoption("--seed", type=int, action="append", default=None,
+                     help="run exactly this seed (repeatable) instead of the fixed ones")
+
+
+def pytest_configure(config):
+    if os.geteuid() != 0:
+        pytest.exit("the differential suite runs containers: run it as root", returncode=2)
+    chosen = config.getoption("--seed")
+    if chosen:
+        seeds = list(chosen)
+    else:
+        seeds = list(CI_SEEDS)
+        extra = config.getoption("--seeds")
+        if extra is None and os.environ.get("BERTH_DIFF_SEEDS"):
+            extra = int(os.environ["BERTH_DIFF_SEEDS"])
+        if extra:
+            rng = random.SystemRandom()
+            seeds += [rng.randrange(1000, 10**9) for _ in range(extra)]
+    config.diff_seeds = seeds
+
+
+def pytest_report_header(config):
+    return (f"berth: {d.find_berth()}  runc: {d.find_runc()}  "
+            f"seeds: {' '.join(map(str, config.diff_seeds))}")
+
+
+class Env:
+    def __init__(self, base: Path):
+        self.base = base
+        self.berth = d.find_berth()
+        self.runc = d.find_runc()
+        self.rootfs = d.make_rootfs(base / "rootfs", d.build_probe(base))
+        self.allowlist = d.load_allowlist()
+        self.allowed_seen: set = set()
+        self._n = 0
+
+    def workdir(self, name: str) -> Path:
+        self._n += 1
+        path = self.base / f"{self._n:03d}-{name[:40]}"
+        path.mkdir()
+        os.chmod(path, 0o755)
+        return path
+
+
+@pytest.fixture(scope="session")
+def env():
+    base = Path(tempfile.mkdtemp(prefix="berth-diff-", dir=os.environ.get("BERTH_TEST_TMPDIR", "/tmp")))
+    os.chmod(base, 0o755)
+    e = Env(base)
+    if e.berth is None or not os.access(e.berth, os.X_OK):
+        pytest.fail("berth binary not found: build it or set BERTH=", pytrace=False)
+    if e.runc is None:
+        pytest.skip("runc is not installed (apt-get install runc)")
+    yield e
+    if not os.environ.get("BERTH_TEST_KEEP"):
+        shutil.rmtree(base, ignore_errors=True)
