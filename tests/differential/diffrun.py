@@ -257,6 +257,12 @@ def normalize(report: dict, ctx: Ctx, sandbox_ns: dict | None = None) -> dict:
         else:
             ns[kind] = "new"
     rep["ns"] = ns
+    # The v1 devices.list shows the allowed exceptions in the order they were
+    # written; with the default deny they are a set, and only the set matters.
+    files = rep.get("cgroup", {}).get("files", {})
+    for name, value in files.items():
+        if name.endswith("devices.list") and isinstance(value, str):
+            files[name] = "\n".join(sorted(value.splitlines()))
     return rep
 
 
