@@ -442,6 +442,18 @@ def test_conditions_of_one_rule_must_all_match(rt, helper):
                                           f"errno {errno.EXDEV}"]
 
 
+def test_conditions_on_one_argument_are_alternatives_as_in_runc(rt, helper):
+    """libseccomp refuses a rule comparing one argument twice; runc and crun
+    add one rule per condition, so that any of them applies the action."""
+    b = rt.bundle()
+    b.linux["seccomp"] = profile("SCMP_ACT_ALLOW", rule(
+        "getppid", "SCMP_ACT_ERRNO", errno.EXDEV,
+        [arg(0, "SCMP_CMP_EQ", 1), arg(0, "SCMP_CMP_EQ", 2)]))
+    g = NR["getppid"]
+    with_helper(b, helper, f"{g}:1", f"{g}:2", f"{g}:3")
+    assert helper_lines(rt.run_ok(b)) == [f"errno {errno.EXDEV}", f"errno {errno.EXDEV}", "ret 0"]
+
+
 def test_rules_for_one_syscall_each_apply(rt, helper):
     b = rt.bundle()
     b.linux["seccomp"] = profile(
