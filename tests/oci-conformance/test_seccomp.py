@@ -866,6 +866,37 @@ def test_notify_without_a_listener_fails_cleanly(rt):
     rt.assert_clean(cid, before)
 
 
+@pytest.mark.parametrize("nnp", [True, False], ids=["nnp", "no-nnp"])
+def test_notify_agent_that_refuses_fails_cleanly(rt, nnp):
+    """An agent that accepts the connection and closes it at once: the
+    container's program never runs, and berth says why instead of hanging."""
+    b = writable(rt.bundle())
+    b.process["noNewPrivileges"] = nnp
+    sock_path = rt.workdir / "refusing.sock"
+    b.linux["seccomp"] = profile("SCMP_ACT_ALLOW", rule("getppid", "SCMP_ACT_NOTIFY"),
+                                 listenerPath=str(sock_path))
+    b.sh("touch /tmp/ran")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(sock_path))
+    server.listen(1)
+
+    def refuse():
+        conn, _ = server.accept()
+        conn.close()
+    thread = threading.Thread(target=refuse, daemon=True)
+    thread.start()
+    try:
+        cid = rt.new_id()
+        res = rt.run(b, cid, timeout=30)
+    finally:
+        thread.join(5)
+        server.close()
+    assert res.rc != 0, res
+    assert not (b.rootfs / "tmp" / "ran").exists(), "the program ran"
+    if not os.environ.get("BERTH_TEST_REFERENCE"):
+        assert "seccomp listener" in res.err, res
+
+
 # -- config errors ---------------------------------------------------------------------------
 
 BASE = profile("SCMP_ACT_ALLOW", rule("mkdir", "SCMP_ACT_ERRNO"),
