@@ -101,7 +101,9 @@ Result<SeccompSetup> prepare_seccomp(const spec::Config &config, const std::stri
   if (!config.linux || !config.linux->seccomp)
     return setup;
   const auto &profile = *config.linux->seccomp;
-  BERTH_TRY_ASSIGN(setup.program, seccomp::compile_cached(profile, state_root));
+  BERTH_TRY_ASSIGN(
+      setup.program,
+      seccomp::compile_cached(profile, state_root, seccomp::enosys_for_newer(config.annotations)));
   if (setup.program->uses_notify()) {
     BERTH_TRY_ASSIGN(setup.listener, seccomp::connect_listener(*profile.listener_path));
   }

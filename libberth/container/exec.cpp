@@ -185,7 +185,9 @@ Result<Prepared> prepare(const GlobalOptions &global, const ExecOptions &options
   }
   if (config.linux && config.linux->seccomp) {
     const auto &profile = *config.linux->seccomp;
-    BERTH_TRY_ASSIGN(prepared.seccomp, seccomp::compile_cached(profile, global.root));
+    BERTH_TRY_ASSIGN(prepared.seccomp,
+                     seccomp::compile_cached(profile, global.root,
+                                             seccomp::enosys_for_newer(config.annotations)));
     if (prepared.seccomp->uses_notify()) {
       BERTH_TRY_ASSIGN(prepared.seccomp_listener,
                        seccomp::connect_listener(*profile.listener_path));

@@ -82,17 +82,6 @@ Result<void> set_up_terminal(const ExecChildContext &ctx) {
   return linux::become_terminal_owner(pty.replica.get());
 }
 
-// Hands the seccomp listener fd, with the process state berth sent, to the
-// agent at listenerPath. Allocates nothing unless it fails.
-Result<void> send_notify_fd(const ExecChildContext &ctx, const UniqueFd &notify_fd,
-                            std::string_view process_state) {
-  if (!notify_fd)
-    return {};
-  return with_context(
-      seccomp::send_listener_fd(ctx.seccomp_listener, notify_fd.get(), process_state),
-      "send the seccomp listener fd");
-}
-
 // A task under SCHED_DEADLINE cannot fork, and SCHED_FLAG_RESET_ON_FORK is
 // undone by the fork: for those the process sets the scheduler itself, after
 // the fork. The stager still applies a real-time policy without the flag, so
@@ -172,6 +161,8 @@ struct Prepared {
   std::string executable;
   std::vector<std::string> env; // process.env, with HOME
   std::string process_state;    // for the seccomp listener
+  linux::CredentialPlan credentials;
+  bool enter_cwd_as_user = false;
 };
 
 // The process's part, inside every namespace and the cgroup: from berth's
@@ -195,23 +186,18 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
   else if (::setsid() < 0)
     return fail_errno("start a new session");
   BERTH_TRY(apply_lsm_labels(process));
-  UniqueFd early_notify_fd;
-  if (ctx.seccomp && !seccomp_loads_before_exec(process)) {
-    BERTH_TRY_ASSIGN(early_notify_fd, seccomp::load(*ctx.seccomp));
-    BERTH_TRY(send_notify_fd(ctx, early_notify_fd, prepared.process_state));
-  }
+  // Everything but the credential switch and the exec happens before the
+  // seccomp filter (finish_and_exec).
   prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
   std::vector<std::string> warnings;
-  BERTH_TRY(linux::apply_credentials(process, warnings));
+  BERTH_TRY_ASSIGN(prepared.credentials, linux::prepare_credentials(process, warnings));
   std::string warning_lines;
   for (const auto &w : warnings)
     warning_lines += w + "\n";
   if (!warning_lines.empty())
     BERTH_TRY(ctx.channel.send(SyncMessage::Ready, warning_lines));
-  BERTH_TRY(linux::enter_cwd(process.cwd));
+  BERTH_TRY_ASSIGN(prepared.enter_cwd_as_user, enter_cwd_before_switch(process.cwd));
   BERTH_TRY_ASSIGN(prepared.executable, linux::find_executable(process));
-  if (process.no_new_privileges)
-    BERTH_TRY(linux::apply_no_new_privileges());
   return prepared;
 }
 
@@ -239,18 +225,18 @@ void run_exec_process(const ExecChildContext &ctx) {
 
   auto argv = c_strings(ctx.process.args);
   auto envp = c_strings(prepared->env);
-  // The last step before execve when the process may load it itself: nothing
-  // of berth's is filtered but the exec (and the report of its failure).
-  if (ctx.seccomp && seccomp_loads_before_exec(ctx.process)) {
-    auto notify_fd = seccomp::load(*ctx.seccomp);
-    if (!notify_fd)
-      report_and_exit(ctx, notify_fd.error());
-    if (auto sent = send_notify_fd(ctx, *notify_fd, prepared->process_state); !sent)
-      report_and_exit(ctx, sent.error());
-  }
-  ::execve(prepared->executable.c_str(), argv.data(), envp.data());
-  const int error = errno;
-  report_and_exit(ctx, Error::in_kernel_words("exec " + prepared->executable, error));
+  FinalSteps steps;
+  steps.process = &ctx.process;
+  steps.credentials = &prepared->credentials;
+  steps.seccomp = ctx.seccomp;
+  steps.listener = ctx.seccomp_listener;
+  steps.listener_path = "the listenerPath agent";
+  steps.process_state = prepared->process_state;
+  steps.enter_cwd_as_user = prepared->enter_cwd_as_user;
+  steps.executable = prepared->executable.c_str();
+  steps.argv = argv.data();
+  steps.envp = envp.data();
+  report_and_exit(ctx, finish_and_exec(steps));
 }
 
 } // namespace berth::container

@@ -101,9 +101,8 @@ struct Prepared {
   std::string executable;
   std::vector<std::string> env; // process.env, with HOME
   std::vector<std::string> warnings;
-  // The seccomp listener fd when the filter was loaded during setup; it goes to
-  // the listenerPath agent once berth has recorded the container.
-  UniqueFd early_notify_fd;
+  linux::CredentialPlan credentials;
+  bool enter_cwd_as_user = false;
   // The state the startContainer hooks get, made with the create-time ones.
   std::string start_hook_state;
 };
@@ -226,39 +225,16 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
       process, config.linux->personality ? &*config.linux->personality : nullptr,
       config.linux->memory_policy ? &*config.linux->memory_policy : nullptr));
 
-  // The cwd is created as root (runc does so too), entered as the user.
+  // The cwd is created as root (runc does so too). It is entered, the
+  // executable looked up and the credentials prepared before the seccomp
+  // filter, which only the last steps run under (finish_and_exec).
   BERTH_TRY(make_directories(process.cwd));
   BERTH_TRY(apply_lsm_labels(process));
-  if (ctx.seccomp && !seccomp_loads_before_exec(process)) {
-    BERTH_TRY_ASSIGN(prepared.early_notify_fd, seccomp::load(*ctx.seccomp));
-  }
   prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
-  BERTH_TRY(linux::apply_credentials(process, prepared.warnings));
-  BERTH_TRY(linux::enter_cwd(process.cwd));
+  BERTH_TRY_ASSIGN(prepared.credentials, linux::prepare_credentials(process, prepared.warnings));
+  BERTH_TRY_ASSIGN(prepared.enter_cwd_as_user, enter_cwd_before_switch(process.cwd));
   BERTH_TRY_ASSIGN(prepared.executable, linux::find_executable(process));
-  if (process.no_new_privileges)
-    BERTH_TRY(linux::apply_no_new_privileges());
   return prepared;
-}
-
-// Hands the seccomp listener fd, with the container process state berth sent
-// with Commit, to the agent at listenerPath.
-Result<void> send_notify_fd(const InitContext &ctx, const UniqueFd &notify_fd,
-                            std::string_view process_state) {
-  if (!notify_fd)
-    return {};
-  return with_context(
-      seccomp::send_listener_fd(ctx.seccomp_listener, notify_fd.get(), process_state),
-      "send the seccomp listener fd to " + *ctx.config.linux->seccomp->listener_path);
-}
-
-// The last step before execve: nothing berth does after it is filtered but the
-// exec itself.
-Result<void> load_seccomp_before_exec(const InitContext &ctx, std::string_view process_state) {
-  if (!ctx.seccomp || !seccomp_loads_before_exec(*ctx.config.process))
-    return {};
-  BERTH_TRY_ASSIGN(UniqueFd notify_fd, seccomp::load(*ctx.seccomp));
-  return send_notify_fd(ctx, notify_fd, process_state);
 }
 
 [[noreturn]] void exit_with_error_to(int connection, const Error &error) {
@@ -292,15 +268,6 @@ int wait_for_start(const InitContext &ctx) {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
-  // startContainer: in the container, as the process' user, once start let
-  // go; a failure is start's error and the container stops with this exit.
-  if (ctx.config.hooks && !ctx.config.hooks->start_container.empty()) {
-    auto ran = run_hooks(HookKind::StartContainer, ctx.config.hooks->start_container,
-                         prepared.start_hook_state);
-    if (!ran)
-      exit_with_error_to(connection, ran.error());
-  }
-
   const auto &process = *ctx.config.process;
   auto argv = c_strings(process.args);
   std::vector<std::string> env = prepared.env;
@@ -311,11 +278,27 @@ int wait_for_start(const InitContext &ctx) {
     env.push_back("LISTEN_PID=1");
   }
   auto envp = c_strings(env);
-  if (auto loaded = load_seccomp_before_exec(ctx, process_state); !loaded)
-    exit_with_error_to(connection, loaded.error());
-  ::execve(prepared.executable.c_str(), argv.data(), envp.data());
-  const int error = errno;
-  exit_with_error_to(connection, Error::in_kernel_words("exec " + prepared.executable, error));
+
+  FinalSteps steps;
+  steps.process = &process;
+  steps.credentials = &prepared.credentials;
+  steps.seccomp = ctx.seccomp;
+  steps.listener = ctx.seccomp_listener;
+  if (ctx.seccomp && ctx.config.linux->seccomp->listener_path)
+    steps.listener_path = *ctx.config.linux->seccomp->listener_path;
+  steps.process_state = process_state;
+  steps.enter_cwd_as_user = prepared.enter_cwd_as_user;
+  // startContainer: in the container, as the process' user, once start let
+  // go; a failure is start's error and the container stops with this exit.
+  if (ctx.config.hooks && !ctx.config.hooks->start_container.empty())
+    steps.after_credentials = [&] {
+      return run_hooks(HookKind::StartContainer, ctx.config.hooks->start_container,
+                       prepared.start_hook_state);
+    };
+  steps.executable = prepared.executable.c_str();
+  steps.argv = argv.data();
+  steps.envp = envp.data();
+  exit_with_error_to(connection, finish_and_exec(steps));
 }
 
 } // namespace
@@ -339,12 +322,6 @@ void run_init(const InitContext &ctx, bool namespaces_entered) {
   auto process_state = ctx.channel.expect(SyncMessage::Commit);
   if (!process_state)
     ::_exit(1);
-  // A filter loaded during setup has its listener waiting: hand it over now.
-  // An agent that cannot take it leaves the container unstartable: start
-  // reports the init's death.
-  if (!send_notify_fd(ctx, prepared->early_notify_fd, *process_state))
-    ::_exit(1);
-  prepared->early_notify_fd.reset();
   wait_for_start_and_exec(ctx, *prepared, *process_state);
 }
 

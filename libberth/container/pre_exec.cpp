@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "container/init.hpp" // seccomp_loads_before_exec
 #include "lsm/apparmor.hpp"
 #include "lsm/selinux.hpp"
 
@@ -64,6 +65,57 @@ std::vector<char *> c_strings(const std::vector<std::string> &strings) {
     out.push_back(const_cast<char *>(s.c_str()));
   out.push_back(nullptr);
   return out;
+}
+
+Result<bool> enter_cwd_before_switch(const std::string &cwd) {
+  auto entered = linux::enter_cwd(cwd);
+  if (entered)
+    return false;
+  if (entered.error().errno_value() == EACCES)
+    return true;
+  return fail(std::move(entered.error()));
+}
+
+namespace {
+
+// Loads the filter and, when it notifies, hands its listener fd to the agent.
+// The fd stays open, close-on-exec: closing it would be one more call.
+Result<void> load_filter(const FinalSteps &steps, UniqueFd &notify_fd) {
+  BERTH_TRY_ASSIGN(notify_fd, seccomp::load(*steps.seccomp));
+  if (!notify_fd)
+    return {};
+  auto sent = seccomp::send_listener_fd(steps.listener, notify_fd.get(), steps.process_state);
+  if (!sent)
+    sent.error().context("send the seccomp listener fd to " + std::string(steps.listener_path));
+  return sent;
+}
+
+Result<void> finish(const FinalSteps &steps, UniqueFd &notify_fd) {
+  const spec::Process &process = *steps.process;
+  bool late = seccomp_loads_before_exec(process);
+  if (steps.seccomp && !late)
+    BERTH_TRY(load_filter(steps, notify_fd));
+  BERTH_TRY(linux::finish_credentials(process, *steps.credentials));
+  if (steps.enter_cwd_as_user)
+    BERTH_TRY(linux::enter_cwd(process.cwd));
+  if (steps.after_credentials)
+    BERTH_TRY(steps.after_credentials());
+  if (process.no_new_privileges)
+    BERTH_TRY(linux::apply_no_new_privileges());
+  if (steps.seccomp && late)
+    BERTH_TRY(load_filter(steps, notify_fd));
+  ::execve(steps.executable, steps.argv, steps.envp);
+  // In the kernel's words: engines map them to exit codes (127, 126).
+  const int error = errno;
+  return fail(Error::in_kernel_words("exec " + std::string(steps.executable), error));
+}
+
+} // namespace
+
+Error finish_and_exec(const FinalSteps &steps) {
+  UniqueFd notify_fd;
+  auto finished = finish(steps, notify_fd);
+  return finished.error();
 }
 
 } // namespace berth::container

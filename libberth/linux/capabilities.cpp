@@ -1,6 +1,9 @@
 #include "linux/capabilities.hpp"
 
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cap-ng.h>
 
@@ -16,12 +19,6 @@ constexpr unsigned kMaxCapabilities = 64; // the width of a CapabilitySets mask
 
 constexpr std::uint64_t bit(unsigned cap) {
   return std::uint64_t{1} << cap;
-}
-
-std::string capability_name(unsigned cap) {
-  if (cap < tables::kCapabilities.size())
-    return std::string(tables::kCapabilities[cap].name);
-  return "capability " + std::to_string(cap);
 }
 
 std::string names_of(std::uint64_t mask) {
@@ -47,25 +44,6 @@ void capng_target_self() {
   capng_setpid(0);
 }
 
-Result<void> add_to_capng(std::uint64_t mask, capng_type_t type) {
-  for (unsigned cap = 0; cap < kMaxCapabilities; ++cap)
-    if ((mask & bit(cap)) && capng_update(CAPNG_ADD, type, cap) != 0)
-      return fail(capng_failure("libcap-ng: add " + capability_name(cap)));
-  return {};
-}
-
-Result<std::uint64_t> read_bounding_set(unsigned last_cap) {
-  std::uint64_t set = 0;
-  for (unsigned cap = 0; cap <= last_cap; ++cap) {
-    int in_set = ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-    if (in_set < 0)
-      return fail_errno("read the bounding set: " + capability_name(cap));
-    if (in_set == 1)
-      set |= bit(cap);
-  }
-  return set;
-}
-
 // The capabilities of `wanted` that the process's permitted set lacks.
 std::uint64_t permitted_missing(std::uint64_t wanted) {
   capng_target_self();
@@ -79,6 +57,12 @@ std::uint64_t permitted_missing(std::uint64_t wanted) {
 }
 
 } // namespace
+
+std::string capability_name(unsigned cap) {
+  if (cap < tables::kCapabilities.size())
+    return std::string(tables::kCapabilities[cap].name);
+  return "capability " + std::to_string(cap);
+}
 
 unsigned running_kernel_last_cap() {
   // PR_CAPBSET_READ fails with EINVAL exactly for numbers past the kernel's
@@ -127,17 +111,23 @@ CapabilitySets resolve_capabilities(const spec::Capabilities &names, unsigned la
 }
 
 Result<void> drop_bounding_set(std::uint64_t keep, unsigned last_cap) {
-  BERTH_TRY_ASSIGN(std::uint64_t current, read_bounding_set(last_cap));
-  // One PR_CAPBSET_DROP per capability that has to go, each checked: the
+  // One PR_CAPBSET_DROP per capability that is not kept, each checked: the
   // bounding set is what keeps a later execve of a file with capabilities
-  // from regaining them. (libcap-ng's apply rereads and redrops every
-  // capability, and 0.8.3 reports success when it lacks CAP_SETPCAP.)
+  // from regaining them. Nothing is read first: with CAP_SETPCAP a drop of a
+  // capability already gone succeeds, and only without it (EPERM) does berth
+  // ask whether the capability was there at all. (libcap-ng's apply rereads
+  // and redrops every capability, and 0.8.3 reports success when it lacks
+  // CAP_SETPCAP.)
   for (unsigned cap = 0; cap <= last_cap; ++cap) {
-    if (!(current & ~keep & bit(cap)))
+    if (keep & bit(cap))
       continue;
-    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-      return fail_errno("drop " + names_of(current & ~keep) +
-                        " from the bounding set (needs CAP_SETPCAP)");
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+      continue;
+    int error = errno;
+    if (error == EPERM && ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 0)
+      continue;
+    return fail(Error::from_errno(
+        "drop " + capability_name(cap) + " from the bounding set (needs CAP_SETPCAP)", error));
   }
   return {};
 }
@@ -147,13 +137,16 @@ Result<void> set_capabilities(const CapabilitySets &sets) {
   if (std::uint64_t stray = sets.effective & ~sets.permitted; stray != 0)
     return fail("/process/capabilities/effective: " + names_of(stray) +
                 " not in the permitted set");
-  capng_target_self();
-  capng_clear(CAPNG_SELECT_CAPS);
-  BERTH_TRY(add_to_capng(sets.effective, CAPNG_EFFECTIVE));
-  BERTH_TRY(add_to_capng(sets.permitted, CAPNG_PERMITTED));
-  BERTH_TRY(add_to_capng(sets.inheritable, CAPNG_INHERITABLE));
-  errno = 0;
-  if (capng_apply(CAPNG_SELECT_CAPS) == 0)
+  // capset(2) itself: libcap-ng would first ask the kernel for its version
+  // and allocate, and this runs after the seccomp filter is in place.
+  __user_cap_header_struct header{.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  for (unsigned word = 0; word < _LINUX_CAPABILITY_U32S_3; ++word) {
+    data[word].effective = static_cast<std::uint32_t>(sets.effective >> (32 * word));
+    data[word].permitted = static_cast<std::uint32_t>(sets.permitted >> (32 * word));
+    data[word].inheritable = static_cast<std::uint32_t>(sets.inheritable >> (32 * word));
+  }
+  if (::syscall(SYS_capset, &header, data) == 0)
     return {};
   Error error = capng_failure("set the effective, permitted and inheritable capabilities");
   // The usual cause: the runtime itself lacks some of them (rootless, or run
@@ -164,8 +157,7 @@ Result<void> set_capabilities(const CapabilitySets &sets) {
   return fail(std::move(error));
 }
 
-Result<void> set_ambient_capabilities(const CapabilitySets &sets, unsigned last_cap,
-                                      std::vector<std::string> &warnings) {
+Result<void> set_ambient_capabilities(const CapabilitySets &sets, unsigned last_cap) {
   std::uint64_t ambient = sets.ambient;
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
     // Kernels before 4.3 have no ambient set: fine as long as none is asked for.
@@ -173,15 +165,9 @@ Result<void> set_ambient_capabilities(const CapabilitySets &sets, unsigned last_
       return {};
     return fail_errno("clear the ambient capabilities");
   }
-  std::uint64_t allowed = sets.permitted & sets.inheritable;
   for (unsigned cap = 0; cap <= last_cap; ++cap) {
     if (!(ambient & bit(cap)))
       continue;
-    if (!(allowed & bit(cap))) {
-      warnings.push_back("ambient capability " + capability_name(cap) +
-                         " skipped: it is not both permitted and inheritable");
-      continue;
-    }
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
       return fail_errno("raise ambient capability " + capability_name(cap));
   }

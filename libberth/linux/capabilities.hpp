@@ -30,19 +30,24 @@ unsigned running_kernel_last_cap();
 CapabilitySets resolve_capabilities(const spec::Capabilities &names, unsigned last_cap,
                                     std::vector<std::string> &warnings);
 
-// Drops every capability not in `keep` from the bounding set. Needs
-// CAP_SETPCAP, so it runs before the user switch; when nothing needs dropping
-// it does nothing (and so needs nothing).
+// Drops every capability not in `keep` from the bounding set: one
+// PR_CAPBSET_DROP per capability up to last_cap that is not kept, nothing read
+// beforehand. Needs CAP_SETPCAP, so it runs before the user switch; without it,
+// a drop of a capability the set does not have is not an error.
 Result<void> drop_bounding_set(std::uint64_t keep, unsigned last_cap);
 
-// Sets the effective, permitted and inheritable sets to exactly the given ones.
+// Sets the effective, permitted and inheritable sets to exactly the given ones,
+// with one capset call; allocates nothing unless it fails.
 Result<void> set_capabilities(const CapabilitySets &sets);
 
+// The name of capability `cap` ("CAP_CHOWN"), "capability N" past the table.
+std::string capability_name(unsigned cap);
+
 // Clears the ambient set and raises sets.ambient. The kernel only lets a
-// capability be ambient while it is permitted and inheritable; one that is not
-// is skipped with a warning, as runc does, because `runc spec`'s own default
-// config lists ambient capabilities and (since CVE-2022-29162) no inheritable ones.
-Result<void> set_ambient_capabilities(const CapabilitySets &sets, unsigned last_cap,
-                                      std::vector<std::string> &warnings);
+// capability be ambient while it is permitted and inheritable: the caller
+// leaves the others out (with a warning, as runc does, because `runc spec`'s
+// own default config lists ambient capabilities and, since CVE-2022-29162, no
+// inheritable ones); one left in fails.
+Result<void> set_ambient_capabilities(const CapabilitySets &sets, unsigned last_cap);
 
 } // namespace berth::linux

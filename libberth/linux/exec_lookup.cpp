@@ -32,7 +32,24 @@ struct Unfit {
   bool at_stat = false;
 };
 
-Unfit check_executable(const std::string &path) {
+// Whether the mode bits let `user` execute a file with `st`: the lookup runs
+// before the switch to the process' user (so that the exec is all that is left
+// after the seccomp filter), and the kernel checks the same bits at execve.
+// Root (uid 0) needs one execute bit, which faccessat has checked already.
+bool user_may_execute(const struct stat &st, const spec::User &user) {
+  if (user.uid == 0)
+    return true;
+  if (st.st_uid == user.uid)
+    return (st.st_mode & S_IXUSR) != 0;
+  bool in_group = st.st_gid == user.gid;
+  for (auto gid : user.additional_gids)
+    in_group = in_group || st.st_gid == gid;
+  if (in_group)
+    return (st.st_mode & S_IXGRP) != 0;
+  return (st.st_mode & S_IXOTH) != 0;
+}
+
+Unfit check_executable(const std::string &path, const spec::User &user) {
   struct stat st {};
   if (::stat(path.c_str(), &st) < 0)
     return {errno, true};
@@ -40,9 +57,12 @@ Unfit check_executable(const std::string &path) {
   // (runc says "permission denied" for both, and Docker exits 126 on it).
   if (!S_ISREG(st.st_mode))
     return {EACCES};
-  // The effective ids decide, as they will for execve.
+  // What the kernel says for the caller (a noexec mount, a file without any
+  // execute bit), then what the bits say for the process' user.
   if (::faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) < 0)
     return {errno};
+  if (!user_may_execute(st, user))
+    return {EACCES};
   return {};
 }
 
@@ -58,7 +78,7 @@ Result<std::string> find_executable(const spec::Process &process) {
   const std::string &program = process.args[0];
 
   if (program.find('/') != std::string::npos) {
-    Unfit unfit = check_executable(program);
+    Unfit unfit = check_executable(program, process.user);
     if (unfit.error != 0)
       return fail(Error::in_kernel_words(
           quoted(program) + (unfit.at_stat ? ": stat " + program : ""), unfit.error));
@@ -71,7 +91,7 @@ Result<std::string> find_executable(const spec::Process &process) {
     std::string_view dir = dirs.substr(0, colon);
     // An empty PATH entry means the working directory, as in execvp.
     std::string candidate = (dir.empty() ? std::string(".") : std::string(dir)) + "/" + program;
-    if (check_executable(candidate).error == 0)
+    if (check_executable(candidate, process.user).error == 0)
       return candidate;
     if (colon == std::string_view::npos)
       break;

@@ -2,6 +2,9 @@
 // place and before the user's program is executed.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,15 +45,37 @@ Result<void> apply_rlimits(const std::vector<spec::Rlimit> &rlimits);
 // procfs). Lowering it needs CAP_SYS_RESOURCE: before apply_credentials.
 Result<void> apply_oom_score_adj(int value);
 
-// process.user (additionalGids, gid, uid, umask) and process.capabilities (all five
-// sets), in the only order that works: bounding set dropped while still root,
-// keep-caps across setgroups/setresgid/setresuid, then effective, permitted and
-// inheritable set, then ambient raised. Unknown capability names, and ones the
-// running kernel lacks, are skipped with a warning in `warnings`. Each set is
-// exactly what the config lists: nothing is added to the inheritable set that
-// the config did not ask for. With no capabilities object the process keeps the
-// capabilities it has (as runc does). The umask is process.user.umask, 0022
-// when absent.
+// process.user and process.capabilities, worked out and partly applied while
+// the process is still privileged and unfiltered (prepare_credentials), so that
+// what is left for the moment after the seccomp filter (finish_credentials) is
+// a fixed, short list of calls every profile allows: setgroups, setresgid,
+// setresuid, prctl(PR_SET_KEEPCAPS) twice, capset and prctl(PR_CAP_AMBIENT).
+// No allocation happens in finish_credentials unless it fails.
+struct CredentialPlan {
+  unsigned last_cap = 0;
+  bool has_capabilities = false; // no capabilities object: keep the current ones
+  std::uint64_t effective = 0, permitted = 0, inheritable = 0, ambient = 0;
+  std::vector<gid_t> groups;     // process.user.additionalGids
+  bool setgroups_denied = false; // /proc/self/setgroups says "deny"
+};
+
+// The part before the filter: resolves the capability names (unknown ones, and
+// ones the running kernel lacks, are skipped with a warning in `warnings`),
+// drops the bounding set while still root (it needs CAP_SETPCAP), sets the
+// umask (process.user.umask, 0022 when absent), and reads whether the user
+// namespace denies setgroups.
+Result<CredentialPlan> prepare_credentials(const spec::Process &process,
+                                           std::vector<std::string> &warnings);
+
+// The part after the filter, in the only order that works: keep-caps across
+// setgroups/setresgid/setresuid, then the effective, permitted and inheritable
+// sets, then the ambient ones raised (prepare_credentials has left out, with
+// a warning, those not both permitted and inheritable). Each set is exactly
+// what the config lists; with no capabilities object the process keeps the
+// capabilities it has (as runc does).
+Result<void> finish_credentials(const spec::Process &process, const CredentialPlan &plan);
+
+// Both, one after the other.
 Result<void> apply_credentials(const spec::Process &process, std::vector<std::string> &warnings);
 
 // process.noNewPrivileges.
@@ -68,7 +93,9 @@ Result<void> enter_cwd(const std::string &cwd);
 // the last PATH= entry when it has several, as runc reads it). Relative results
 // are relative to the working directory, so this runs after the chdir to
 // process.cwd. Fails when it does not exist, is not a regular file or is not
-// executable, so that create reports a missing binary before start.
+// executable, so that create reports a missing binary before start. It runs
+// before the switch to process.user and judges the execute bits for that
+// user (uid, gid, additionalGids), as the kernel will at execve.
 Result<std::string> find_executable(const spec::Process &process);
 
 // process.env, with HOME set as runc sets it when the env has none (or an

@@ -37,7 +37,8 @@ namespace {
 // Bump when the key or the file layout changes meaning. The binary's identity
 // in the key already tells builds apart; this keeps a layout change safe even
 // without relying on that.
-constexpr std::uint32_t kFormatVersion = 1;
+// 2: the key says whether calls newer than the profile get ENOSYS.
+constexpr std::uint32_t kFormatVersion = 2;
 
 constexpr std::string_view kMagic{"BSECCOMP", 8};
 constexpr std::size_t kInstructionBytes = 8;
@@ -127,10 +128,11 @@ constexpr std::size_t kFileOverhead =
 
 } // namespace
 
-std::optional<std::string> key_of(const spec::Seccomp &seccomp) {
+std::optional<std::string> key_of(const spec::Seccomp &seccomp, bool enosys_for_newer) {
   Writer key;
   key.text("berth seccomp cache");
   key.u32(kFormatVersion);
+  key.u8(enosys_for_newer ? 1 : 0);
 
   // The compiler is berth's own code (compile.cpp, the tables) plus a static
   // libseccomp: a rebuilt or upgraded binary may compile the same profile
@@ -377,11 +379,15 @@ void prune(int dir, const std::string &keep) {
 
 } // namespace
 
-Result<Program> compile_cached(const spec::Seccomp &seccomp, const std::string &state_root) {
-  auto key = cache_detail::key_of(seccomp);
+Result<Program> compile_cached(const spec::Seccomp &seccomp, const std::string &state_root,
+                               bool enosys_for_newer) {
+  auto compile_it = [&] {
+    return compile(seccomp, "/linux/seccomp", kCompileDeadline, enosys_for_newer);
+  };
+  auto key = cache_detail::key_of(seccomp, enosys_for_newer);
   if (!key) {
     log::debug("seccomp cache: not used: cannot identify the berth binary or the kernel");
-    return compile(seccomp);
+    return compile_it();
   }
   std::string name = cache_detail::file_name(*key);
   std::string path = state_root + "/@cache/seccomp/" + name;
@@ -396,7 +402,7 @@ Result<Program> compile_cached(const spec::Seccomp &seccomp, const std::string &
     return std::move(*program);
   }
 
-  BERTH_TRY_ASSIGN(Program program, compile(seccomp));
+  BERTH_TRY_ASSIGN(Program program, compile_it());
   if (dir) {
     // Atomic (temp + rename): a create racing this one reads the old file, the
     // new one or none, never half of one.
@@ -407,6 +413,11 @@ Result<Program> compile_cached(const spec::Seccomp &seccomp, const std::string &
       log::debug("seccomp cache: not kept: " + path + ": " + written.error().message());
   }
   return program;
+}
+
+bool enosys_for_newer(const std::map<std::string, std::string> &annotations) {
+  auto found = annotations.find(std::string(kEnosysAnnotation));
+  return found == annotations.end() || found->second != "false";
 }
 
 } // namespace berth::seccomp

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,7 +30,12 @@ namespace berth::seccomp {
 //
 // compile() logs the syscall names it skips (debug); on a hit they are not
 // logged again: they were logged by the create that compiled the program.
-Result<Program> compile_cached(const spec::Seccomp &seccomp, const std::string &state_root);
+Result<Program> compile_cached(const spec::Seccomp &seccomp, const std::string &state_root,
+                               bool enosys_for_newer = true);
+
+// Whether a container's annotations leave enosys_for_newer on (compile()):
+// everything but kEnosysAnnotation set to "false" does.
+bool enosys_for_newer(const std::map<std::string, std::string> &annotations);
 
 // The pieces of the cache, for tests.
 namespace cache_detail {
@@ -38,10 +44,10 @@ namespace cache_detail {
 inline constexpr std::size_t kMaxCacheFiles = 64;
 
 // Every input the compiled program depends on, as deterministic bytes: the
-// cache format, this berth binary, libseccomp's version, the kernel, and every
-// field of the profile that reaches the program. std::nullopt when the binary
+// cache format, whether newer calls get ENOSYS, this berth binary, libseccomp's version, the
+// kernel, and every field of the profile that reaches the program. std::nullopt when the binary
 // cannot be identified (no /proc): then nothing may be cached.
-std::optional<std::string> key_of(const spec::Seccomp &seccomp);
+std::optional<std::string> key_of(const spec::Seccomp &seccomp, bool enosys_for_newer = true);
 
 // The key's file name: its 64-bit FNV-1a hash in hex.
 std::string file_name(std::string_view key);

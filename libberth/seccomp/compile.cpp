@@ -16,8 +16,8 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,14 +36,6 @@ constexpr std::uint32_t kDefaultErrnoRet = EPERM;
 
 // The kernel passes six arguments to a system call.
 constexpr std::size_t kArgCount = 6;
-
-// How many libseccomp rules one syscalls entry may become per name when its
-// conditions on one argument have to be spelled as alternatives (see
-// ArgValues). Real profiles need a handful; this keeps a pathological entry
-// from silently eating the kernel's 4096-instruction budget.
-constexpr std::size_t kMaxRulesPerEntry = 128;
-
-constexpr std::uint64_t kAllOnes = std::numeric_limits<std::uint64_t>::max();
 
 struct ContextRelease {
   void operator()(void *ctx) const { seccomp_release(ctx); }
@@ -95,188 +87,8 @@ scmp_arg_cmp make_cmp(unsigned index, scmp_compare op, std::uint64_t a, std::uin
   return scmp_arg_cmp{.arg = index, .op = op, .datum_a = a, .datum_b = b};
 }
 
-// The values of one argument that several conditions accept together.
-//
-// The spec's conditions in one entry all have to hold (libseccomp's own
-// meaning of a rule's conditions), but libseccomp 2.5.4 refuses a rule with
-// two conditions on the same argument (EINVAL). Rather than give up, or read
-// them as alternatives (which would widen what the entry matches, and for an
-// ALLOW rule weaken the filter), berth computes the exact set of values the
-// conditions accept together and spells it with one comparison per rule:
-// a single EQ/NE/LE/GE/MASKED_EQ when one says it, otherwise several rules
-// whose MASKED_EQ conditions cover the set exactly (any range of integers is a
-// union of aligned power-of-two blocks, each a MASKED_EQ, and two MASKED_EQs
-// intersect into one). Only when that needs more than kMaxRulesPerEntry
-// rules is the entry an error. A set with no values means the entry can never
-// match, and it adds no rule. (On 32-bit architectures libseccomp compares
-// only the low words, for these conditions as for any other.)
-class ArgValues {
-public:
-  void restrict(scmp_compare op, std::uint64_t a, std::uint64_t b) {
-    switch (op) {
-    case SCMP_CMP_EQ:
-      clip(a, a);
-      break;
-    case SCMP_CMP_NE:
-      remove(a);
-      break;
-    case SCMP_CMP_LT:
-      if (a == 0)
-        intervals_.clear();
-      else
-        clip(0, a - 1);
-      break;
-    case SCMP_CMP_LE:
-      clip(0, a);
-      break;
-    case SCMP_CMP_GT:
-      if (a == kAllOnes)
-        intervals_.clear();
-      else
-        clip(a + 1, kAllOnes);
-      break;
-    case SCMP_CMP_GE:
-      clip(a, kAllOnes);
-      break;
-    case SCMP_CMP_MASKED_EQ:
-      // libseccomp compares (arg & mask) with (datum & mask).
-      intersect_masked(Masked{a, b & a});
-      break;
-    default:
-      intervals_.clear();
-      break;
-    }
-  }
-
-  // One comparison per alternative, std::nullopt for "any value"; empty when
-  // no value passes.
-  std::vector<std::optional<scmp_arg_cmp>> alternatives(unsigned index) const {
-    std::vector<std::optional<scmp_arg_cmp>> out;
-    if (intervals_.empty() || no_masked_value_)
-      return out;
-    if (auto single = as_one_comparison(index)) {
-      out.push_back(*single);
-      return out;
-    }
-    for (const Interval &interval : intervals_) {
-      for (Masked block : blocks(interval)) {
-        if (masked_) {
-          auto both = intersect(block, *masked_);
-          if (!both)
-            continue;
-          block = *both;
-        }
-        if (block.mask == kAllOnes)
-          out.push_back(make_cmp(index, SCMP_CMP_EQ, block.value));
-        else
-          out.push_back(make_cmp(index, SCMP_CMP_MASKED_EQ, block.mask, block.value));
-        // Past the limit the caller fails anyway; stop building.
-        if (out.size() > kMaxRulesPerEntry)
-          return out;
-      }
-    }
-    return out;
-  }
-
-private:
-  struct Interval {
-    std::uint64_t lo, hi;
-  };
-  // The values v with (v & mask) == value, value being within mask.
-  struct Masked {
-    std::uint64_t mask, value;
-  };
-
-  static std::optional<Masked> intersect(Masked x, Masked y) {
-    if (((x.value ^ y.value) & x.mask & y.mask) != 0)
-      return std::nullopt;
-    return Masked{x.mask | y.mask, x.value | y.value};
-  }
-
-  // [lo, hi] as aligned power-of-two blocks, largest first from lo.
-  static std::vector<Masked> blocks(Interval interval) {
-    std::vector<Masked> out;
-    std::uint64_t lo = interval.lo;
-    for (;;) {
-      // The low bits a block starting at lo may leave free: lo's alignment,
-      // shrunk until the block ends at or before hi.
-      std::uint64_t free_bits = lo == 0 ? kAllOnes : (lo & (~lo + 1)) - 1;
-      while (free_bits > interval.hi - lo)
-        free_bits >>= 1;
-      out.push_back(Masked{~free_bits, lo});
-      if (interval.hi - lo == free_bits)
-        return out;
-      lo += free_bits + 1;
-    }
-  }
-
-  void clip(std::uint64_t lo, std::uint64_t hi) {
-    std::vector<Interval> kept;
-    for (const Interval &interval : intervals_) {
-      Interval cut{std::max(interval.lo, lo), std::min(interval.hi, hi)};
-      if (cut.lo <= cut.hi)
-        kept.push_back(cut);
-    }
-    intervals_ = std::move(kept);
-  }
-
-  void remove(std::uint64_t value) {
-    std::vector<Interval> kept;
-    for (const Interval &interval : intervals_) {
-      if (value < interval.lo || value > interval.hi) {
-        kept.push_back(interval);
-        continue;
-      }
-      if (value > interval.lo)
-        kept.push_back(Interval{interval.lo, value - 1});
-      if (value < interval.hi)
-        kept.push_back(Interval{value + 1, interval.hi});
-    }
-    intervals_ = std::move(kept);
-  }
-
-  void intersect_masked(Masked m) {
-    if (!masked_) {
-      masked_ = m;
-      return;
-    }
-    masked_ = intersect(*masked_, m);
-    if (!masked_)
-      no_masked_value_ = true;
-  }
-
-  // The set as one libseccomp comparison, when one says it exactly.
-  std::optional<std::optional<scmp_arg_cmp>> as_one_comparison(unsigned index) const {
-    using Alternative = std::optional<scmp_arg_cmp>;
-    if (masked_) {
-      if (intervals_.size() == 1 && intervals_[0].lo == 0 && intervals_[0].hi == kAllOnes)
-        return Alternative(make_cmp(index, SCMP_CMP_MASKED_EQ, masked_->mask, masked_->value));
-      return std::nullopt;
-    }
-    if (intervals_.size() == 1) {
-      const Interval &only = intervals_[0];
-      if (only.lo == 0 && only.hi == kAllOnes)
-        return Alternative(std::nullopt);
-      if (only.lo == only.hi)
-        return Alternative(make_cmp(index, SCMP_CMP_EQ, only.lo));
-      if (only.lo == 0)
-        return Alternative(make_cmp(index, SCMP_CMP_LE, only.hi));
-      if (only.hi == kAllOnes)
-        return Alternative(make_cmp(index, SCMP_CMP_GE, only.lo));
-    }
-    if (intervals_.size() == 2 && intervals_[0].lo == 0 && intervals_[1].hi == kAllOnes &&
-        intervals_[0].hi + 2 == intervals_[1].lo)
-      return Alternative(make_cmp(index, SCMP_CMP_NE, intervals_[0].hi + 1));
-    return std::nullopt;
-  }
-
-  std::vector<Interval> intervals_{Interval{0, kAllOnes}};
-  std::optional<Masked> masked_;
-  bool no_masked_value_ = false;
-};
-
 // The conditions of each libseccomp rule one syscalls entry becomes (an empty
-// list is an unconditional rule; no lists at all, a rule that never matches).
+// list is an unconditional rule).
 Result<std::vector<std::vector<scmp_arg_cmp>>> plan_conditions(const spec::SeccompSyscall &syscall,
                                                                std::string_view pointer) {
   std::array<std::vector<const spec::SeccompArg *>, kArgCount> by_index;
@@ -290,41 +102,26 @@ Result<std::vector<std::vector<scmp_arg_cmp>>> plan_conditions(const spec::Secco
     by_index[arg.index].push_back(&arg);
   }
 
-  std::vector<std::vector<scmp_arg_cmp>> rules(1);
-  for (unsigned index = 0; index < kArgCount; ++index) {
-    const auto &args = by_index[index];
-    if (args.empty())
-      continue;
-    if (args.size() == 1) {
-      // One condition goes to libseccomp as written.
-      const spec::SeccompArg &arg = *args[0];
-      scmp_arg_cmp cmp = make_cmp(index, tables::find_seccomp_operator(arg.op)->op, arg.value,
-                                  arg.value_two.value_or(0));
-      for (auto &rule : rules)
-        rule.push_back(cmp);
-      continue;
-    }
-    ArgValues values;
-    for (const spec::SeccompArg *arg : args)
-      values.restrict(tables::find_seccomp_operator(arg->op)->op, arg->value,
-                      arg->value_two.value_or(0));
-    auto alternatives = values.alternatives(index);
-    if (alternatives.empty())
-      return std::vector<std::vector<scmp_arg_cmp>>{};
-    if (rules.size() * alternatives.size() > kMaxRulesPerEntry)
-      return fail_at(at(pointer, "args"), "the conditions on one argument need more than " +
-                                              std::to_string(kMaxRulesPerEntry) +
-                                              " libseccomp rules");
-    std::vector<std::vector<scmp_arg_cmp>> expanded;
-    expanded.reserve(rules.size() * alternatives.size());
-    for (const auto &rule : rules)
-      for (const auto &alternative : alternatives) {
-        auto &next = expanded.emplace_back(rule);
-        if (alternative)
-          next.push_back(*alternative);
-      }
-    rules = std::move(expanded);
+  auto condition = [](const spec::SeccompArg &arg) {
+    return make_cmp(arg.index, tables::find_seccomp_operator(arg.op)->op, arg.value,
+                    arg.value_two.value_or(0));
+  };
+  bool repeated = std::any_of(by_index.begin(), by_index.end(),
+                              [](const auto &args) { return args.size() > 1; });
+  std::vector<std::vector<scmp_arg_cmp>> rules;
+  if (!repeated) {
+    // The usual case: one rule whose conditions must all hold.
+    rules.emplace_back();
+    for (const auto &arg : syscall.args)
+      rules.back().push_back(condition(arg));
+    return rules;
   }
+  // libseccomp refuses two conditions on one argument in a rule (EINVAL).
+  // runc and crun then add one rule per condition, so that any one of them
+  // matching applies the action; engines' profiles are written for that, and
+  // berth does the same.
+  for (const auto &arg : syscall.args)
+    rules.push_back({condition(arg)});
   return rules;
 }
 
@@ -375,11 +172,6 @@ Result<void> plan_rules(const spec::Seccomp &seccomp, std::string_view pointer, 
     if (action == plan.default_action)
       continue;
     BERTH_TRY_ASSIGN(auto rules, plan_conditions(syscall, entry));
-    if (rules.empty()) {
-      if (log::debug_enabled())
-        log::debug("seccomp: " + entry + ": the conditions accept no value; no rule added");
-      continue;
-    }
     for (std::size_t j = 0; j < syscall.names.size(); ++j) {
       const std::string &name = syscall.names[j];
       int nr = seccomp_syscall_resolve_name(name.c_str());
@@ -617,10 +409,94 @@ Result<unsigned long> kernel_flags(const spec::Seccomp &seccomp, bool notify,
   return flags;
 }
 
+// Whether a call the profile does not know should fail with ENOSYS rather
+// than get the default action: when that action denies (an errno other than
+// ENOSYS, a kill, a trap). An allowing, logging, tracing or notifying default
+// already lets glibc and Go see what they would see without a filter.
+bool default_denies(std::uint32_t default_action) {
+  switch (default_action & SECCOMP_RET_ACTION_FULL) {
+  case SECCOMP_RET_ERRNO:
+    return (default_action & SECCOMP_RET_DATA) != ENOSYS;
+  case SECCOMP_RET_KILL_PROCESS:
+  case SECCOMP_RET_KILL_THREAD:
+  case SECCOMP_RET_TRAP:
+    return true;
+  default:
+    return false;
+  }
+}
+
+// The highest system call number the profile names, per architecture the
+// filter covers (the native one and those listed). An architecture none of
+// the names resolve on is left out.
+std::vector<NewestKnown> newest_known(const spec::Seccomp &seccomp, const Plan &plan) {
+  std::vector<std::uint32_t> tokens{seccomp_arch_native()};
+  for (const PlannedArch &arch : plan.architectures)
+    if (std::find(tokens.begin(), tokens.end(), arch.token) == tokens.end())
+      tokens.push_back(arch.token);
+  std::vector<NewestKnown> out;
+  for (std::uint32_t token : tokens) {
+    // x32 shares AUDIT_ARCH_X86_64 with x86_64 (its calls carry bit 30): the
+    // kernel never reports its token, so it gets no check of its own.
+    if (token == SCMP_ARCH_X32)
+      continue;
+    int newest = -1;
+    for (const auto &syscall : seccomp.syscalls)
+      for (const auto &name : syscall.names)
+        // Negative: not a call of this architecture (or unknown to libseccomp).
+        newest = std::max(newest, seccomp_syscall_resolve_name_arch(token, name.c_str()));
+    if (newest >= 0)
+      out.push_back({token, static_cast<std::uint32_t>(newest)});
+  }
+  return out;
+}
+
 } // namespace
 
+std::vector<sock_filter> enosys_prologue(const std::vector<NewestKnown> &newest) {
+  // ld arch; per architecture: jeq arch (else next); ld nr; [x86_64: jge
+  // X32_BIT -> program]; jgt newest -> ENOSYS, else -> program. Then "ja
+  // program" for other architectures, "ret ERRNO(ENOSYS)", and the program,
+  // which loads what it needs itself. Jumps only go forward, and only to the
+  // ret or the program's first instruction, so the program is unchanged.
+  constexpr std::uint32_t kX32Bit = 0x40000000;
+  std::vector<sock_filter> out;
+  auto stmt = [&](std::uint16_t code, std::uint32_t k) { out.push_back(BPF_STMT(code, k)); };
+  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch));
+  // Where each conditional jump has to go, patched once the layout is known.
+  struct Patch {
+    std::size_t at;
+    bool true_branch;
+    bool to_enosys; // else to the program
+  };
+  std::vector<Patch> patches;
+  for (const NewestKnown &arch : newest) {
+    bool x86_64 = arch.token == SCMP_ARCH_X86_64;
+    std::uint8_t block = x86_64 ? 3 : 2; // instructions after the jeq
+    out.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch.token, 0, block));
+    stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr));
+    if (x86_64) {
+      patches.push_back({out.size(), true, false});
+      out.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, kX32Bit, 0, 0));
+    }
+    patches.push_back({out.size(), true, true});
+    patches.push_back({out.size(), false, false});
+    out.push_back(BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, arch.newest, 0, 0));
+  }
+  stmt(BPF_JMP | BPF_JA, 1);
+  std::size_t enosys = out.size();
+  stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
+  std::size_t program = out.size();
+  for (const Patch &patch : patches) {
+    std::size_t target = patch.to_enosys ? enosys : program;
+    auto offset = static_cast<std::uint8_t>(target - patch.at - 1);
+    (patch.true_branch ? out[patch.at].jt : out[patch.at].jf) = offset;
+  }
+  return out;
+}
+
 Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer,
-                        std::chrono::milliseconds deadline) {
+                        std::chrono::milliseconds deadline, bool enosys_for_newer) {
   Plan plan;
   BERTH_TRY_ASSIGN(plan.default_action,
                    action_value(seccomp.default_action, seccomp.default_errno_ret,
@@ -644,6 +520,14 @@ Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer,
   if (failure)
     return fail(step_error(*failure, plan, seccomp, pointer));
   BERTH_TRY_ASSIGN(program.instructions, read_program(memfd.get(), pointer));
+  if (enosys_for_newer && default_denies(plan.default_action)) {
+    auto prologue = enosys_prologue(newest_known(seccomp, plan));
+    program.instructions.insert(program.instructions.begin(), prologue.begin(), prologue.end());
+    if (program.instructions.size() > BPF_MAXINSNS)
+      return fail_at(pointer, "the filter has " + std::to_string(program.instructions.size()) +
+                                  " instructions, more than the kernel's " +
+                                  std::to_string(BPF_MAXINSNS));
+  }
   return program;
 }
 

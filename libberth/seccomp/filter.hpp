@@ -9,6 +9,8 @@
 #include <linux/seccomp.h>
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,8 +45,32 @@ inline constexpr std::chrono::milliseconds kCompileDeadline{10'000};
 // errors naming the JSON path under `pointer`
 // ("config.json: /linux/seccomp/syscalls/3: add rule for mount: Invalid argument").
 // libseccomp runs in a forked child, killed when it is not done by `deadline`.
+//
+// With `enosys_for_newer` (berth's default, as runc does it since 1.0.0-rc93),
+// when the default action denies (an errno other than ENOSYS, a kill, a trap),
+// a call whose number is above the highest the profile names, for the
+// architecture the call comes from, fails with ENOSYS instead: glibc and Go
+// fall back from a new call to an old one on ENOSYS only. Every call the
+// profile names, and every one numbered below the highest, keeps the
+// profile's action. The check is a prologue before libseccomp's program
+// (enosys_prologue).
 Result<Program> compile(const spec::Seccomp &seccomp, std::string_view pointer = "/linux/seccomp",
-                        std::chrono::milliseconds deadline = kCompileDeadline);
+                        std::chrono::milliseconds deadline = kCompileDeadline,
+                        bool enosys_for_newer = true);
+
+// The annotation that turns enosys_for_newer off for a container: "false".
+inline constexpr std::string_view kEnosysAnnotation = "org.berth.seccomp.enosys";
+
+// The highest system call number a profile names on one architecture.
+struct NewestKnown {
+  std::uint32_t token; // AUDIT_ARCH_*
+  std::uint32_t newest;
+};
+
+// The instructions compile() puts before libseccomp's program: for each architecture in `newest`, a
+// call above its newest returns ERRNO(ENOSYS) (on x86_64, x32 calls are left alone); everything
+// else goes on to the program's first instruction.
+std::vector<sock_filter> enosys_prologue(const std::vector<NewestKnown> &newest);
 
 // Loads the program into the calling thread. Without no_new_privs the caller
 // needs CAP_SYS_ADMIN in its user namespace. Returns the notify listener fd

@@ -442,6 +442,18 @@ def test_conditions_of_one_rule_must_all_match(rt, helper):
                                           f"errno {errno.EXDEV}"]
 
 
+def test_conditions_on_one_argument_are_alternatives_as_in_runc(rt, helper):
+    """libseccomp refuses a rule comparing one argument twice; runc and crun
+    add one rule per condition, so that any of them applies the action."""
+    b = rt.bundle()
+    b.linux["seccomp"] = profile("SCMP_ACT_ALLOW", rule(
+        "getppid", "SCMP_ACT_ERRNO", errno.EXDEV,
+        [arg(0, "SCMP_CMP_EQ", 1), arg(0, "SCMP_CMP_EQ", 2)]))
+    g = NR["getppid"]
+    with_helper(b, helper, f"{g}:1", f"{g}:2", f"{g}:3")
+    assert helper_lines(rt.run_ok(b)) == [f"errno {errno.EXDEV}", f"errno {errno.EXDEV}", "ret 0"]
+
+
 def test_rules_for_one_syscall_each_apply(rt, helper):
     b = rt.bundle()
     b.linux["seccomp"] = profile(
@@ -854,6 +866,37 @@ def test_notify_without_a_listener_fails_cleanly(rt):
     rt.assert_clean(cid, before)
 
 
+@pytest.mark.parametrize("nnp", [True, False], ids=["nnp", "no-nnp"])
+def test_notify_agent_that_refuses_fails_cleanly(rt, nnp):
+    """An agent that accepts the connection and closes it at once: the
+    container's program never runs, and berth says why instead of hanging."""
+    b = writable(rt.bundle())
+    b.process["noNewPrivileges"] = nnp
+    sock_path = rt.workdir / "refusing.sock"
+    b.linux["seccomp"] = profile("SCMP_ACT_ALLOW", rule("getppid", "SCMP_ACT_NOTIFY"),
+                                 listenerPath=str(sock_path))
+    b.sh("touch /tmp/ran")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(sock_path))
+    server.listen(1)
+
+    def refuse():
+        conn, _ = server.accept()
+        conn.close()
+    thread = threading.Thread(target=refuse, daemon=True)
+    thread.start()
+    try:
+        cid = rt.new_id()
+        res = rt.run(b, cid, timeout=30)
+    finally:
+        thread.join(5)
+        server.close()
+    assert res.rc != 0, res
+    assert not (b.rootfs / "tmp" / "ran").exists(), "the program ran"
+    if not os.environ.get("BERTH_TEST_REFERENCE"):
+        assert "seccomp listener" in res.err, res
+
+
 # -- config errors ---------------------------------------------------------------------------
 
 BASE = profile("SCMP_ACT_ALLOW", rule("mkdir", "SCMP_ACT_ERRNO"),
@@ -1000,3 +1043,220 @@ def test_docker_profile_denies_unshare_without_cap_sys_admin(rt, engine_profile_
     control.process["capabilities"] = b.process["capabilities"]
     control.sh("unshare -U true; echo status=$?")
     assert "status=0" in rt.run_ok(control)
+
+
+# -- profiles of any age (issue 15) ------------------------------------------------------------
+#
+# A profile only knows the system calls of its time, and berth's own calls
+# between the filter and execve must be ones every profile allows. Three
+# profiles, each for run, create + start and exec, with noNewPrivileges true
+# and false, as root and in a user namespace: Podman's as shipped; the same
+# written as before 2021 (every call added after Linux 5.0 removed, and the
+# default errno EPERM, as Docker's profiles had it); and one that allows only
+# what busybox echo, the probe (/bin/sys) and sleep need plus berth(8)'s list.
+# In each the container starts, a call newer than the profile fails with
+# ENOSYS and a call the profile denies with its errno.
+
+# x86_64 numbers of the calls added after Linux 5.0 (asm/unistd_64.h).
+AFTER_5_0 = {
+    "pidfd_send_signal": 424, "io_uring_setup": 425, "io_uring_enter": 426,
+    "io_uring_register": 427, "open_tree": 428, "move_mount": 429, "fsopen": 430,
+    "fsconfig": 431, "fsmount": 432, "fspick": 433, "pidfd_open": 434, "clone3": 435,
+    "close_range": 436, "openat2": 437, "pidfd_getfd": 438, "faccessat2": 439,
+    "process_madvise": 440, "epoll_pwait2": 441, "mount_setattr": 442, "quotactl_fd": 443,
+    "landlock_create_ruleset": 444, "landlock_add_rule": 445, "landlock_restrict_self": 446,
+    "memfd_secret": 447, "process_mrelease": 448, "futex_waitv": 449,
+    "set_mempolicy_home_node": 450, "cachestat": 451, "fchmodat2": 452,
+    "map_shadow_stack": 453, "futex_wake": 454, "futex_wait": 455, "futex_requeue": 456,
+    "statmount": 457, "listmount": 458, "lsm_get_self_attr": 459, "lsm_set_self_attr": 460,
+    "lsm_list_modules": 461, "mseal": 462,
+}
+
+# What berth(8) says berth calls after the filter (without a listener).
+BERTH_AFTER_FILTER = ["prctl", "setgroups", "setresgid", "setresuid", "capset", "execve"]
+ECHO_NEEDS = ["arch_prctl", "brk", "execve", "exit_group", "getrandom", "getuid", "mprotect",
+              "prctl", "prlimit64", "readlink", "rseq", "set_robust_list", "set_tid_address",
+              "write"]
+SLEEP_NEEDS = ["nanosleep", "clock_nanosleep", "rt_sigreturn"]
+
+
+def _pre_2021(oci: dict) -> dict:
+    old = json.loads(json.dumps(oci))
+    old.pop("defaultErrnoRet", None)
+    kept = []
+    for entry in old["syscalls"]:
+        entry["names"] = [n for n in entry["names"] if n not in AFTER_5_0]
+        if entry["names"]:
+            kept.append(entry)
+    old["syscalls"] = kept
+    return old
+
+
+def _minimal() -> dict:
+    allowed = sorted(set(ECHO_NEEDS + BERTH_AFTER_FILTER + SLEEP_NEEDS + HELPER_ALLOW)
+                     - set(AFTER_5_0))
+    return {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
+            "syscalls": [rule(allowed, "SCMP_ACT_ALLOW")]}
+
+
+def _old_profile(engine_profile_dir, kind: str, caps) -> tuple[dict, list]:
+    """(profile, probes): each probe a /bin/sys call and the errno expected."""
+    closed = f"{AFTER_5_0['close_range']}:3:2:0"         # EINVAL were it allowed
+    faccessat2 = f"{AFTER_5_0['faccessat2']}:0xffffff9c:0:0:0"  # EFAULT were it allowed
+    if kind == "minimal":
+        return _minimal(), [(closed, errno.ENOSYS), (faccessat2, errno.ENOSYS),
+                            (f"{NR['personality']}:0x40000", errno.EPERM)]
+    oci = engine_profiles.to_oci(engine_profiles.load(engine_profile_dir, "podman"), caps)
+    userfaultfd = (f"{NR['userfaultfd']}:0x80001", errno.EPERM)
+    if kind == "podman":
+        named = [AFTER_5_0[n] for e in oci["syscalls"] for n in e["names"] if n in AFTER_5_0]
+        return oci, [(f"{max(named) + 1}", errno.ENOSYS), userfaultfd]
+    return _pre_2021(oci), [(closed, errno.ENOSYS), (faccessat2, errno.ENOSYS), userfaultfd,
+                            (f"{NR['personality']}:0x40000", errno.EPERM)]
+
+
+def _in_user_namespace(b):
+    b.set_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+    b.drop_mount("/sys/fs/cgroup")
+    return b
+
+
+@pytest.mark.parametrize("userns", [False, True], ids=["root", "userns"])
+@pytest.mark.parametrize("nnp", [True, False], ids=["nnp", "no-nnp"])
+@pytest.mark.parametrize("how", ["run", "create-start", "exec"])
+@pytest.mark.parametrize("kind", ["podman", "pre-2021", "minimal"])
+def test_profiles_of_any_age_start_and_answer_enosys(rt, helper, engine_profile_dir, kind, how,
+                                                     nnp, userns):
+    caps = list(engine_profiles.PODMAN_DEFAULT_CAPS)
+    profile_, probes = _old_profile(engine_profile_dir, kind, caps)
+    b = rt.bundle()
+    b.process["capabilities"] = {k: list(caps) for k in ("bounding", "effective", "permitted")}
+    b.process["noNewPrivileges"] = nnp
+    b.linux["seccomp"] = profile_
+    if userns:
+        _in_user_namespace(b)
+    shutil.copy2(helper, b.rootfs / "bin" / "sys")
+    calls = [c for c, _ in probes]
+    expected = [f"errno {e}" for _, e in probes]
+    if how == "run":
+        b.args("/bin/sys", *calls)
+        assert helper_lines(rt.run_ok(b)) == expected
+        return
+    if how == "create-start":
+        # the init writes to create's stdout after create is gone: a file
+        b.args("/bin/sys", *calls)
+        b.write()
+        cid = rt.new_id()
+        out, err = rt.workdir / f"{cid}.out", rt.workdir / f"{cid}.err"
+        with open(out, "w") as fo, open(err, "w") as fe:
+            res = subprocess.run(rt.berth.argv(["create", "--bundle", b.path, cid]),
+                                 stdin=subprocess.DEVNULL, stdout=fo, stderr=fe,
+                                 env=rt.berth.env, timeout=60)
+        assert res.returncode == 0, err.read_text()
+        try:
+            res = rt("start", cid)
+            assert res.rc == 0, res
+            rt.wait_status(cid, "stopped")
+        finally:
+            rt("delete", "-f", cid)
+        assert helper_lines(out.read_text()) == expected
+        return
+    b.args("sleep", "1000")
+    cid = rt.create_ok(b)
+    try:
+        res = rt("start", cid)
+        assert res.rc == 0, res
+        res = rt("exec", cid, "/bin/sys", *calls)
+        assert res.rc == 0, res
+        assert helper_lines(res.out) == expected, res
+        res = rt("exec", cid, "echo", "exec-ok")
+        assert res.rc == 0 and "exec-ok" in res.out, res
+    finally:
+        rt("delete", "-f", cid)
+
+
+# -- berth's own calls after the filter, as berth(8) lists them ---------------------------------
+
+MAN_PAGE = Path(__file__).resolve().parents[2] / "man" / "berth.8"
+
+
+def documented_after_filter() -> dict:
+    """berth(8)'s lists: {"without noNewPrivileges": [...], "with noNewPrivileges": [...]}."""
+    lists = {}
+    for line in MAN_PAGE.read_text().splitlines():
+        m = re.match(r"^(without|with) noNewPrivileges:\s+(.*)$", line)
+        if m:
+            lists[f"{m.group(1)} noNewPrivileges"] = m.group(2).split()
+    assert set(lists) == {"without noNewPrivileges", "with noNewPrivileges"}, lists
+    return lists
+
+
+STRACE_LINE = re.compile(r"^(\d+)\s+(?:<\.\.\. )?([a-z_0-9]+)(\(| resumed>)")
+
+
+def calls_after_filter(trace: Path) -> list:
+    """The system calls of the process that loaded the filter, from the
+    seccomp(SECCOMP_SET_MODE_FILTER) that succeeded (excluded) to its execve
+    (included)."""
+    lines = trace.read_text().splitlines()
+    pid, calls = None, []
+    for line in lines:
+        m = STRACE_LINE.match(line)
+        if not m or " resumed>" in line:
+            continue
+        if pid is None:
+            # libseccomp probes the kernel with calls that fail: the one that loads
+            if (m.group(2) == "seccomp" and "SECCOMP_SET_MODE_FILTER" in line
+                    and re.search(r"= \d+$", line)):
+                pid = m.group(1)
+            continue
+        if m.group(1) != pid:
+            continue
+        calls.append(m.group(2))
+        if m.group(2) == "execve":
+            break
+    assert pid is not None, "no seccomp(SECCOMP_SET_MODE_FILTER) in the trace"
+    return calls
+
+
+@pytest.fixture(scope="session")
+def strace():
+    path = shutil.which("strace")
+    if path is None:
+        pytest.fail("strace not found: apt-get install strace", pytrace=False)
+    return path
+
+
+@pytest.mark.parametrize("how", ["run", "exec"])
+@pytest.mark.parametrize("nnp", [True, False], ids=["nnp", "no-nnp"])
+def test_berth_calls_after_the_filter_are_the_documented_ones(rt, strace, nnp, how):
+    b = rt.bundle()
+    b.process["noNewPrivileges"] = nnp
+    b.process["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [5, 100]}
+    b.process["capabilities"] = {k: list(RUNC_DEFAULT_CAPS)
+                                 for k in ("bounding", "effective", "permitted")}
+    b.linux["seccomp"] = profile("SCMP_ACT_ALLOW", rule("mkdir", "SCMP_ACT_ERRNO"))
+    trace = rt.workdir / f"trace-{how}-{nnp}"
+    wrapped = [strace, "-f", "-qq", "-o", str(trace)]
+    if how == "run":
+        b.args("true")
+        b.write()
+        res = subprocess.run(wrapped + rt.berth.argv(["run", "--bundle", b.path, rt.new_id()]),
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             env=rt.berth.env, timeout=60)
+        assert res.returncode == 0, res
+    else:
+        b.args("sleep", "1000")
+        cid = rt.create_ok(b)
+        try:
+            assert rt("start", cid).rc == 0
+            res = subprocess.run(wrapped + rt.berth.argv(["exec", cid, "true"]),
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                 env=rt.berth.env, timeout=60)
+            assert res.returncode == 0, res
+        finally:
+            rt("delete", "-f", cid)
+    want = documented_after_filter()["with noNewPrivileges" if nnp else "without noNewPrivileges"]
+    assert calls_after_filter(trace) == want

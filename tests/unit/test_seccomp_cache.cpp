@@ -322,6 +322,9 @@ Test(seccomp_cache, different_profiles_get_different_files) {
   other_listener.listener_metadata = "container 2";
   BERTH_ASSERT_STR_EQ(root.file_for(other_listener), root.file_for(with_listener));
   cr_assert_eq(*cache::key_of(other_listener), *cache::key_of(with_listener));
+
+  // The ENOSYS prologue is part of the program: with and without it are two keys.
+  cr_assert_neq(*cache::key_of(a, true), *cache::key_of(a, false));
 }
 
 Test(seccomp_cache, keys_are_deterministic_and_files_round_trip) {
