@@ -107,6 +107,22 @@ fail_step() {
     total_failed=$((total_failed + 1))
 }
 
+# Adds a pytest suite's JUnit report (SUITE, XML, then EXTRA for its summary
+# line) to the totals and its skips to the summary; a missing report (the
+# suite could not run) is one failure.
+count_junit_report() {
+    local suite=$1 xml=$2 extra=${3:-} p f s
+    if [ ! -f "$xml" ]; then
+        fail_step "the $suite suite produced no report"
+        return
+    fi
+    read -r p f s < <(junit_counts "$xml" "$LOGS/$suite-skips.txt")
+    say "$suite: $p passed, $f failed, $s skipped$extra"
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
+    add_skips "$suite" <"$LOGS/$suite-skips.txt"
+}
+
 # -- dependencies ---------------------------------------------------------------
 
 missing=()
@@ -240,15 +256,7 @@ rm -f "$XML"
 BERTH="$BUILD/src/berth" PYTHONDONTWRITEBYTECODE=1 timeout "${CONFORMANCE_TIMEOUT:-3600}" \
     "$PY" -m pytest "$REPO/tests/oci-conformance" -p no:cacheprovider -q \
     --junitxml="$XML" ${PYTEST_ARGS:-}
-if [ -f "$XML" ]; then
-    read -r cp cf cs < <(junit_counts "$XML" "$LOGS/conformance-skips.txt")
-    say "conformance: ${cp} passed, ${cf} failed, ${cs} skipped"
-    total_passed=$((total_passed + cp))
-    total_failed=$((total_failed + cf))
-    [ -f "$LOGS/conformance-skips.txt" ] && add_skips conformance <"$LOGS/conformance-skips.txt"
-else
-    fail_step "pytest did not produce a report"
-fi
+count_junit_report conformance "$XML"
 
 # -- differential (tests/differential) ---------------------------------------------
 # The corpus (engine configs, runc spec, a pod), a fixed list of seeds of the
@@ -265,15 +273,7 @@ else
     (cd "$REPO/tests/differential" &&
         BERTH="$BUILD/src/berth" PYTHONDONTWRITEBYTECODE=1 timeout "${DIFFERENTIAL_TIMEOUT:-1800}" \
         "$PY" -m pytest . -p no:cacheprovider -q --junitxml="$DXML")
-    if [ -f "$DXML" ]; then
-        read -r dp df ds < <(junit_counts "$DXML" "$LOGS/differential-skips.txt")
-        say "differential: ${dp} passed, ${df} failed, ${ds} skipped"
-        total_passed=$((total_passed + dp))
-        total_failed=$((total_failed + df))
-        [ -f "$LOGS/differential-skips.txt" ] && add_skips differential <"$LOGS/differential-skips.txt"
-    else
-        fail_step "the differential suite produced no report"
-    fi
+    count_junit_report differential "$DXML"
 fi
 
 # -- reliability (tests/reliability) ----------------------------------------------
@@ -292,18 +292,10 @@ else
     BERTH="$BUILD/src/berth" PYTHONDONTWRITEBYTECODE=1 timeout "${RELIABILITY_TIMEOUT:-3600}" \
         "$PY" -m pytest "$REPO/tests/reliability" -p no:cacheprovider -q \
         --junitxml="$RXML" 2>&1 | tee "$RLOG"
-    if [ -f "$RXML" ]; then
-        read -r rp rf rs < <(junit_counts "$RXML" "$LOGS/reliability-skips.txt")
-        counts=$(grep -E '^reliability: [0-9]+ cases tried, leaks found: [0-9]+$' "$RLOG" | tail -n 1)
-        soak=$(grep -E '^soak: ' "$RLOG" | tail -n 1)
-        say "reliability: ${rp} passed, ${rf} failed, ${rs} skipped${soak:+; $soak}"
-        say "${counts:-reliability: no case count (see $RLOG)}"
-        total_passed=$((total_passed + rp))
-        total_failed=$((total_failed + rf))
-        [ -f "$LOGS/reliability-skips.txt" ] && add_skips reliability <"$LOGS/reliability-skips.txt"
-    else
-        fail_step "the reliability suite produced no report (see $RLOG)"
-    fi
+    soak=$(grep -E '^soak: ' "$RLOG" | tail -n 1)
+    count_junit_report reliability "$RXML" "${soak:+; $soak}"
+    counts=$(grep -E '^reliability: [0-9]+ cases tried, leaks found: [0-9]+$' "$RLOG" | tail -n 1)
+    say "${counts:-reliability: no case count (see $RLOG)}"
 fi
 
 # -- engines (tests/integration) ---------------------------------------------------
