@@ -7,6 +7,7 @@ user would take: write a bundle, call the runtime, look at kernel objects.
 from __future__ import annotations
 
 import json
+import functools
 import os
 import re
 import shutil
@@ -316,6 +317,27 @@ def host_mountinfo() -> list:
 # ---------------------------------------------------------------------------
 # Processes
 # ---------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def is_dynamically_linked(binary: str) -> bool:
+    """Whether an ELF binary names a program interpreter (PT_INTERP): the
+    sanitizer build of berth does, the release build does not."""
+    with open(binary, "rb") as f:
+        header = f.read(64)
+        phoff = int.from_bytes(header[0x20:0x28], "little")
+        phentsize = int.from_bytes(header[0x36:0x38], "little")
+        phnum = int.from_bytes(header[0x38:0x3a], "little")
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    return any(int.from_bytes(table[i * phentsize:i * phentsize + 4], "little") == 3
+               for i in range(phnum))
+
+
+@functools.lru_cache(maxsize=None)
+def is_sanitizer_build(binary: str) -> bool:
+    with open(binary, "rb") as f:
+        return b"__asan_init" in f.read()
+
 
 def pid_alive(pid: int) -> bool:
     """True if pid exists and is not a zombie."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import Berth, wait_for
+from berthtest import Berth, is_dynamically_linked, wait_for
 from test_rootless import NOBODY, Rootless, rootless_bundle
 
 # Docker's default capability set (what `docker run` gives a container).
@@ -169,6 +169,15 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def needs_static_berth(rt):
+    """`#!/proc/self/exe` runs berth's binary inside the container, whose
+    busybox rootfs has no dynamic loader: only a static berth gets to run
+    there (the release build is; the sanitizer build is not)."""
+    if is_dynamically_linked(rt.berth.binary):
+        pytest.skip("berth is dynamically linked (the sanitizer build): its binary cannot "
+                    "run inside the busybox rootfs, which has no dynamic loader")
+
+
 def berth_copy(rt) -> tuple[Berth, Path, tuple]:
     copy = rt.workdir / "berth-copy"
     shutil.copy2(rt.berth.binary, copy)
@@ -221,6 +230,7 @@ def test_proc_self_exe_as_the_init_cannot_rewrite_the_runtime(rt, exe_attacker, 
     the init's exe is inside the container. Another process of the container
     (exec'd, so running its own binary) tries to write to that file once the
     runtime binary has exited."""
+    needs_static_berth(rt)
     b, out, fifo = proc_self_exe_bundle(rt, exe_attacker, with_pid_namespace=False)
     b.args("/evil")
     b.write()
@@ -243,6 +253,7 @@ def test_proc_self_exe_as_the_init_cannot_rewrite_the_runtime(rt, exe_attacker, 
 def test_proc_self_exe_as_an_exec_cannot_rewrite_the_runtime(rt, exe_attacker):
     """`exec` of `#!/proc/self/exe`: the exec'd process's exe is the one the
     kernel runs; the container's init is the attacker."""
+    needs_static_berth(rt)
     b, out, fifo = proc_self_exe_bundle(rt, exe_attacker, with_pid_namespace=True)
     b.args("/attacker", fifo, "/out/report")
     b.write()
@@ -259,6 +270,7 @@ def test_proc_self_exe_cannot_rewrite_a_rootless_users_runtime(rt, exe_attacker)
     could write), cannot mount, and runs from a sealed memfd copy instead.
     The container's root is that user; it execs `#!/proc/self/exe` and tries
     to write the file the kernel ran."""
+    needs_static_berth(rt)
     berth, copy, before = berth_copy(rt)
     os.chown(copy, NOBODY, NOBODY)
     before = (sha256(copy), copy.stat().st_mtime_ns)

@@ -34,8 +34,8 @@ from pathlib import Path
 import pytest
 
 import engine_profiles
-from berthtest import (RUNC_DEFAULT_CAPS, assert_one_error_line, missing_ia32_entry, parse_status,
-                       wait_for)
+from berthtest import (RUNC_DEFAULT_CAPS, assert_one_error_line, is_sanitizer_build,
+                       missing_ia32_entry, parse_status, wait_for)
 
 # x86_64 system call numbers (asm/unistd_64.h) and the i386 ones the 32-bit
 # entry uses (asm/unistd_32.h).
@@ -1232,6 +1232,9 @@ def strace():
 @pytest.mark.parametrize("how", ["run", "exec"])
 @pytest.mark.parametrize("nnp", [True, False], ids=["nnp", "no-nnp"])
 def test_berth_calls_after_the_filter_are_the_documented_ones(rt, strace, nnp, how):
+    if is_sanitizer_build(rt.berth.binary):
+        pytest.skip("the documented list is the release build's: LeakSanitizer cannot run "
+                    "under strace, and ASan's runtime makes calls of its own")
     b = rt.bundle()
     b.process["noNewPrivileges"] = nnp
     b.process["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [5, 100]}
