@@ -560,6 +560,17 @@ def test_fork_beyond_pids_limit_fails(rt, cg):
     finish(rt, cg, cid, path)
 
 
+def run_with_mknod(rt, b, cid, out) -> list:
+    """Runs the bundle's script with CAP_MKNOD added; returns the words it
+    logged to /out/log."""
+    caps = b.process["capabilities"]
+    for s in ("bounding", "effective", "permitted"):
+        caps[s].append("CAP_MKNOD")
+    res = rt.run(b, cid)
+    assert res.rc == 0, res
+    return (out / "log").read_text().split()
+
+
 def test_device_cgroup_denies_and_allows(rt, cg):
     cg.owner("devices")
     script = """
@@ -575,12 +586,7 @@ def test_device_cgroup_denies_and_allows(rt, cg):
         {"allow": True, "type": "b", "major": 7, "minor": 0, "access": "m"},    # node, no open
         {"allow": True, "type": "b", "major": 7, "minor": 1, "access": "rwm"},  # control: usable
     ]})
-    caps = b.process["capabilities"]
-    for s in ("bounding", "effective", "permitted"):
-        caps[s].append("CAP_MKNOD")
-    res = rt.run(b, cid)
-    assert res.rc == 0, res
-    log = (out / "log").read_text().split()
+    log = run_with_mknod(rt, b, cid, out)
     assert "mknod-denied-ok" in log and "mknod-allowed-ok" in log, log
     assert "open-allowed-ok" in log, f"an allowed block device could not be opened: {log}"
     assert "open-denied-failed" in log, f"the device cgroup let a denied device be opened: {log}"
@@ -601,12 +607,7 @@ def test_default_rules_allow_any_mknod_but_no_open(rt, cg):
     """
     b, cid, out, path = cg.bundle(f"exec > /out/log 2>&1; {script}", resources={"devices": [
         {"allow": False, "access": "rwm"}]})
-    caps = b.process["capabilities"]
-    for s in ("bounding", "effective", "permitted"):
-        caps[s].append("CAP_MKNOD")
-    res = rt.run(b, cid)
-    assert res.rc == 0, res
-    log = (out / "log").read_text().split()
+    log = run_with_mknod(rt, b, cid, out)
     assert "mknod-b-ok" in log and "mknod-c-ok" in log, log
     assert "open-b-failed" in log, f"mknod's rule let the node be opened: {log}"
     assert "not permitted" in (out / "blk.err").read_text().lower()
