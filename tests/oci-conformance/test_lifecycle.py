@@ -679,7 +679,7 @@ def test_notify_socket_forwards_ready(rt, notify_sender):
     listener.settimeout(20)
     b, out = lifecycle_bundle(
         rt, 'echo "env=$NOTIFY_SOCKET" > /out/env; /out/sd-notify "STATUS=warming up"; '
-            'sleep 0.3; /out/sd-notify READY=1; echo sent > /out/sent; exec sleep 30')
+            'sleep 0.3; echo ready > /out/ready; /out/sd-notify READY=1; exec sleep 30')
     shutil.copy(notify_sender, out / "sd-notify")
     b.write()
     cid = rt.new_id()
@@ -692,8 +692,10 @@ def test_notify_socket_forwards_ready(rt, notify_sender):
     pid = rt.state(cid)["pid"]
     res = rt("start", cid)
     assert res.rc == 0, res
-    # start returned only after the container said READY=1
-    assert (out / "sent").exists()
+    # start returned only after the container said READY=1: the file written
+    # just before sending it (0.3 s after STATUS) is there.  (A file written
+    # after the send would race with start's return.)
+    assert (out / "ready").exists()
     message = listener.recv(4096).decode()
     assert message.splitlines() == [f"MAINPID={pid}", "READY=1"], message
     assert (out / "env").read_text() == "env=/run/notify/notify.sock\n"
