@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "cgroup/manager.hpp"
-#include "cgroup/systemd_dbus.hpp"
+#include "cgroup/systemd/systemd_dbus.hpp"
 #include "container/create_cgroup.hpp"
 #include "container/fault_injection.hpp"
 #include "container/feature_gate.hpp"

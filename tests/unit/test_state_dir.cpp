@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "container/state_store.hpp"
+#include "container/state_dir.hpp"
 #include "json/value.hpp"
 
 using berth::container::LockMode;

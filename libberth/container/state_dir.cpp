@@ -1,4 +1,4 @@
-#include "container/state_store.hpp"
+#include "container/state_dir.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
