@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <map>
 
-#include "linux/mountinfo.hpp"
 #include "sys/log.hpp"
+#include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::linux {
@@ -47,7 +47,7 @@ std::vector<std::string> hierarchy_options(std::string_view super_options) {
 
 // The hierarchies mounted directly under the host's /sys/fs/cgroup, by name.
 Result<std::vector<Hierarchy>> host_hierarchies() {
-  BERTH_TRY_ASSIGN(auto mounts, read_mountinfo());
+  BERTH_TRY_ASSIGN(auto mounts, sys::read_mountinfo());
   std::map<std::string, Hierarchy> by_name;
   const std::string prefix = std::string(kHostCgroupRoot) + "/";
   for (const auto &mount : mounts) {
@@ -204,7 +204,7 @@ Result<void> mount_unified(const MountPlan &plan, int target_fd, const MountCont
   if (!context.cgroup_namespace) {
     BERTH_TRY_ASSIGN(auto memberships, own_memberships());
     Hierarchy unified{"", true, {}, std::string(kHostCgroupRoot), "/"};
-    BERTH_TRY_ASSIGN(auto mounts, read_mountinfo());
+    BERTH_TRY_ASSIGN(auto mounts, sys::read_mountinfo());
     for (const auto &mount : mounts)
       if (mount.mount_point == kHostCgroupRoot && mount.fstype == "cgroup2")
         unified.mount_root = mount.root;

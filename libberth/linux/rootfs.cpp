@@ -8,10 +8,10 @@
 
 #include "linux/devices.hpp"
 #include "linux/masked_paths.hpp"
-#include "linux/mountinfo.hpp"
 #include "linux/mounts.hpp"
 #include "linux/pivot.hpp"
 #include "sys/mount_api.hpp"
+#include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
 #include "tables/mount_options.hpp"
 
@@ -40,7 +40,7 @@ Result<void> make_rootfs_parent_private(int rootfs_fd) {
     return fail_errno("statx");
   if (!(stx.stx_mask & STATX_MNT_ID))
     return fail("statx gives no mount id", ENOSYS);
-  BERTH_TRY_ASSIGN(auto mounts, read_mountinfo());
+  BERTH_TRY_ASSIGN(auto mounts, sys::read_mountinfo());
   for (const auto &mount : mounts) {
     const bool parent = mount.mount_id == static_cast<int>(stx.stx_mnt_id);
     const bool in_the_way = (parent && (mount.shared() || mount.unbindable())) ||
