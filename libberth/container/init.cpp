@@ -212,6 +212,10 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
     return fail_errno("start a new session");
   BERTH_TRY(linux::apply_sysctl(config));
   BERTH_TRY(linux::apply_hostname(config));
+  // The cwd is created as root, as runc does, and before the root (or a path
+  // above the cwd) is made read-only: a config may name a cwd the image lacks
+  // even with root.readonly.
+  BERTH_TRY(make_directories(process.cwd));
   if (own_mount_namespace)
     BERTH_TRY(linux::finalize_rootfs(config));
 
@@ -225,10 +229,9 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
       process, config.linux->personality ? &*config.linux->personality : nullptr,
       config.linux->memory_policy ? &*config.linux->memory_policy : nullptr));
 
-  // The cwd is created as root (runc does so too). It is entered, the
-  // executable looked up and the credentials prepared before the seccomp
-  // filter, which only the last steps run under (finish_and_exec).
-  BERTH_TRY(make_directories(process.cwd));
+  // The cwd (created above) is entered, the executable looked up and the
+  // credentials prepared before the seccomp filter, which only the last steps
+  // run under (finish_and_exec).
   BERTH_TRY(apply_lsm_labels(process));
   prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
   BERTH_TRY_ASSIGN(prepared.credentials, linux::prepare_credentials(process, prepared.warnings));
