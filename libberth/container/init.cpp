@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "container/hooks.hpp"
+#include "container/host_side_requests.hpp"
 #include "container/idmapped_trees.hpp"
 #include "container/pre_exec.hpp"
 #include "linux/net_devices.hpp"
@@ -197,10 +198,15 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   // move the root of every process there. Only a new one is set up.
   bool own_mount_namespace = ctx.namespaces.creates(CLONE_NEWNS);
   auto create_hooks = [&] { return run_create_hooks(ctx, prepared); };
-  if (own_mount_namespace)
-    BERTH_TRY(linux::prepare_rootfs(config, {ctx.rootfs, ctx.options.no_pivot,
-                                             idmapped_tree_requester(ctx.channel), create_hooks}));
-  else
+  if (own_mount_namespace) {
+    linux::RootfsOptions rootfs{ctx.rootfs, ctx.options.no_pivot,
+                                idmapped_tree_requester(ctx.channel), create_hooks};
+    if (ctx.namespaces.creates(CLONE_NEWUSER) || ctx.namespaces.joins(CLONE_NEWUSER)) {
+      rootfs.host_bind_source = host_bind_source_requester(ctx.channel);
+      rootfs.host_device_node = host_device_node_requester(ctx.channel);
+    }
+    BERTH_TRY(linux::prepare_rootfs(config, rootfs));
+  } else
     BERTH_TRY(create_hooks());
   // Before the root and paths are made read-only: /dev/console may be created.
   if (process.terminal)

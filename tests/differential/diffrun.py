@@ -155,6 +155,11 @@ def write_bundle(template: dict, ctx: Ctx, rootfs_template: Path, args: list) ->
         else:
             os.makedirs(os.path.dirname(src), exist_ok=True)
             Path(src).write_text(f"{os.path.basename(src)} of the differential suite\n")
+        # A directory named "*-0700" is one only the host's root can search: a
+        # source below it is out of reach of a user namespace's root.
+        for parent in Path(src).parents:
+            if parent.name.endswith("-0700") and str(parent).startswith(str(ctx.bundle) + "/"):
+                os.chmod(parent, 0o700)
     (ctx.bundle / "config.json").write_text(json.dumps(config, indent=2))
     return config
 
