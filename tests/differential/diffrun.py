@@ -61,6 +61,9 @@ def make_rootfs(dest: Path, probe: Path) -> Path:
     for d in ("bin", "dev", "etc", "proc", "sys", "tmp", "root", "home/test", "var", "run", "mnt"):
         (dest / d).mkdir(parents=True, exist_ok=True)
     os.chmod(dest / "tmp", 0o1777)
+    # root's home only root can search, as in real images: a cwd there for
+    # another user is entered while the runtime is still privileged
+    os.chmod(dest / "root", 0o700)
     shutil.copy2(busybox, dest / "bin" / "busybox")
     applets = subprocess.run([busybox, "--list"], capture_output=True, text=True,
                              check=True).stdout.split()
