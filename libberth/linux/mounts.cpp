@@ -94,8 +94,9 @@ Result<void> mount_bind_entry(const spec::Mount &mount, const MountPlan &plan,
   // to the bundle, the current directory. Below a directory only the host's root
   // can search, the init (root of its user namespace only) cannot open it: berth
   // does, as runc does, and the bind goes on from that fd.
-  // Where berth cannot either (a rootless berth has no more rights than the
-  // init), the init's own error is the one that explains it.
+  // Where berth cannot either, both reasons are told: a rootless berth has no
+  // more rights than the init, and a source that is not there at all only
+  // shows as such from the host's side.
   auto opened = sys::open_path(*mount.source, O_PATH);
   if (!opened && opened.error().errno_value() == EACCES && context.user_namespace &&
       context.host_bind_source) {
@@ -103,7 +104,8 @@ Result<void> mount_bind_entry(const spec::Mount &mount, const MountPlan &plan,
     if (from_host)
       opened = std::move(from_host);
     else
-      log::debug("open " + *mount.source + " on the host's side: " + from_host.error().message());
+      opened = fail(opened.error().message() +
+                    " (from the host's side: " + from_host.error().message() + ")");
   }
   BERTH_TRY_ASSIGN(UniqueFd source, std::move(opened));
   struct stat st {};

@@ -243,6 +243,18 @@ def test_user_namespace_bind_sources_only_host_root_can_reach(rt):
     assert d is not None and "rw" in d.options, out
 
 
+def test_user_namespace_missing_bind_source_only_host_root_can_reach(rt):
+    """A bind source that does not exist, below a directory only the host's
+    root can search: one error line that says it is not there (the
+    container's root alone would only see "Permission denied")."""
+    locked = rt.host_dir("root-only", 0o700)
+    b = userns_bundle(rt)
+    b.bind("/mnt", locked / "missing", ("rbind", "ro"))
+    line = expect_clean_failure(rt, b, "/mnt")
+    if not os.environ.get("BERTH_TEST_REFERENCE"):
+        assert "No such file or directory" in line, line
+
+
 def test_user_namespace_devices_are_nosuid_noexec(rt):
     """In a user namespace the devices are the host's nodes bound into /dev: a
     device needs neither set-uid nor exec, and the binds have neither (as
