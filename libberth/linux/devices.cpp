@@ -59,9 +59,9 @@ Result<void> bind_host_device(const spec::Device &device, mode_t type, dev_t dev
   UniqueFd tree;
   if (same_device) {
     BERTH_TRY_ASSIGN(tree, sys::clone_mount(host->get(), "", false));
-    sys::MountAttrChange harmless;
-    harmless.set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
-    BERTH_TRY_CTX(sys::set_mount_attr(tree.get(), harmless, false),
+    sys::MountAttrChange no_suid_no_exec;
+    no_suid_no_exec.set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+    BERTH_TRY_CTX(sys::set_mount_attr(tree.get(), no_suid_no_exec, false),
                   "make the host's device nosuid,noexec");
   } else if (host_node) {
     BERTH_TRY_ASSIGN(tree, with_context(host_node(), "make the node on the host's side"));
