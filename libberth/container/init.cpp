@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "container/hooks.hpp"
+#include "container/host_side_requests.hpp"
 #include "container/idmapped_trees.hpp"
 #include "container/pre_exec.hpp"
 #include "linux/net_devices.hpp"
@@ -197,10 +198,15 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   // move the root of every process there. Only a new one is set up.
   bool own_mount_namespace = ctx.namespaces.creates(CLONE_NEWNS);
   auto create_hooks = [&] { return run_create_hooks(ctx, prepared); };
-  if (own_mount_namespace)
-    BERTH_TRY(linux::prepare_rootfs(config, {ctx.rootfs, ctx.options.no_pivot,
-                                             idmapped_tree_requester(ctx.channel), create_hooks}));
-  else
+  if (own_mount_namespace) {
+    linux::RootfsOptions rootfs{ctx.rootfs, ctx.options.no_pivot,
+                                idmapped_tree_requester(ctx.channel), create_hooks};
+    if (ctx.namespaces.creates(CLONE_NEWUSER) || ctx.namespaces.joins(CLONE_NEWUSER)) {
+      rootfs.host_bind_source = host_bind_source_requester(ctx.channel);
+      rootfs.host_device_node = host_device_node_requester(ctx.channel);
+    }
+    BERTH_TRY(linux::prepare_rootfs(config, rootfs));
+  } else
     BERTH_TRY(create_hooks());
   // Before the root and paths are made read-only: /dev/console may be created.
   if (process.terminal)
@@ -212,6 +218,10 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
     return fail_errno("start a new session");
   BERTH_TRY(linux::apply_sysctl(config));
   BERTH_TRY(linux::apply_hostname(config));
+  // The cwd is created as root, as runc does, and before the root (or a path
+  // above the cwd) is made read-only: a config may name a cwd the image lacks
+  // even with root.readonly.
+  BERTH_TRY(make_directories(process.cwd));
   if (own_mount_namespace)
     BERTH_TRY(linux::finalize_rootfs(config));
 
@@ -225,10 +235,9 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
       process, config.linux->personality ? &*config.linux->personality : nullptr,
       config.linux->memory_policy ? &*config.linux->memory_policy : nullptr));
 
-  // The cwd is created as root (runc does so too). It is entered, the
-  // executable looked up and the credentials prepared before the seccomp
-  // filter, which only the last steps run under (finish_and_exec).
-  BERTH_TRY(make_directories(process.cwd));
+  // The cwd (created above) is entered, the executable looked up and the
+  // credentials prepared before the seccomp filter, which only the last steps
+  // run under (finish_and_exec).
   BERTH_TRY(apply_lsm_labels(process));
   prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
   BERTH_TRY_ASSIGN(prepared.credentials, linux::prepare_credentials(process, prepared.warnings));

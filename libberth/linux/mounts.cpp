@@ -91,8 +91,23 @@ Result<void> mount_bind_entry(const spec::Mount &mount, const MountPlan &plan,
   if (!mount.source || mount.source->empty())
     return fail("a bind mount needs a source", EINVAL);
   // The source is the host's (config.json is trusted); a relative one is relative
-  // to the bundle, the current directory.
-  BERTH_TRY_ASSIGN(UniqueFd source, sys::open_path(*mount.source, O_PATH));
+  // to the bundle, the current directory. Below a directory only the host's root
+  // can search, the init (root of its user namespace only) cannot open it: berth
+  // does, as runc does, and the bind goes on from that fd.
+  // Where berth cannot either, both reasons are told: a rootless berth has no
+  // more rights than the init, and a source that is not there at all only
+  // shows as such from the host's side.
+  auto opened = sys::open_path(*mount.source, O_PATH);
+  if (!opened && opened.error().errno_value() == EACCES && context.user_namespace &&
+      context.host_bind_source) {
+    auto from_host = context.host_bind_source(context.index);
+    if (from_host)
+      opened = std::move(from_host);
+    else
+      opened = fail(opened.error().message() +
+                    " (from the host's side: " + from_host.error().message() + ")");
+  }
+  BERTH_TRY_ASSIGN(UniqueFd source, std::move(opened));
   struct stat st {};
   if (::fstat(source.get(), &st) < 0)
     return fail_errno("stat " + *mount.source);

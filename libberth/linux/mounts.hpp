@@ -25,6 +25,10 @@ struct MountContext {
   // The detached, idmapped tree of config.mounts[index], built by berth on the
   // host's side (idmapped_mount.hpp); unset where nobody can build one.
   std::function<Result<UniqueFd>(std::size_t index)> idmapped_tree;
+  // An O_PATH fd of config.mounts[index].source opened by berth as the host's
+  // root, in this mount namespace (host_side.hpp), for a source the init cannot
+  // reach from its user namespace; unset where nobody can open one.
+  std::function<Result<UniqueFd>(std::size_t index)> host_bind_source;
 };
 
 // Performs one entry of config.mounts. Errors read "mount proc on /proc: ...".

@@ -84,13 +84,14 @@ Result<void> prepare_rootfs(const spec::Config &config, const RootfsOptions &opt
       config.linux && config.linux->find_namespace(spec::NamespaceType::Cgroup);
   context.config = &config;
   context.idmapped_tree = options.idmapped_tree;
+  context.host_bind_source = options.host_bind_source;
   for (std::size_t i = 0; i < config.mounts.size(); ++i) {
     context.index = i;
     BERTH_TRY(mount_entry(config.mounts[i], context));
   }
 
   if (should_populate_dev(config)) {
-    BERTH_TRY(create_devices(root.get(), config));
+    BERTH_TRY(create_devices(root.get(), config, options.host_device_node));
     BERTH_TRY(create_dev_symlinks(root.get()));
   }
 

@@ -21,6 +21,11 @@ struct RootfsOptions {
   // Called once the mounts and devices are in place, right before the pivot
   // (the createRuntime and createContainer hooks' moment); may be empty.
   std::function<Result<void>()> before_pivot;
+  // In a user namespace, what berth opens or makes on the host's side for the
+  // init (host_side.hpp): a bind source of config.mounts[N] (MountContext), a
+  // node for linux.devices[N] (create_devices); may be empty.
+  std::function<Result<UniqueFd>(std::size_t index)> host_bind_source;
+  std::function<Result<UniqueFd>(std::size_t index)> host_device_node;
 };
 
 // Phase 1, before pivot: sets the propagation of the host's tree as seen from the
