@@ -13,6 +13,7 @@
 #include "container/fault_injection.hpp"
 #include "container/feature_gate.hpp"
 #include "container/hooks.hpp"
+#include "container/host_rootfs_mount.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
 #include "container/pid_file.hpp"
@@ -317,6 +318,13 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
     BERTH_TRY(run_hooks(HookKind::Prestart, config.hooks->prestart, hook_state));
     return run_hooks(HookKind::CreateRuntime, config.hooks->create_runtime, hook_state);
   };
+  // No mount namespace: what the init mounts is in the host's tree, and goes
+  // with a failed create (and with delete, through the state).
+  std::optional<HostRootfsMountGuard> host_mounts;
+  if (!namespaces.creates(CLONE_NEWNS) && !namespaces.joins(CLONE_NEWNS)) {
+    BERTH_TRY_ASSIGN(HostRootfsMountGuard guard, HostRootfsMountGuard::before_setup(rootfs));
+    host_mounts.emplace(std::move(guard));
+  }
   // execCPUAffinity.initial: berth runs there from now on, and the init
   // inherits it until it joins the cgroup.
   BERTH_TRY(linux::apply_initial_cpu_affinity(*config.process));
@@ -337,6 +345,9 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (!options.pid_file.empty())
     BERTH_TRY(write_pid_file(options.pid_file, spawned.init.pid()));
   state.creating = false;
+  if (host_mounts) {
+    BERTH_TRY_ASSIGN(state.host_rootfs_mount, host_mounts->made());
+  }
   // run records "created" and "started" at once, in release_init.
   if (released_by_start)
     BERTH_TRY(dir.write(state));
@@ -348,6 +359,8 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   fault_point("committed");
   dir.commit();
   cgroup_cleanup.release();
+  if (host_mounts)
+    host_mounts->release();
   CreatedContainer created{std::move(dir), std::move(spawned.init), std::move(state),
                            std::move(console.caller_end)};
   if (!released_by_start)

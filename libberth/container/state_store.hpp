@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include <cstdint>
 #include <string>
 
 #include "container/process_identity.hpp"
@@ -42,6 +43,10 @@ struct StoredState {
   // as create read them: runtime.md, "Any updates to config.json after this
   // step MUST NOT affect the container". The other kinds stay empty here.
   spec::Hooks hooks;
+  // Without a mount namespace: the mount id of the rootfs bind the init made
+  // in the host's mount namespace, which delete detaches (host_rootfs_mount.hpp);
+  // 0 otherwise.
+  std::uint64_t host_rootfs_mount = 0;
 };
 
 // SharedIfFree does not wait: opening fails with EWOULDBLOCK while another
