@@ -193,6 +193,19 @@ private:
   bool armed_ = false;
 };
 
+// A SCHED_FIFO or SCHED_RR process.scheduler needs realtime runtime in the
+// container's cgroup (v1 gives a new one none): said now, not as the init's
+// bare EPERM from sched_setattr.
+Result<void> check_realtime_scheduler(const cgroup::Manager &cgroups,
+                                      const spec::Process &process) {
+  if (!process.scheduler)
+    return {};
+  const auto &policy = process.scheduler->policy;
+  if (policy != "SCHED_FIFO" && policy != "SCHED_RR")
+    return {};
+  return cgroups.check_realtime_runtime(policy);
+}
+
 Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
                                                 const CreateOptions &options, CreateMode mode,
                                                 PoststopOnFailure &poststop_on_failure) {
@@ -239,6 +252,8 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (config.linux && has_cgroup && !cgroups.systemd_managed())
     BERTH_TRY_CTX(apply_resources(cgroups, effective_resources(*config.linux), global.rootless),
                   "apply linux.resources");
+  if (has_cgroup && !cgroups.systemd_managed())
+    BERTH_TRY(check_realtime_scheduler(cgroups, *config.process));
   making_cgroup.end();
   log::Phase spawning(phase_of, "spawn the init and set up the container");
   UniqueFd listener;
