@@ -279,6 +279,15 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
     state.hooks.poststart = config.hooks->poststart;
     state.hooks.poststop = config.hooks->poststop;
   }
+  // No mount namespace: what the init mounts is in the host's tree, and goes
+  // with a failed create (and with delete, through the state, also after a
+  // killed create).
+  std::optional<HostRootfsMountGuard> host_mounts;
+  if (!namespaces.creates(CLONE_NEWNS) && !namespaces.joins(CLONE_NEWNS)) {
+    BERTH_TRY_ASSIGN(HostRootfsMountGuard guard, HostRootfsMountGuard::before_setup(rootfs));
+    state.host_rootfs_mount_below = guard.below();
+    host_mounts.emplace(std::move(guard));
+  }
   BERTH_TRY(dir.write(state)); // names the cgroup for a delete after a killed create
   fault_point("cgroup-created");
 
@@ -333,13 +342,6 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
     BERTH_TRY(run_hooks(HookKind::Prestart, config.hooks->prestart, hook_state));
     return run_hooks(HookKind::CreateRuntime, config.hooks->create_runtime, hook_state);
   };
-  // No mount namespace: what the init mounts is in the host's tree, and goes
-  // with a failed create (and with delete, through the state).
-  std::optional<HostRootfsMountGuard> host_mounts;
-  if (!namespaces.creates(CLONE_NEWNS) && !namespaces.joins(CLONE_NEWNS)) {
-    BERTH_TRY_ASSIGN(HostRootfsMountGuard guard, HostRootfsMountGuard::before_setup(rootfs));
-    host_mounts.emplace(std::move(guard));
-  }
   // execCPUAffinity.initial: berth runs there from now on, and the init
   // inherits it until it joins the cgroup.
   BERTH_TRY(linux::apply_initial_cpu_affinity(*config.process));

@@ -32,6 +32,21 @@ Result<void> detach_host_rootfs_mount(const std::string &rootfs, std::uint64_t m
   return {};
 }
 
+Result<void> detach_host_rootfs_mounts(const std::string &rootfs, std::uint64_t bind,
+                                       std::uint64_t below) {
+  if (bind != 0)
+    return detach_host_rootfs_mount(rootfs, bind);
+  if (below == 0)
+    return {};
+  auto top = top_mount_id(rootfs);
+  if (!top && top.error().errno_value() == ENOENT)
+    return {};
+  BERTH_TRY(std::move(top));
+  if (*top == below)
+    return {}; // the init never bound it, or it is gone already
+  return detach_host_rootfs_mount(rootfs, *top);
+}
+
 Result<HostRootfsMountGuard> HostRootfsMountGuard::before_setup(const std::string &rootfs) {
   BERTH_TRY_ASSIGN(std::uint64_t before, top_mount_id(rootfs));
   return HostRootfsMountGuard(rootfs, before);

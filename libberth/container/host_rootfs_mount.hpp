@@ -21,6 +21,12 @@ Result<std::uint64_t> top_mount_id(const std::string &path);
 // when it is still the topmost mount there; nothing to do otherwise.
 Result<void> detach_host_rootfs_mount(const std::string &rootfs, std::uint64_t mount_id);
 
+// For delete: the container's bind, by the ids in its state (the bind's own,
+// or for a create that was killed before it recorded one, whatever is on top of
+// the mount that was there before), detached; nothing when there is none.
+Result<void> detach_host_rootfs_mounts(const std::string &rootfs, std::uint64_t bind,
+                                       std::uint64_t below);
+
 // Held by create around the init's setup: on destruction, unless released, a
 // mount the init put on top of the rootfs is detached.
 class HostRootfsMountGuard {
@@ -31,6 +37,8 @@ public:
   HostRootfsMountGuard &operator=(HostRootfsMountGuard &&) = delete;
   ~HostRootfsMountGuard();
 
+  // The id of the mount at the rootfs before the init ran, for the state.
+  std::uint64_t below() const { return before_; }
   // The id of the bind the init made (0 when it made none), for the state.
   Result<std::uint64_t> made() const;
   void release() { armed_ = false; }

@@ -128,6 +128,8 @@ json::Value to_json(const StoredState &s) {
   set_hooks(v, s.hooks);
   if (s.host_rootfs_mount != 0)
     v.set("hostRootfsMount", json::Value::number(s.host_rootfs_mount));
+  if (s.host_rootfs_mount_below != 0)
+    v.set("hostRootfsMountBelow", json::Value::number(s.host_rootfs_mount_below));
   return v;
 }
 
@@ -161,6 +163,8 @@ Result<StoredState> from_json(const json::Value &v) {
     s.cgroup = *cgroup;
   if (const auto *mount = v.find("hostRootfsMount"); mount && mount->to_uint64())
     s.host_rootfs_mount = *mount->to_uint64();
+  if (const auto *below = v.find("hostRootfsMountBelow"); below && below->to_uint64())
+    s.host_rootfs_mount_below = *below->to_uint64();
   if (owner && owner->to_uint64())
     s.owner = static_cast<uid_t>(*owner->to_uint64());
   if (const auto *annotations = v.find("annotations"); annotations && annotations->is_object())

@@ -47,6 +47,11 @@ struct StoredState {
   // in the host's mount namespace, which delete detaches (host_rootfs_mount.hpp);
   // 0 otherwise.
   std::uint64_t host_rootfs_mount = 0;
+  // And the mount that was at the rootfs before the init ran, recorded before
+  // it runs: for a delete after a create killed before it could record the
+  // bind, the mount on top of it then is that create's. 0 with a mount
+  // namespace.
+  std::uint64_t host_rootfs_mount_below = 0;
 };
 
 // SharedIfFree does not wait: opening fails with EWOULDBLOCK while another

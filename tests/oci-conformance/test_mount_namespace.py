@@ -125,6 +125,26 @@ def test_no_mount_namespace_failed_setup_leaves_no_mount(rt):
     assert mounts_under(b.rootfs) == []
 
 
+@pytest.mark.parametrize("stage", ["init-ready", "before-commit"])
+def test_no_mount_namespace_killed_create_then_delete_leaves_no_mount(rt, stage):
+    """berth killed once the init made its mounts (BERTH_TEST_KILL_AT, a
+    fault-injection build): `delete --force` finds them through the state."""
+    b = without_mount_namespace(rt.bundle())
+    b.sh("sleep 1000")
+    before = rt.snapshot_mounts()
+    rt.berth.env["BERTH_TEST_KILL_AT"] = stage
+    try:
+        cid, res = rt.create(b)
+    finally:
+        del rt.berth.env["BERTH_TEST_KILL_AT"]
+    assert res.rc != 0, res
+    assert str(b.rootfs / "proc") in mounts_under(b.rootfs), \
+        "no mount to clean up: is fault injection built in?"
+    assert rt("delete", "--force", cid).rc == 0
+    assert mounts_under(b.rootfs) == []
+    rt.assert_clean(cid, before)
+
+
 # -- a mount namespace joined by path ---------------------------------------------
 
 def test_joined_mount_namespace_gets_the_rootfs_and_its_mounts(rt):
