@@ -49,6 +49,12 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
     if (!linux.readonly_paths.empty())
       return fail("config.json: /linux/readonlyPaths: needs a mount namespace (without one the "
                   "paths would be remounted in the host's mount namespace)");
+    // The runtime's mount namespace belongs to the runtime's user namespace:
+    // from a user namespace of the container's, every mount there is EPERM.
+    if (linux.find_namespace(spec::NamespaceType::User))
+      return fail("config.json: /linux/namespaces: a user namespace needs a mount namespace too "
+                  "(the runtime's belongs to another user namespace, where the container "
+                  "could not mount its rootfs)");
     if (linux.rootfs_propagation)
       return fail("config.json: /linux/rootfsPropagation: needs a mount namespace (without one "
                   "it would change the propagation of the host's \"/\")");

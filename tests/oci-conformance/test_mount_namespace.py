@@ -115,6 +115,18 @@ def test_no_mount_namespace_refuses_what_would_change_the_host(rt, field, value)
     assert mounts_under(b.rootfs) == [], line
 
 
+def test_no_mount_namespace_with_a_user_namespace_is_refused(rt):
+    """The host's mount namespace belongs to the initial user namespace: the
+    container could not mount there (runc fails with EPERM on "/")."""
+    b = without_mount_namespace(rt.bundle())
+    b.set_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]
+    b.sh("true")
+    expect_clean_failure(rt, b, "/linux/namespaces", "user namespace", "mount namespace")
+    assert mounts_under(b.rootfs) == []
+
+
 def test_no_mount_namespace_failed_setup_leaves_no_mount(rt):
     """A mount that fails after the rootfs bind and /proc were made in the
     host's tree: the failed create takes them away."""
