@@ -168,6 +168,7 @@ struct Prepared {
   UniqueFd console_own; // berth's end of the pair for a foreground terminal
   std::optional<cgroup::Manager> placement;
   int join_flags = 0;
+  UniqueFd init_root; // no mount namespace: the root the init chrooted into
   std::optional<spec::Personality> personality;    // the container's linux.personality
   std::optional<spec::MemoryPolicy> memory_policy; // and linux.memoryPolicy
 };
@@ -214,6 +215,12 @@ Result<Prepared> prepare(const GlobalOptions &global, const ExecOptions &options
     return fail("--cgroup: " + quoted_id(target.state.id) + " has no cgroup");
   }
   BERTH_TRY_ASSIGN(prepared.join_flags, namespaces_to_join(target));
+  if (target.state.host_rootfs_mount != 0 && !(prepared.join_flags & CLONE_NEWNS)) {
+    std::string root = "/proc/" + std::to_string(target.state.init.pid) + "/root";
+    BERTH_TRY_ASSIGN(prepared.init_root, sys::open_path(root, O_PATH | O_DIRECTORY));
+    if (has_exited(target.init_pidfd.get())) // the pid was the init's while it was opened
+      return fail(container_not_running(target.state.id));
+  }
   return prepared;
 }
 
@@ -280,6 +287,7 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
       .channel = child_end,
       .init_pidfd = target.init_pidfd.get(),
       .join_flags = prepared.join_flags,
+      .init_root = prepared.init_root.get(),
       .placed_by_berth = prepared.placement && cgroup_fd < 0,
       .preserve_fds = options.preserve_fds,
       .seccomp = prepared.seccomp ? &*prepared.seccomp : nullptr,

@@ -126,6 +126,10 @@ json::Value to_json(const StoredState &s) {
   for (const auto &[key, value] : s.annotations)
     annotations.set(key, json::Value::string(value));
   set_hooks(v, s.hooks);
+  if (s.host_rootfs_mount != 0)
+    v.set("hostRootfsMount", json::Value::number(s.host_rootfs_mount));
+  if (s.host_rootfs_mount_below != 0)
+    v.set("hostRootfsMountBelow", json::Value::number(s.host_rootfs_mount_below));
   return v;
 }
 
@@ -157,6 +161,10 @@ Result<StoredState> from_json(const json::Value &v) {
   s.init.start_time = *start->to_uint64();
   if (const auto *cgroup = v.find("cgroup"))
     s.cgroup = *cgroup;
+  if (const auto *mount = v.find("hostRootfsMount"); mount && mount->to_uint64())
+    s.host_rootfs_mount = *mount->to_uint64();
+  if (const auto *below = v.find("hostRootfsMountBelow"); below && below->to_uint64())
+    s.host_rootfs_mount_below = *below->to_uint64();
   if (owner && owner->to_uint64())
     s.owner = static_cast<uid_t>(*owner->to_uint64());
   if (const auto *annotations = v.find("annotations"); annotations && annotations->is_object())

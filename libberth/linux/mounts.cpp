@@ -209,8 +209,12 @@ Result<void> mount_filesystem_entry(const spec::Mount &mount, const MountPlan &g
   if (type == "cgroup")
     return mount_cgroup(plan, target.get(), context);
 
-  auto created =
-      create_filesystem(type, mount.source.value_or(type), labeled_plan(type, plan, context));
+  // A read-only sysfs gets a read-only superblock, as runc's mount(2) with
+  // MS_RDONLY gives it. (An existing sysfs superblock, the host's network
+  // namespace's, is shared and not reconfigured by this: kernfs reuses it as is.)
+  const bool readonly_superblock = type == "sysfs" && (plan.flags & MS_RDONLY);
+  auto created = create_filesystem(type, mount.source.value_or(type),
+                                   labeled_plan(type, plan, context), readonly_superblock);
   if (!created && type == "sysfs" && context.user_namespace &&
       created.error().errno_value() == EPERM)
     created = bind_host_sysfs(plan);
@@ -230,10 +234,12 @@ Result<void> mount_filesystem_entry(const spec::Mount &mount, const MountPlan &g
 } // namespace
 
 Result<UniqueFd> create_filesystem(const std::string &fstype, const std::string &source,
-                                   const MountPlan &plan) {
+                                   const MountPlan &plan, bool readonly_superblock) {
   BERTH_TRY_ASSIGN(auto context, sys::FsContext::open(fstype));
   if (!source.empty())
     BERTH_TRY(context.set_string("source", source));
+  if (readonly_superblock)
+    BERTH_TRY(context.set_flag("ro"));
   for (const auto &flag : plan.superblock_flags())
     BERTH_TRY(context.set_flag(flag));
   // fsconfig takes each value whole, so the quotes mount(2)'s data string needs

@@ -44,8 +44,10 @@ Result<void> make_dev_readonly(int root_fd, const spec::Config &config);
 
 // A detached, configured mount of a new `fstype` filesystem: source, superblock
 // flags and data options through fsconfig, per-mount attributes through fsmount.
+// With `readonly_superblock` the superblock is read-only too ("ro" to fsconfig),
+// as mount(2) with MS_RDONLY makes a new one.
 Result<UniqueFd> create_filesystem(const std::string &fstype, const std::string &source,
-                                   const MountPlan &plan);
+                                   const MountPlan &plan, bool readonly_superblock = false);
 
 // A detached bind of the host path `source` (recursive with plan.recursive_bind)
 // with the plan's top and recursive attributes applied. In a user namespace a

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <optional>
 
@@ -61,6 +62,35 @@ Result<UniqueFd> bind_rootfs(const std::string &rootfs) {
   return tree;
 }
 
+// Without a mount namespace of its own: a recursive copy of the rootfs
+// attached on top of it, made private so that only this container's mounts go
+// under it and none of them propagates to the host's peers. Nothing of the
+// host's tree changes propagation.
+Result<UniqueFd> bind_rootfs_in_host_namespace(const std::string &rootfs) {
+  BERTH_TRY_ASSIGN(UniqueFd directory, sys::open_path(rootfs, O_PATH | O_DIRECTORY));
+  BERTH_TRY_ASSIGN(UniqueFd tree, sys::clone_mount(directory.get(), "", true));
+  sys::MountAttrChange isolated;
+  isolated.propagation = MS_PRIVATE;
+  // A copy is in the peer group of its source (a shared rootfs' mount)...
+  BERTH_TRY_CTX(sys::set_mount_attr(tree.get(), isolated, true), "make the rootfs bind private");
+  BERTH_TRY(sys::attach_mount(tree.get(), directory.get()));
+  // ...and one attached under a shared mount is made shared with the copies
+  // the kernel propagates to its peers: private again, before anything is
+  // mounted below it. (Those copies go with it: its unmount propagates too.)
+  BERTH_TRY_CTX(sys::set_mount_attr(tree.get(), isolated, true), "make the rootfs bind private");
+  return tree;
+}
+
+Result<void> chroot_into(int root_fd) {
+  if (::fchdir(root_fd) < 0)
+    return fail_errno("chdir to the rootfs");
+  if (::chroot(".") < 0)
+    return fail_errno("chroot into the rootfs");
+  if (::chdir("/") < 0)
+    return fail_errno("chdir /");
+  return {};
+}
+
 bool has_user_namespace(const spec::Config &config) {
   return config.linux && config.linux->find_namespace(spec::NamespaceType::User);
 }
@@ -69,13 +99,17 @@ bool has_user_namespace(const spec::Config &config) {
 
 Result<void> prepare_rootfs(const spec::Config &config, const RootfsOptions &options) {
   BERTH_TRY_ASSIGN(auto propagation, named_propagation(config));
+  const bool host = options.shares_host_mounts;
   // Before anything is mounted: with "/" rslave (the default) nothing done in
-  // this namespace travels back to the host's.
-  if (::mount(nullptr, "/", nullptr, propagation.value_or(MS_SLAVE | MS_REC), nullptr) < 0)
+  // this namespace travels back to the host's. (In the host's own namespace,
+  // that would change the host: the feature gate refuses rootfsPropagation
+  // there, and the private rootfs bind does the isolating.)
+  if (!host && ::mount(nullptr, "/", nullptr, propagation.value_or(MS_SLAVE | MS_REC), nullptr) < 0)
     return fail_errno("set the propagation of /");
 
-  BERTH_TRY_ASSIGN(UniqueFd root,
-                   with_context(bind_rootfs(options.rootfs), "bind the rootfs " + options.rootfs));
+  BERTH_TRY_ASSIGN(UniqueFd root, with_context(host ? bind_rootfs_in_host_namespace(options.rootfs)
+                                                    : bind_rootfs(options.rootfs),
+                                               "bind the rootfs " + options.rootfs));
 
   MountContext context;
   context.root_fd = root.get();
@@ -97,6 +131,8 @@ Result<void> prepare_rootfs(const spec::Config &config, const RootfsOptions &opt
 
   if (options.before_pivot)
     BERTH_TRY(options.before_pivot());
+  if (host)
+    return chroot_into(root.get());
   if (options.no_pivot) {
     BERTH_TRY(move_into(root.get()));
   } else {
