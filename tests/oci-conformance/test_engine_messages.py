@@ -84,6 +84,24 @@ def test_kill_all_of_an_exited_container_sharing_a_pid_namespace(rt):
     assert pid_alive(sandbox_pid), "--all of the member reached the sandbox's init"
 
 
+def test_run_of_a_member_of_a_shared_pid_namespace_kills_what_it_leaves(rt):
+    # runc's `run` kills what is left in the container's cgroup once the
+    # init of a container without a pid namespace of its own has exited
+    # (--keep or not): nothing of it outlives the command.
+    sandbox = running_container(rt, "sandbox")
+    sandbox_pid = rt.state(sandbox)["pid"]
+    ns = os.readlink(f"/proc/{sandbox_pid}/ns/pid")
+    b = rt.bundle("member")
+    b.set_namespace("pid", f"/proc/{sandbox_pid}/ns/pid")
+    b.sh("sleep 1000 & exit 0")
+    member = rt.new_id()
+    assert rt.run(b, member, "--keep").rc == 0
+    left = [p for p in os.listdir("/proc") if p.isdigit() and int(p) != sandbox_pid
+            and _ns_of(p) == ns and pid_alive(int(p))]
+    assert not left, f"the member's processes outlived run: {left}"
+    assert pid_alive(sandbox_pid)
+
+
 def _ns_of(pid: str):
     try:
         return os.readlink(f"/proc/{pid}/ns/pid")
