@@ -20,7 +20,6 @@ from itlib import HostSnapshot, Result, ok, run, wait_for
 REPO = Path(__file__).resolve().parents[2]
 CNI_BIN = Path("/usr/lib/cni")
 NETNS_DIR = Path("/var/run/netns")
-IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
 
 
 def find_crictl() -> str | None:
@@ -67,7 +66,6 @@ class CriContainerd(Engine):
         self.subnet = f"10.231.{third}.0/24"
         self.bridge = f"bcri{token[:8]}"[:15]
         self.pods: list = []
-        self.ip_forward_before = IP_FORWARD.read_text().strip()
         self.netns_before: set = set()
         self.iptables_before = ""
         self.stream_port = 0
@@ -79,7 +77,12 @@ class CriContainerd(Engine):
             "cniVersion": "1.0.0",
             "name": f"berth-it-{self.token}",
             "plugins": [
-                {"type": "bridge", "bridge": self.bridge, "isGateway": True, "ipMasq": False,
+                # No gateway and no masquerade: the bridge plugin then changes
+                # nothing host-wide but its bridge (with a gateway it turns
+                # net.ipv4.ip_forward on, which a Docker suite running at the
+                # same time relies on: it cannot be put back safely), and the
+                # pods need no route off the node.
+                {"type": "bridge", "bridge": self.bridge, "isGateway": False, "ipMasq": False,
                  "hairpinMode": True,
                  "ipam": {"type": "host-local", "ranges": [[{"subnet": self.subnet}]],
                           "dataDir": str(self.dir / "ipam")}},
@@ -346,12 +349,9 @@ state = "{self.dir}/state"
             if ns.startswith("cni-"):
                 run(["ip", "netns", "delete", ns], timeout=10)
         itlib.remove_cgroup_dirs([self.cgroup_root])
-        # What the bridge plugin changes on the host: the bridge, and
-        # net.ipv4.ip_forward (isGateway turns it on)
+        # What the bridge plugin leaves on the host: its bridge
         if self.leftover_bridge():
             run(["ip", "link", "delete", self.bridge], timeout=10)
         for line in self.new_iptables_lines():
             if line.startswith("-A "):
                 run(["iptables", "-t", "nat", "-D", *line[3:].split()], timeout=10)
-        if IP_FORWARD.read_text().strip() != self.ip_forward_before:
-            IP_FORWARD.write_text(self.ip_forward_before)
