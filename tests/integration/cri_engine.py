@@ -88,7 +88,7 @@ class CriContainerd(Engine):
                           "dataDir": str(self.dir / "ipam")}},
             ],
         }, indent=2))
-        opt = f'plugins."io.containerd.grpc.v1.cri"'
+        opt = 'plugins."io.containerd.grpc.v1.cri"'
         self.config.write_text(f"""\
 version = 2
 root = "{self.dir}/root"

@@ -6,7 +6,6 @@ the same event. These tests also pass with BERTH=/usr/sbin/runc: the words
 are runc's."""
 
 import os
-import time
 
 import pytest
 
