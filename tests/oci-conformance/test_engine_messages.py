@@ -170,3 +170,17 @@ def test_create_of_an_existing_id_says_container_with_given_id_already_exists(rt
 def test_update_of_a_stopped_container_says_container_not_running(rt):
     cid = stopped_container(rt)
     assert "container not running" in error_text(rt("update", "--memory", "100000000", cid))
+
+
+def test_exec_in_a_stopped_container_says_cannot_exec_in_a_stopped_container(rt):
+    cid = stopped_container(rt)
+    assert "cannot exec in a stopped container" in error_text(rt("exec", cid, "true"))
+
+
+def test_exec_in_a_paused_container_says_cannot_exec_in_a_paused_container(rt):
+    cid = running_container(rt)
+    assert rt("pause", cid).rc == 0
+    try:
+        assert "cannot exec in a paused container" in error_text(rt("exec", cid, "true"))
+    finally:
+        rt("resume", cid)
