@@ -180,6 +180,8 @@ if [ -z "$keep" ]; then
 else
     echo "# kept $workdir"
 fi
+# the CRI suite's CNI bridge (bcri<run>), if its own cleanup did not run
+ip link delete "bcri$run_id" 2>/dev/null
 # a shim killed by the safety net leaves its socket
 for f in /run/containerd/s/*; do
     [ -e "$f" ] || continue
