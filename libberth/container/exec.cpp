@@ -59,14 +59,18 @@ Result<Target> open_target(const GlobalOptions &global, const ExecOptions &optio
   BERTH_TRY_ASSIGN(StoredState state, dir.read());
   Status status = current_status(state);
   switch (status) {
+  // runc's words ("cannot exec in a stopped/paused container") follow
+  // berth's: scripts around the engines match them (docs/engine-messages.md).
   case Status::Stopped:
-    return fail(container_not_running(options.id));
+    return fail(container_not_running(options.id).what() + ": cannot exec in a stopped container");
   case Status::Creating:
     return fail(quoted_id(options.id) + " is still being created");
   case Status::Paused:
     // A frozen cgroup would freeze the new process before it could report.
     if (!options.ignore_paused)
-      return fail(quoted_id(options.id) + " is paused, resume it first");
+      return fail(quoted_id(options.id) +
+                  " is paused, resume it first (or --ignore-paused): cannot exec in a paused "
+                  "container");
     break;
   case Status::Created: // runc joins a created container too
   case Status::Running:

@@ -200,7 +200,8 @@ Result<StateDir> StateDir::reserve(const std::string &root, const std::string &i
   BERTH_TRY_ASSIGN(UniqueFd root_fd, open_state_root(root, true));
   if (::mkdirat(root_fd.get(), id.c_str(), 0700) < 0) {
     if (errno == EEXIST)
-      return fail("container \"" + id + "\" already exists");
+      // runc's words, which scripts around engines match (docs/engine-messages.md)
+      return fail("container \"" + id + "\": container with given ID already exists");
     return fail_errno("--root: create state directory " + root + "/" + id);
   }
   auto dir = sys::open_at(root_fd.get(), id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
