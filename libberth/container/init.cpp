@@ -178,6 +178,12 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   if (!namespaces_entered) {
     if (ctx.namespaces.creates(CLONE_NEWUSER))
       BERTH_TRY(request_id_maps(ctx));
+    // Left out of the first clone with a new user namespace (first_clone_flags
+    // in spawn.cpp), so that its mqueue filesystem's root belongs to the
+    // container's root, not to the overflow id the init had before its maps.
+    if (ctx.namespaces.creates(CLONE_NEWUSER) && ctx.namespaces.creates(CLONE_NEWIPC) &&
+        ::unshare(CLONE_NEWIPC) < 0)
+      return fail_errno("create ipc namespace");
     BERTH_TRY(ctx.namespaces.join(~kForChildrenFlags));
     if (!ctx.namespaces.time_offsets.empty())
       BERTH_TRY(make_time_namespace(ctx.namespaces, true));

@@ -31,13 +31,22 @@ Result<void> enter_for_children_namespaces(const NamespacePlan &plan) {
   return plan.join(kForChildrenFlags);
 }
 
+// The namespaces the init is cloned into. With a new user namespace the ipc
+// namespace is left to the init, which makes it once its id maps are written:
+// an ipc namespace's mqueue filesystem gives its root the creator's ids, which
+// before the maps are the overflow ids (/dev/mqueue would be 65534:65534).
+int first_clone_flags(const NamespacePlan &plan) {
+  int flags = clone_flags(plan);
+  return (flags & CLONE_NEWUSER) ? (flags & ~CLONE_NEWIPC) : flags;
+}
+
 Result<ChildProcess> clone_first_process(const InitContext &ctx) {
   const auto &plan = ctx.namespaces;
   bool staged = plan.needs_staging();
   struct clone_args args {};
   args.exit_signal = SIGCHLD;
   if (!staged) {
-    args.flags = static_cast<std::uint64_t>(clone_flags(plan));
+    args.flags = static_cast<std::uint64_t>(first_clone_flags(plan));
     // Without an fd (v1, hybrid) berth moves the init and sends Placed.
     sys::clone_into_cgroup(args, ctx.cgroup_fd);
   }

@@ -188,6 +188,17 @@ def test_user_namespace_mappings(rt):
     assert (st.st_uid, st.st_gid) == (100000, 200000)
 
 
+def test_user_namespace_mqueue_belongs_to_the_container_root(rt):
+    """A new ipc namespace in a new user namespace: its mqueue filesystem
+    (/dev/mqueue) takes its root's owner from whoever made the namespace, and
+    that must be the container's root, not the overflow ids (65534) a process
+    has before its user namespace's maps are written."""
+    b = userns_bundle(rt)
+    assert {"type": "ipc"} in b.linux["namespaces"]
+    b.sh("stat -c %u:%g /dev/mqueue")
+    assert rt.run_ok(b).strip() == "0:0"
+
+
 def test_user_namespace_link_differs(rt):
     b = userns_bundle(rt)
     inside = read_ns_links(rt, b)
