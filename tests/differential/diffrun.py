@@ -265,6 +265,11 @@ def normalize(report: dict, ctx: Ctx, sandbox_ns: dict | None = None) -> dict:
         else:
             ns[kind] = "new"
     rep["ns"] = ns
+    # In the host's network namespace the interfaces are the host's, which come
+    # and go between the two runs (another engine's veth pairs): not the
+    # runtime's doing. Only a new namespace's list says something about it.
+    if ns.get("net") == "host" and "interfaces" in rep.get("net", {}):
+        rep["net"]["interfaces"] = "<the host's>"
     # The v1 devices.list shows the allowed exceptions in the order they were
     # written; with the default deny they are a set, and only the set matters.
     files = rep.get("cgroup", {}).get("files", {})
