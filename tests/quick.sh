@@ -11,7 +11,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-$REPO/build}
 
-[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" "$REPO" -Dunit_tests=enabled
+# A test build: unit tests and fault injection (BERTH_TEST_KILL_AT), as run-all.sh's.
+[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" "$REPO" -Dunit_tests=enabled -Dfault_injection=true
 meson compile -C "$BUILD"
 meson test -C "$BUILD" --suite unit --print-errorlogs
 # /usr/bin/python3: a python from pyenv or a venv on PATH may lack pytest.

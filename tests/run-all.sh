@@ -156,12 +156,17 @@ fi
 # -- build ----------------------------------------------------------------------
 
 cd "$REPO" || exit 1
+# A test build: the unit tests, and BERTH_TEST_KILL_AT (fault injection, which
+# the default build that gets installed leaves out) for the reliability suite.
 if [ ! -f "$BUILD/build.ninja" ]; then
     say "meson setup $BUILD"
-    if ! meson setup "$BUILD" -Dunit_tests=enabled; then
+    if ! meson setup "$BUILD" -Dunit_tests=enabled -Dfault_injection=true; then
         fail_step "meson setup"
         finish
     fi
+elif ! meson configure "$BUILD" -Dunit_tests=enabled -Dfault_injection=true >/dev/null; then
+    fail_step "meson configure $BUILD"
+    finish
 fi
 say "meson compile -C $BUILD"
 if ! meson compile -C "$BUILD"; then

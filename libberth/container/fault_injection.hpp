@@ -1,7 +1,8 @@
 // A test aid: BERTH_TEST_KILL_AT=<stage> makes berth SIGKILL itself when create
 // reaches the named stage, so that tests can check what a create killed halfway
 // leaves behind (and that `delete --force` removes it). Built in only with
-// -Dfault_injection=true (the default); otherwise every call does nothing.
+// -Dfault_injection=true, which test builds set (tests/run-all.sh) and the
+// default does not: in an installed binary every call does nothing.
 #pragma once
 
 #include <string_view>

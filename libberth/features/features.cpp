@@ -103,6 +103,9 @@ json::Value annotations() {
           json::Value::string(std::to_string(SCMP_VER_MAJOR) + "." +
                               std::to_string(SCMP_VER_MINOR) + "." +
                               std::to_string(SCMP_VER_MICRO)));
+  // A test build (-Dfault_injection=true) says so, for the tests that need it.
+  if (BERTH_FAULT_INJECTION)
+    map.set("io.github.berth.faultInjection", json::Value::string("true"));
   return map;
 }
 

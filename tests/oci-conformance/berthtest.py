@@ -43,6 +43,19 @@ sys.exit(0 if getpid_int80() == os.getpid() else 3)
 _feature_cache: dict = {}
 
 
+def missing_fault_injection(binary: str) -> str | None:
+    """None when `binary` honours BERTH_TEST_KILL_AT (a test build, meson
+    -Dfault_injection=true: `berth features` says so), else why not."""
+    key = ("fault_injection", binary)
+    if key not in _feature_cache:
+        res = subprocess.run([binary, "features"], capture_output=True, text=True, timeout=60)
+        annotations = json.loads(res.stdout).get("annotations", {}) if res.returncode == 0 else {}
+        _feature_cache[key] = (
+            None if annotations.get("io.github.berth.faultInjection") == "true" else
+            f"{binary} is not a test build (meson -Dfault_injection=true): it ignores BERTH_TEST_KILL_AT")
+    return _feature_cache[key]
+
+
 def missing_ia32_entry() -> str | None:
     """None when the 32-bit x86 system call entry (int $0x80) works here,
     else why not (a kernel without IA-32 emulation: CONFIG_IA32_EMULATION

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import (Bundle, expect_clean_failure, mount_at, ns_inode, ns_link,
+from berthtest import (missing_fault_injection, Bundle, expect_clean_failure, mount_at, ns_inode, ns_link,
                        parse_mountinfo)
 
 MARKER = "the container's rootfs\n"
@@ -141,6 +141,8 @@ def test_no_mount_namespace_failed_setup_leaves_no_mount(rt):
 def test_no_mount_namespace_killed_create_then_delete_leaves_no_mount(rt, stage):
     """berth killed once the init made its mounts (BERTH_TEST_KILL_AT, a
     fault-injection build): `delete --force` finds them through the state."""
+    if reason := missing_fault_injection(rt.berth.binary):
+        pytest.skip(reason)
     b = without_mount_namespace(rt.bundle())
     b.sh("sleep 1000")
     before = rt.snapshot_mounts()

@@ -107,7 +107,7 @@ if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
     # instead of a line on stderr that a passing test would hide. g++ 12 warns
     # maybe-uninitialized wrongly when the sanitizers instrument std::optional.
     if ! meson setup "$ASAN_BUILD" -Db_sanitize=address,undefined -Dstatic=false \
-        -Dunit_tests=enabled -Dbuildtype=debugoptimized \
+        -Dunit_tests=enabled -Dfault_injection=true -Dbuildtype=debugoptimized \
         -Dcpp_args='-fno-sanitize-recover=all -Wno-maybe-uninitialized' >"$REPO/.sanitize-setup.log" 2>&1; then
         cat "$REPO/.sanitize-setup.log"
         rm -f "$REPO/.sanitize-setup.log"
