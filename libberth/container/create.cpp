@@ -8,15 +8,14 @@
 #include <cstdlib>
 
 #include "cgroup/manager.hpp"
-#include "cgroup/systemd/systemd_dbus.hpp"
 #include "container/create_cgroup.hpp"
 #include "container/fault_injection.hpp"
-#include "container/feature_gate.hpp"
 #include "container/hooks.hpp"
 #include "container/host_rootfs_mount.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
 #include "container/pid_file.hpp"
+#include "container/preflight.hpp"
 #include "container/rootless.hpp"
 #include "linux/net_devices.hpp"
 #include "linux/process_attributes.hpp"
@@ -24,7 +23,6 @@
 #include "linux/terminal.hpp"
 #include "seccomp/cache.hpp"
 #include "seccomp/filter.hpp"
-#include "spec/parser.hpp"
 #include "sys/log.hpp"
 #include "sys/phase_log.hpp"
 #include "sys/syscalls.hpp"
@@ -88,29 +86,6 @@ Result<UniqueFd> listen_for_start(const StateDir &dir) {
   return listener;
 }
 
-// linux.seccomp compiled now, with the rest of validation, so that a bad profile
-// fails before any side effect (the compiled-program cache in the state root is
-// the one exception, and harmless); and its listenerPath connected while berth
-// can still reach host paths (the init sends the listener fd over it).
-struct SeccompSetup {
-  std::optional<seccomp::Program> program;
-  UniqueFd listener;
-};
-
-Result<SeccompSetup> prepare_seccomp(const spec::Config &config, const std::string &state_root) {
-  SeccompSetup setup;
-  if (!config.linux || !config.linux->seccomp)
-    return setup;
-  const auto &profile = *config.linux->seccomp;
-  BERTH_TRY_ASSIGN(
-      setup.program,
-      seccomp::compile_cached(profile, state_root, seccomp::enosys_for_newer(config.annotations)));
-  if (setup.program->uses_notify()) {
-    BERTH_TRY_ASSIGN(setup.listener, seccomp::connect_listener(*profile.listener_path));
-  }
-  return setup;
-}
-
 // What the init sends to the listenerPath agent with the listener fd. The
 // filter is loaded during create or, usually, right before the exec at start:
 // the state says which.
@@ -120,48 +95,6 @@ std::string seccomp_process_state(const spec::Config &config, const StoredState 
   state.status = seccomp_loads_before_exec(*config.process) ? Status::Running : Status::Creating;
   return seccomp::process_state_json(config.oci_version, stored.init.pid, profile.listener_metadata,
                                      state.to_json());
-}
-
-// Where the init sends process.terminal's master: --console-socket, connected
-// now while berth can still reach host paths (a missing or dead listener fails
-// create before any side effect), or for a foreground run one end of a
-// socketpair whose other end the caller keeps.
-struct ConsoleSetup {
-  UniqueFd init_end;
-  UniqueFd caller_end;
-};
-
-Result<ConsoleSetup> prepare_console(const spec::Process &process, const CreateOptions &options) {
-  ConsoleSetup setup;
-  if (!process.terminal)
-    return setup;
-  if (!options.console_socket.empty()) {
-    BERTH_TRY_ASSIGN(setup.init_end, linux::connect_console_socket(options.console_socket));
-    return setup;
-  }
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-    return fail_errno("create the terminal's socket pair");
-  setup.init_end.reset(pair[0]);
-  setup.caller_end.reset(pair[1]);
-  return setup;
-}
-
-// --systemd-cgroup: cgroupsPath must then be "slice:prefix:name", and systemd
-// must run to create the scope (once the init exists: see record_pid), checked
-// here before any side effect.
-Result<void> check_systemd_cgroup(const spec::Config &config, const std::string &id,
-                                  bool rootless) {
-  // A rootless container's scope would belong to the user's own systemd
-  // (the session bus), which berth does not talk to.
-  if (rootless)
-    return fail("--systemd-cgroup: rootless containers would need systemd's user manager, which "
-                "berth does not support yet");
-  std::optional<std::string> path;
-  if (config.linux)
-    path = config.linux->cgroups_path;
-  BERTH_TRY(cgroup::systemd::parse_systemd_cgroups_path(path, id));
-  return cgroup::systemd::require_systemd();
 }
 
 // runtime.md "Lifecycle": when a prestart, createRuntime or createContainer
@@ -206,38 +139,37 @@ Result<void> check_realtime_scheduler(const cgroup::Manager &cgroups,
   return cgroups.check_realtime_runtime(policy);
 }
 
+// The state directory <root>/<id>, made and locked: from here on the id is taken.
+Result<StateDir> reserve_id(const GlobalOptions &global, const std::string &id) {
+  auto reserved = StateDir::reserve(global.root, id);
+  if (!reserved && global.rootless && reserved.error().errno_value() == EACCES)
+    reserved.error().context("rootless: uid " + std::to_string(::geteuid()) +
+                             " needs a state root it can write: pass --root or set "
+                             "XDG_RUNTIME_DIR");
+  return reserved;
+}
+
+// The new cgroup's limits (linux.resources, cgroup/apply.cpp), and the realtime
+// runtime a realtime scheduler needs there.
+Result<void> set_up_cgroup(cgroup::Manager &cgroups, const spec::Config &config, bool rootless) {
+  if (config.linux)
+    BERTH_TRY_CTX(apply_resources(cgroups, effective_resources(*config.linux), rootless),
+                  "apply linux.resources");
+  return check_realtime_scheduler(cgroups, *config.process);
+}
+
 Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
                                                 const CreateOptions &options, CreateMode mode,
                                                 PoststopOnFailure &poststop_on_failure) {
   const bool released_by_start = mode == CreateMode::Create;
   const std::string phase_of = "create " + options.id;
   log::Phase validating(phase_of, "load and validate config.json");
-  // Everything that can be checked is checked before the first side effect.
-  BERTH_TRY(validate_id(options.id));
-  BERTH_TRY_ASSIGN(std::string bundle, real_path(options.bundle, "bundle"));
-  BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
-  if (global.systemd_cgroup)
-    BERTH_TRY(check_systemd_cgroup(config, options.id, global.rootless));
-  BERTH_TRY_ASSIGN(auto warnings, check_supported(config, options));
-  BERTH_TRY(check_terminal(*config.process, options, mode == CreateMode::RunForeground));
-  BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
-  BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
-  BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
-  BERTH_TRY(check_user_namespace(namespaces));
-  BERTH_TRY_ASSIGN(SeccompSetup seccomp_setup, prepare_seccomp(config, global.root));
-  BERTH_TRY_ASSIGN(ConsoleSetup console, prepare_console(*config.process, options));
-  BERTH_TRY_ASSIGN(cgroup::Manager cgroups,
-                   global.systemd_cgroup ? cgroup::Manager::for_systemd_scope(config, options.id)
-                                         : cgroup::Manager::for_container(config, options.id));
+  BERTH_TRY_ASSIGN(CreatePlan plan, preflight(global, options, mode == CreateMode::RunForeground));
+  auto &[bundle, config, rootfs, namespaces, seccomp_setup, console, cgroups, warnings] = plan;
   validating.end();
 
   log::Phase reserving(phase_of, "reserve the state directory");
-  auto reserved = StateDir::reserve(global.root, options.id);
-  if (!reserved && global.rootless && reserved.error().errno_value() == EACCES)
-    reserved.error().context("rootless: uid " + std::to_string(::geteuid()) +
-                             " needs a state root it can write: pass --root or set "
-                             "XDG_RUNTIME_DIR");
-  BERTH_TRY_ASSIGN(StateDir dir, std::move(reserved));
+  BERTH_TRY_ASSIGN(StateDir dir, reserve_id(global, options.id));
   fault_point("state-reserved");
   if (!options.notify_socket.empty())
     BERTH_TRY(prepare_notify_socket(dir, config));
@@ -249,11 +181,8 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
     BERTH_TRY_ASSIGN(has_cgroup, create_cgroup(cgroups, config, global.rootless, warnings));
   }
   CgroupCleanup cgroup_cleanup(cgroups); // a failed create leaves no cgroup
-  if (config.linux && has_cgroup && !cgroups.systemd_managed())
-    BERTH_TRY_CTX(apply_resources(cgroups, effective_resources(*config.linux), global.rootless),
-                  "apply linux.resources");
   if (has_cgroup && !cgroups.systemd_managed())
-    BERTH_TRY(check_realtime_scheduler(cgroups, *config.process));
+    BERTH_TRY(set_up_cgroup(cgroups, config, global.rootless));
   making_cgroup.end();
   log::Phase spawning(phase_of, "spawn the init and set up the container");
   UniqueFd listener;

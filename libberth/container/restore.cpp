@@ -6,7 +6,7 @@
 
 #include "container/criu_args.hpp"
 #include "container/criu_process.hpp"
-#include "container/feature_gate.hpp"
+#include "container/preflight.hpp"
 #include "container/lifecycle.hpp"
 #include "container/pid_file.hpp"
 #include "spec/parser.hpp"

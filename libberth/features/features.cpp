@@ -81,7 +81,7 @@ json::Value linux_features(const HostFacts &facts) {
   linux.set("seccomp", seccomp_features(facts));
   linux.set("apparmor", enabled(true));
   linux.set("selinux", enabled(true));
-  // resctrl is not driven yet: linux.intelRdt is refused (feature_gate.cpp).
+  // resctrl is not driven yet: linux.intelRdt is refused (container/preflight.cpp).
   linux.set("intelRdt", enabled(false));
   json::Value memory_policy = json::Value::object();
   memory_policy.set("modes", names_of(tables::kMemoryPolicyModes));

@@ -15,7 +15,7 @@
 #include <cstring>
 #include <string>
 
-#include "container/feature_gate.hpp"
+#include "container/preflight.hpp"
 #include "linux/terminal.hpp"
 #include "string_assert.hpp"
 
