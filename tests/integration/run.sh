@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# berth under real engines: containerd (ctr, runc v2 shim) and Podman (conmon),
-# each started with its own state under a temporary directory, no registry
-# (a busybox --rootfs), no network, no systemd.  Installs what it needs with
+# berth under real engines: containerd (ctr, runc v2 shim), Podman (conmon)
+# and Docker (dockerd, docker-compose), each started with its own state under
+# a temporary directory, no registry (a busybox rootfs), no systemd.  Installs what it needs with
 # apt-get (Debian 12), runs the pytest suites of this directory, stops and
 # removes everything, and prints TAP ("1..N", "ok N - name", "not ok N - name"
 # with the failure as "# " lines) and then one line "N passed, N failed".
@@ -48,7 +48,7 @@ give_up() {
     exit 1
 }
 
-[ "$(id -u)" -eq 0 ] || give_up "they start containerd and Podman: run them as root"
+[ "$(id -u)" -eq 0 ] || give_up "they start containerd, Podman and dockerd: run them as root"
 
 files=()
 for s in "${suites[@]}"; do

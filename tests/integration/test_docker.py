@@ -183,6 +183,16 @@ def test_logs_keep_stdout_and_stderr_apart(dk, started):
     assert res.err == "err-line\n", str(res)
 
 
+def test_runtime_warnings_stay_out_of_the_container_output(dk, started):
+    # The shim gives the runtime's create the container's stdio: a runtime
+    # warning (here: the deprecated kernel memory limit Docker still passes
+    # on) belongs in the runtime's --log, never in `docker logs`.
+    c = started("echo", "only this", flags=("--kernel-memory", "64m"), wait=False)
+    assert exited(dk, c) == 0
+    res = ok(dk.docker("logs", c))
+    assert (res.out, res.err) == ("only this\n", ""), str(res)
+
+
 # -- lifecycle --------------------------------------------------------------------
 
 def test_stop_sends_sigterm(dk, started):
