@@ -11,7 +11,6 @@ on PATH speaks an API this daemon does not."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -165,9 +164,6 @@ class Docker(Engine):
     def docker(self, *args, timeout=itlib.COMMAND_TIMEOUT, input=None) -> Result:
         return run([DOCKER, *args], timeout=timeout, env=self.env, input=input)
 
-    def argv(self, *args) -> list:
-        return [DOCKER, *args]
-
     def compose(self, project_dir: Path, *args, timeout=itlib.COMMAND_TIMEOUT) -> Result:
         return run([COMPOSE, "--project-directory", str(project_dir), "-f",
                     str(project_dir / "docker-compose.yml"), "-p", f"it{self.token}", *args],
@@ -280,7 +276,3 @@ class Docker(Engine):
         out = os.environ.get("BERTH_IT_OUT")
         if out and self.log_path.exists():
             shutil.copy(self.log_path, Path(out) / "dockerd.log")
-
-    @staticmethod
-    def read_json(text: str):
-        return json.loads(text)
