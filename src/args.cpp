@@ -184,9 +184,6 @@ Result<void> parse_command_line(std::span<const std::string_view> args, Invocati
     return fail("unknown command " + quoted(args[i]) + help_hint(nullptr));
   out.command = command;
   ++i;
-  // Its arguments are not read: whatever they are, the command fails as unsupported.
-  if (command->command == Command::NotSupported)
-    return ok();
 
   // Flags and positional arguments may interleave; "--" ends the flags.
   std::size_t positional = 0;
@@ -247,8 +244,6 @@ std::string usage(const CommandSpec *command) {
     out += "\nRun 'berth COMMAND --help' for the options of a command.\n";
     return out;
   }
-  if (command->command == Command::NotSupported)
-    return "berth " + std::string(command->name) + " is not supported yet.\n";
   std::string out = "Usage: berth " + std::string(command->name);
   if (!command->flags.empty())
     out += " [OPTIONS]";

@@ -26,30 +26,6 @@ enum class Rootless { Auto, True, False };
 enum class ListFormat { Table, Json };
 enum class PsFormat { Table, Json };
 
-// What main dispatches on. Subcommands berth recognizes but does not implement
-// yet share NotSupported, so that they fail loudly instead of being unknown.
-enum class Command {
-  Help,
-  Create,
-  Start,
-  State,
-  Kill,
-  Delete,
-  Run,
-  List,
-  Pause,
-  Resume,
-  Update,
-  Ps,
-  Events,
-  Spec,
-  Features,
-  Exec,
-  Checkpoint,
-  Restore,
-  NotSupported
-};
-
 struct GlobalArgs {
   container::GlobalOptions options; // --root, --systemd-cgroup
   std::string log_file;             // --log, empty for stderr only
@@ -124,13 +100,25 @@ struct PositionalSpec {
   bool rest = false;
 };
 
+// Runs a parsed subcommand: the process exit status, or the error that main
+// reports as "berth: <message>" with status 1 (src/commands/).
+using CommandRun = Result<int> (*)(const Invocation &invocation);
+
+// What a command hands to the container besides stdio, so that main can check
+// before anything else that those fds are open.
+enum class PreservedFds { None, Create, Exec };
+
 struct CommandSpec {
   std::string_view name;
   std::string_view alias; // "ls" for list, empty for none
-  Command command;
   std::string_view summary;
   std::span<const FlagSpec> flags;
   std::span<const PositionalSpec> positionals;
+  CommandRun run = nullptr;
+  PreservedFds preserved_fds = PreservedFds::None;
+  // Its clones of berth run inside a container until they exec the container's
+  // program, so berth must first run from a binary no container can write.
+  bool clones_into_container = false;
 };
 
 // The tables (command_table.cpp). Common flags (--help) apply to every

@@ -12,6 +12,7 @@
 
 #include "args.hpp"
 #include "byte_size.hpp"
+#include "commands/commands.hpp"
 #include "go_duration.hpp"
 #include "tables/signals.hpp"
 
@@ -32,6 +33,29 @@ std::unexpected<Error> invalid(std::string_view flag, std::string_view value,
                                std::string_view expected) {
   return fail("invalid --" + std::string(flag) + " " + quoted(value) + ": expected " +
               std::string(expected));
+}
+
+// The object at the end of a path of member pointers: member<&A::b, &B::c>(a) is a.b.c.
+template <auto First, auto... Rest, class T> constexpr auto &member(T &object) {
+  if constexpr (sizeof...(Rest) == 0)
+    return object.*First;
+  else
+    return member<Rest...>(object.*First);
+}
+
+// The setters of flags that only store what the command line says, generated
+// from the path of the field they fill.
+template <auto... Path> Result<void> store_bool(Invocation &inv, bool value) {
+  member<Path...>(inv) = value;
+  return ok();
+}
+template <auto... Path> Result<void> store_text(Invocation &inv, std::string_view value) {
+  member<Path...>(inv) = std::string(value);
+  return ok();
+}
+template <auto... Path> Result<void> append_text(Invocation &inv, std::string_view value) {
+  member<Path...>(inv).emplace_back(value);
+  return ok();
 }
 
 // ---- Setters shared by update's flags. ----
@@ -98,11 +122,7 @@ constexpr std::array kCommonFlags = {
     FlagSpec{.name = "help",
              .short_name = 'h',
              .help = "show this help",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.help = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::help>},
 };
 
 constexpr std::array kGlobalFlags = {
@@ -120,11 +140,7 @@ constexpr std::array kGlobalFlags = {
     FlagSpec{.name = "log",
              .value_name = "FILE",
              .help = "also append log messages to FILE",
-             .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.global.log_file = v;
-                   return ok();
-                 }},
+             .set_value = store_text<&Invocation::global, &GlobalArgs::log_file>},
     FlagSpec{.name = "log-format",
              .value_name = "FORMAT",
              .help = "format of the --log file: text or json (default \"text\")",
@@ -141,20 +157,13 @@ constexpr std::array kGlobalFlags = {
              }},
     FlagSpec{.name = "debug",
              .help = "log debug messages too",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.global.debug = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::global, &GlobalArgs::debug>},
     // Accepted by every command (engines pass it to all of them); create is
     // where it matters, and it says there why it cannot be done.
     FlagSpec{.name = "systemd-cgroup",
              .help = "manage cgroups through systemd (needs a running systemd)",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.global.options.systemd_cgroup = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::global, &GlobalArgs::options,
+                                    &container::GlobalOptions::systemd_cgroup>},
     FlagSpec{.name = "rootless",
              .value_name = "MODE",
              .help = "true, false or auto (default \"auto\": rootless when not run by root "
@@ -183,11 +192,7 @@ constexpr std::array kGlobalFlags = {
     FlagSpec{.name = "version",
              .short_name = 'v',
              .help = "print the version",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.version = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::version>},
 };
 
 // Flags that create, run and restore share.
@@ -205,44 +210,27 @@ constexpr FlagSpec kBundleFlag{
 constexpr FlagSpec kDetachFlag{.name = "detach",
                                .short_name = 'd',
                                .help = "return once the container runs instead of waiting for it",
-                               .set_bool = [](Invocation &inv, bool v) {
-                                 inv.detach = v;
-                                 return ok();
-                               }};
+                               .set_bool = store_bool<&Invocation::detach>};
 
 constexpr std::array kCreateFlags = {
     kBundleFlag,
     FlagSpec{.name = "pid-file",
              .value_name = "FILE",
              .help = "write the container's pid to FILE",
-             .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.create.pid_file = v;
-                   return ok();
-                 }},
+             .set_value = store_text<&Invocation::create, &container::CreateOptions::pid_file>},
     FlagSpec{.name = "console-socket",
              .value_name = "SOCKET",
              .help = "send the master of the container's terminal to the unix socket SOCKET",
              // Empty is no socket, as runc reads it.
              .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.create.console_socket = v;
-                   return ok();
-                 }},
+                 store_text<&Invocation::create, &container::CreateOptions::console_socket>},
     FlagSpec{.name = "no-pivot",
              .help = "do not use pivot_root (for a rootfs on a ramdisk)",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.create.no_pivot = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::create, &container::CreateOptions::no_pivot>},
     FlagSpec{.name = "no-new-keyring",
              .help = "keep the caller's session keyring",
              .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.create.no_new_keyring = v;
-                   return ok();
-                 }},
+                 store_bool<&Invocation::create, &container::CreateOptions::no_new_keyring>},
     FlagSpec{.name = "preserve-fds",
              .value_name = "N",
              .help = "pass N extra fds (3 to 3+N-1) to the container",
@@ -261,33 +249,21 @@ constexpr auto kRunFlags =
                              kDetachFlag,
                              FlagSpec{.name = "keep",
                                       .help = "do not delete the container after it exits",
-                                      .set_bool =
-                                          [](Invocation &inv, bool v) {
-                                            inv.keep = v;
-                                            return ok();
-                                          }},
+                                      .set_bool = store_bool<&Invocation::keep>},
                          });
 
 constexpr std::array kKillFlags = {
     FlagSpec{.name = "all",
              .short_name = 'a',
              .help = "signal every process in the container's cgroup",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.all = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::all>},
 };
 
 constexpr std::array kDeleteFlags = {
     FlagSpec{.name = "force",
              .short_name = 'f',
              .help = "kill the container first if it is running",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.force = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::force>},
 };
 
 constexpr std::array kListFlags = {
@@ -307,11 +283,7 @@ constexpr std::array kListFlags = {
     FlagSpec{.name = "quiet",
              .short_name = 'q',
              .help = "print only the container ids",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.quiet = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::quiet>},
 };
 
 // runc's update flags, each changing one field of the container's resources.
@@ -444,11 +416,7 @@ constexpr std::array kPsFlags = {
 constexpr std::array kEventsFlags = {
     FlagSpec{.name = "stats",
              .help = "print the statistics once and exit",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.stats_once = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::stats_once>},
     FlagSpec{.name = "interval",
              .value_name = "DURATION",
              .help = "time between statistics, such as 500ms, 5s or 1m30s (default 5s)",
@@ -527,52 +495,28 @@ constexpr std::array kExecFlags = {
     FlagSpec{.name = "tty",
              .short_name = 't',
              .help = "give the process a terminal",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.exec.tty = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::exec, &container::ExecOptions::tty>},
     FlagSpec{.name = "detach",
              .short_name = 'd',
              .help = "return once the process runs instead of waiting for it",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.exec.detach = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::exec, &container::ExecOptions::detach>},
     FlagSpec{.name = "pid-file",
              .value_name = "FILE",
              .help = "write the process' pid to FILE",
-             .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.exec.pid_file = v;
-                   return ok();
-                 }},
+             .set_value = store_text<&Invocation::exec, &container::ExecOptions::pid_file>},
     FlagSpec{.name = "console-socket",
              .value_name = "SOCKET",
              .help = "send the terminal's master fd to the unix socket SOCKET",
-             .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.exec.console_socket = v;
-                   return ok();
-                 }},
+             .set_value = store_text<&Invocation::exec, &container::ExecOptions::console_socket>},
     FlagSpec{.name = "cwd",
              .value_name = "DIR",
              .help = "working directory in the container",
-             .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.exec.cwd = std::string(v);
-                   return ok();
-                 }},
+             .set_value = store_text<&Invocation::exec, &container::ExecOptions::cwd>},
     FlagSpec{.name = "env",
              .short_name = 'e',
              .value_name = "NAME=VALUE",
              .help = "set an environment variable (repeatable)",
-             .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.exec.env.emplace_back(v);
-                   return ok();
-                 }},
+             .set_value = append_text<&Invocation::exec, &container::ExecOptions::env>},
     FlagSpec{.name = "user",
              .short_name = 'u',
              .value_name = "UID[:GID]",
@@ -593,34 +537,18 @@ constexpr std::array kExecFlags = {
              .short_name = 'c',
              .value_name = "CAP",
              .help = "add a capability, such as CAP_NET_ADMIN (repeatable)",
-             .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.exec.capabilities.emplace_back(v);
-                   return ok();
-                 }},
+             .set_value = append_text<&Invocation::exec, &container::ExecOptions::capabilities>},
     FlagSpec{.name = "no-new-privs",
              .help = "set no_new_privs for the process",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.exec.no_new_privileges = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::exec, &container::ExecOptions::no_new_privileges>},
     FlagSpec{.name = "process-label",
              .value_name = "LABEL",
              .help = "SELinux label of the process",
-             .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.exec.process_label = std::string(v);
-                   return ok();
-                 }},
+             .set_value = store_text<&Invocation::exec, &container::ExecOptions::process_label>},
     FlagSpec{.name = "apparmor",
              .value_name = "PROFILE",
              .help = "AppArmor profile of the process",
-             .set_value =
-                 [](Invocation &inv, std::string_view v) {
-                   inv.exec.apparmor_profile = std::string(v);
-                   return ok();
-                 }},
+             .set_value = store_text<&Invocation::exec, &container::ExecOptions::apparmor_profile>},
     FlagSpec{.name = "preserve-fds",
              .value_name = "N",
              .help = "pass N extra fds (3 to 3+N-1) to the process",
@@ -638,11 +566,7 @@ constexpr std::array kExecFlags = {
              .set_value = add_exec_cgroup},
     FlagSpec{.name = "ignore-paused",
              .help = "exec in a paused container too (the process starts once it is resumed)",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.exec.ignore_paused = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::exec, &container::ExecOptions::ignore_paused>},
 };
 
 constexpr std::array kSpecFlags = {
@@ -657,11 +581,7 @@ constexpr std::array kSpecFlags = {
                  }},
     FlagSpec{.name = "rootless",
              .help = "a config for an unprivileged user (mapped to root in a user namespace)",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.spec_rootless = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::spec_rootless>},
 };
 
 // What checkpoint and restore share: where the images are, and what criu may
@@ -687,73 +607,44 @@ constexpr std::array kCriuFlags = {
              }},
     FlagSpec{.name = "tcp-established",
              .help = "allow open TCP connections",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.criu.tcp_established = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::criu, &container::CriuFlags::tcp_established>},
     FlagSpec{.name = "file-locks",
              .help = "handle file locks",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.criu.file_locks = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::criu, &container::CriuFlags::file_locks>},
     FlagSpec{.name = "ext-unix-sk",
              .help = "allow external unix sockets",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.criu.ext_unix_sk = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::criu, &container::CriuFlags::ext_unix_sk>},
     FlagSpec{.name = "shell-job",
              .help = "allow a shell job (processes of the caller's session)",
-             .set_bool =
-                 [](Invocation &inv, bool v) {
-                   inv.criu.shell_job = v;
-                   return ok();
-                 }},
+             .set_bool = store_bool<&Invocation::criu, &container::CriuFlags::shell_job>},
 };
 
 constexpr auto kCheckpointFlags =
     concat(kCriuFlags, std::array{
                            FlagSpec{.name = "leave-running",
                                     .help = "leave the processes running after the checkpoint",
-                                    .set_bool =
-                                        [](Invocation &inv, bool v) {
-                                          inv.leave_running = v;
-                                          return ok();
-                                        }},
+                                    .set_bool = store_bool<&Invocation::leave_running>},
                        });
 
-constexpr auto kRestoreFlags =
-    concat(kCriuFlags, std::array{
-                           kBundleFlag,
-                           FlagSpec{.name = "pid-file",
-                                    .value_name = "FILE",
-                                    .help = "write the restored container's pid to FILE",
-                                    .set_value =
-                                        [](Invocation &inv, std::string_view v) {
-                                          inv.create.pid_file = v;
-                                          return ok();
-                                        }},
-                           FlagSpec{.name = "console-socket",
-                                    .value_name = "SOCKET",
-                                    .help = "for a terminal (restore of one is not supported yet)",
-                                    .set_value =
-                                        [](Invocation &inv, std::string_view v) {
-                                          inv.create.console_socket = v;
-                                          return ok();
-                                        }},
-                           kDetachFlag,
-                       });
+constexpr auto kRestoreFlags = concat(
+    kCriuFlags,
+    std::array{
+        kBundleFlag,
+        FlagSpec{.name = "pid-file",
+                 .value_name = "FILE",
+                 .help = "write the restored container's pid to FILE",
+                 .set_value = store_text<&Invocation::create, &container::CreateOptions::pid_file>},
+        FlagSpec{.name = "console-socket",
+                 .value_name = "SOCKET",
+                 .help = "for a terminal (restore of one is not supported yet)",
+                 .set_value =
+                     store_text<&Invocation::create, &container::CreateOptions::console_socket>},
+        kDetachFlag,
+    });
 
 // ---- Positional arguments. ----
 
-constexpr PositionalSpec kIdArg{.name = "ID", .set = [](Invocation &inv, std::string_view v) {
-                                  inv.id = v;
-                                  return ok();
-                                }};
+constexpr PositionalSpec kIdArg{.name = "ID", .set = store_text<&Invocation::id>};
 
 constexpr std::array kIdArgs = {kIdArg};
 
@@ -774,11 +665,7 @@ constexpr std::array kPsArgs = {
     kIdArg,
     PositionalSpec{.name = "PS_ARGS",
                    .required = false,
-                   .set =
-                       [](Invocation &inv, std::string_view v) {
-                         inv.ps_args.emplace_back(v);
-                         return ok();
-                       },
+                   .set = append_text<&Invocation::ps_args>,
                    .rest = true},
 };
 
@@ -788,11 +675,7 @@ constexpr std::array kExecArgs = {
     kIdArg,
     PositionalSpec{.name = "COMMAND",
                    .required = false,
-                   .set =
-                       [](Invocation &inv, std::string_view v) {
-                         inv.exec.args.emplace_back(v);
-                         return ok();
-                       },
+                   .set = append_text<&Invocation::exec, &container::ExecOptions::args>,
                    .rest = true},
 };
 
@@ -810,44 +693,95 @@ constexpr std::array kHelpArgs = {
 // ---- Subcommands. ----
 
 constexpr std::array kCommands = {
-    CommandSpec{"create", "", Command::Create,
-                "create a container from a bundle; it waits for 'berth start'", kCreateFlags,
-                kIdArgs},
-    CommandSpec{
-        "start", "", Command::Start, "run the user process of a created container", {}, kIdArgs},
-    CommandSpec{"state", "", Command::State, "print the state of a container as JSON", {}, kIdArgs},
-    CommandSpec{"kill", "", Command::Kill,
-                "send a signal (default SIGTERM) to a container's init process", kKillFlags,
-                kKillArgs},
-    CommandSpec{"delete", "", Command::Delete, "delete a container and its resources", kDeleteFlags,
-                kIdArgs},
-    CommandSpec{"run", "", Command::Run, "create and start a container, wait for it, delete it",
-                kRunFlags, kIdArgs},
-    CommandSpec{"list", "ls", Command::List, "list the containers under --root", kListFlags, {}},
-    CommandSpec{"pause", "", Command::Pause, "freeze every process of a container", {}, kIdArgs},
-    CommandSpec{
-        "resume", "", Command::Resume, "thaw the processes of a paused container", {}, kIdArgs},
-    CommandSpec{"update", "", Command::Update, "change the resource limits of a container",
-                kUpdateFlags, kIdArgs},
-    CommandSpec{"ps", "", Command::Ps,
-                "show the processes of a container (PS_ARGS go to ps(1), default -ef)", kPsFlags,
-                kPsArgs},
-    CommandSpec{"events", "", Command::Events,
-                "print a container's statistics (and OOM kills) as JSON lines", kEventsFlags,
-                kIdArgs},
-    CommandSpec{"help", "", Command::Help, "show the help of berth or of a command", {}, kHelpArgs},
-    CommandSpec{"exec", "", Command::Exec, "run another process in a running container", kExecFlags,
-                kExecArgs},
-    CommandSpec{
-        "spec", "", Command::Spec, "write a default config.json into the bundle", kSpecFlags, {}},
-    CommandSpec{
-        "features", "", Command::Features, "print what this berth supports, as JSON", {}, {}},
-    CommandSpec{"checkpoint", "", Command::Checkpoint,
-                "save a running container's processes to images with criu", kCheckpointFlags,
-                kIdArgs},
-    CommandSpec{"restore", "", Command::Restore,
-                "create a container from a bundle whose processes criu restores from images",
-                kRestoreFlags, kIdArgs},
+    CommandSpec{.name = "create",
+                .summary = "create a container from a bundle; it waits for 'berth start'",
+                .flags = kCreateFlags,
+                .positionals = kIdArgs,
+                .run = create_command,
+                .preserved_fds = PreservedFds::Create,
+                .clones_into_container = true},
+    CommandSpec{.name = "start",
+                .summary = "run the user process of a created container",
+                .positionals = kIdArgs,
+                .run = start_command},
+    CommandSpec{.name = "state",
+                .summary = "print the state of a container as JSON",
+                .positionals = kIdArgs,
+                .run = state_command},
+    CommandSpec{.name = "kill",
+                .summary = "send a signal (default SIGTERM) to a container's init process",
+                .flags = kKillFlags,
+                .positionals = kKillArgs,
+                .run = kill_command},
+    CommandSpec{.name = "delete",
+                .summary = "delete a container and its resources",
+                .flags = kDeleteFlags,
+                .positionals = kIdArgs,
+                .run = delete_command},
+    CommandSpec{.name = "run",
+                .summary = "create and start a container, wait for it, delete it",
+                .flags = kRunFlags,
+                .positionals = kIdArgs,
+                .run = run_command,
+                .preserved_fds = PreservedFds::Create,
+                .clones_into_container = true},
+    CommandSpec{.name = "list",
+                .alias = "ls",
+                .summary = "list the containers under --root",
+                .flags = kListFlags,
+                .run = list_command},
+    CommandSpec{.name = "pause",
+                .summary = "freeze every process of a container",
+                .positionals = kIdArgs,
+                .run = pause_command},
+    CommandSpec{.name = "resume",
+                .summary = "thaw the processes of a paused container",
+                .positionals = kIdArgs,
+                .run = resume_command},
+    CommandSpec{.name = "update",
+                .summary = "change the resource limits of a container",
+                .flags = kUpdateFlags,
+                .positionals = kIdArgs,
+                .run = update_command},
+    CommandSpec{.name = "ps",
+                .summary = "show the processes of a container (PS_ARGS go to ps(1), default -ef)",
+                .flags = kPsFlags,
+                .positionals = kPsArgs,
+                .run = ps_command},
+    CommandSpec{.name = "events",
+                .summary = "print a container's statistics (and OOM kills) as JSON lines",
+                .flags = kEventsFlags,
+                .positionals = kIdArgs,
+                .run = events_command},
+    CommandSpec{.name = "help",
+                .summary = "show the help of berth or of a command",
+                .positionals = kHelpArgs,
+                .run = help_command},
+    CommandSpec{.name = "exec",
+                .summary = "run another process in a running container",
+                .flags = kExecFlags,
+                .positionals = kExecArgs,
+                .run = exec_command,
+                .preserved_fds = PreservedFds::Exec,
+                .clones_into_container = true},
+    CommandSpec{.name = "spec",
+                .summary = "write a default config.json into the bundle",
+                .flags = kSpecFlags,
+                .run = spec_command},
+    CommandSpec{.name = "features",
+                .summary = "print what this berth supports, as JSON",
+                .run = features_command},
+    CommandSpec{.name = "checkpoint",
+                .summary = "save a running container's processes to images with criu",
+                .flags = kCheckpointFlags,
+                .positionals = kIdArgs,
+                .run = checkpoint_command},
+    CommandSpec{.name = "restore",
+                .summary =
+                    "create a container from a bundle whose processes criu restores from images",
+                .flags = kRestoreFlags,
+                .positionals = kIdArgs,
+                .run = restore_command},
 };
 
 } // namespace

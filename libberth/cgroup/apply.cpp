@@ -64,6 +64,30 @@ Result<void> keep_current_cpu_quota(const CgroupSet &cgroups, spec::CpuResources
   return {};
 }
 
+// cgroup v1 realtime CPU bandwidth (CONFIG_RT_GROUP_SCHED): a new cpu cgroup
+// starts with cpu.rt_runtime_us 0, and a cgroup may not have more than its
+// parent. So the levels berth created above the container's own (for
+// linux.cgroupsPath) get the container's period then runtime first, top down,
+// before the plan writes the container's; a level that existed already is
+// someone else's and is never changed.
+Result<void> give_created_parents_realtime(const CgroupSet &cgroups,
+                                           const spec::CpuResources &cpu) {
+  if (!cpu.realtime_runtime)
+    return {};
+  const CgroupDir *owner = cgroups.owner_of("cpu");
+  if (!owner || owner->v2())
+    return {};
+  for (const auto &level : owner->created) {
+    if (level == owner->path)
+      continue; // the container's own cgroup: the plan writes it
+    const std::string dir = owner->hierarchy.mount_point + level;
+    if (cpu.realtime_period)
+      BERTH_TRY(write_cgroup_file(dir, "cpu.rt_period_us", std::to_string(*cpu.realtime_period)));
+    BERTH_TRY(write_cgroup_file(dir, "cpu.rt_runtime_us", std::to_string(*cpu.realtime_runtime)));
+  }
+  return {};
+}
+
 Result<void> attach_devices(const CgroupDir &unified,
                             const std::vector<spec::DeviceCgroupRule> &rules) {
   BERTH_TRY_ASSIGN(UniqueFd dir, sys::open_path(unified.dir(), O_RDONLY | O_DIRECTORY));
@@ -93,6 +117,8 @@ Result<void> apply_resources(const CgroupSet &cgroups, const spec::Resources &gi
     // update may write a controller create() did not need.
     BERTH_TRY(enable_controllers(*unified, v2_controllers(cgroups, plan.writes)));
   }
+  if (mode == Mode::Create && resources.cpu)
+    BERTH_TRY(give_created_parents_realtime(cgroups, *resources.cpu));
   for (const auto &write : plan.writes) {
     const CgroupDir *target =
         write.controller == "cgroup" ? unified : cgroups.owner_of(write.controller);
@@ -102,7 +128,13 @@ Result<void> apply_resources(const CgroupSet &cgroups, const spec::Resources &gi
       return fail("cgroup: no hierarchy for " + write.file + " (controller " + write.controller +
                       ")",
                   ENOENT);
-    BERTH_TRY(write_one(*target, write));
+    auto written = write_one(*target, write);
+    if (!written && write.file == "cpu.rt_runtime_us" && written.error().errno_value() == EINVAL)
+      written.error().context(
+          "/linux/resources/cpu/realtimeRuntime " + write.value +
+          ": more than the parent cgroup's cpu.rt_runtime_us leaves (berth never raises that of a "
+          "cgroup it did not create)");
+    BERTH_TRY(std::move(written));
   }
   bool v1_devices = cgroups.owner_of("devices") != nullptr;
   if (!resources.devices.empty() && !v1_devices && unified)
@@ -125,6 +157,19 @@ std::vector<std::string> v2_controllers(const CgroupSet &cgroups,
 
 Result<void> Manager::apply(const spec::Resources &resources) {
   return apply_resources(impl_->cgroups, resources, Mode::Create);
+}
+
+Result<void> Manager::check_realtime_runtime(std::string_view policy) const {
+  const CgroupDir *owner = impl_->cgroups.owner_of("cpu");
+  if (!owner || owner->v2())
+    return {};
+  BERTH_TRY_ASSIGN(auto runtime, read_cgroup_value(owner->dir(), "cpu.rt_runtime_us"));
+  if (!runtime || *runtime != "0")
+    return {}; // no realtime group scheduling in this kernel, or some runtime to use
+  return fail("config.json: /process/scheduler: " + std::string(policy) +
+              " needs realtime CPU time, and the container's cpu cgroup " + owner->dir() +
+              " has none (cpu.rt_runtime_us 0, as cgroup v1 makes a new cgroup): set "
+              "/linux/resources/cpu/realtimeRuntime (and realtimePeriod)");
 }
 
 Result<void> Manager::update(const spec::Resources &resources) {

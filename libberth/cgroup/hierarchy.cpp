@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <map>
 
-#include "linux/mountinfo.hpp"
+#include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::cgroup {
@@ -71,8 +71,8 @@ bool path_covers(std::string_view outer, std::string_view inner) {
 // A mount is out of sight when another one, which is not one of its parents,
 // sits on its mount point or on a directory above it (mountinfo still lists
 // the mounts of /sys/fs/cgroup/* after cgroup2 is mounted over /sys/fs/cgroup).
-bool hidden(const linux::MountInfo &mount, const std::vector<linux::MountInfo> &mounts,
-            const std::map<int, const linux::MountInfo *> &by_id) {
+bool hidden(const sys::MountInfo &mount, const std::vector<sys::MountInfo> &mounts,
+            const std::map<int, const sys::MountInfo *> &by_id) {
   for (const auto &other : mounts) {
     if (&other == &mount || !path_covers(other.mount_point, mount.mount_point))
       continue;
@@ -100,9 +100,9 @@ bool has_option(const std::vector<std::string> &options, std::string_view option
 
 // Of the mounts of one hierarchy (a host may bind one several times), the one
 // that shows berth's own cgroup, preferring a mount of the whole hierarchy.
-const linux::MountInfo *pick_mount(const std::vector<const linux::MountInfo *> &candidates,
-                                   const std::string &own_path) {
-  const linux::MountInfo *best = nullptr;
+const sys::MountInfo *pick_mount(const std::vector<const sys::MountInfo *> &candidates,
+                                 const std::string &own_path) {
+  const sys::MountInfo *best = nullptr;
   for (const auto *mount : candidates) {
     if (!path_covers(mount->root, own_path))
       continue;
@@ -156,13 +156,13 @@ std::vector<std::string> split_controllers(std::string_view text) {
 
 Result<HostHierarchies> parse_hierarchies(std::string_view mountinfo,
                                           std::string_view self_cgroup) {
-  BERTH_TRY_ASSIGN(auto mounts, linux::parse_mountinfo(mountinfo));
+  BERTH_TRY_ASSIGN(auto mounts, sys::parse_mountinfo(mountinfo));
   BERTH_TRY_ASSIGN(auto own, parse_self_cgroup(self_cgroup));
-  std::map<int, const linux::MountInfo *> by_id;
+  std::map<int, const sys::MountInfo *> by_id;
   for (const auto &mount : mounts)
     by_id[mount.mount_id] = &mount;
 
-  std::vector<const linux::MountInfo *> v1_mounts, v2_mounts;
+  std::vector<const sys::MountInfo *> v1_mounts, v2_mounts;
   for (const auto &mount : mounts) {
     if (mount.fstype != "cgroup" && mount.fstype != "cgroup2")
       continue;
@@ -177,7 +177,7 @@ Result<HostHierarchies> parse_hierarchies(std::string_view mountinfo,
   // are not controllers ("xattr", "clone_children") need no list of their own.
   for (const auto &entry : own) {
     Hierarchy hierarchy;
-    std::vector<const linux::MountInfo *> candidates;
+    std::vector<const sys::MountInfo *> candidates;
     if (entry.unified) {
       candidates = v2_mounts;
     } else {

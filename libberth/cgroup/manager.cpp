@@ -13,7 +13,7 @@
 #include "cgroup/cgroup_path.hpp"
 #include "cgroup/manager_impl.hpp"
 #include "cgroup/resources.hpp"
-#include "cgroup/systemd_scope.hpp"
+#include "cgroup/systemd/systemd_scope.hpp"
 #include "sys/log.hpp"
 #include "sys/syscalls.hpp"
 

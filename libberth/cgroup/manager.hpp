@@ -80,6 +80,10 @@ public:
   // For create: an error naming the cgroup when it is frozen already (by its
   // own freezer or an ancestor's): a process placed there could never run.
   Result<void> check_not_frozen() const;
+  // For create, with a realtime process.scheduler (`policy`): an error when the
+  // container's v1 cpu cgroup has no realtime runtime (cpu.rt_runtime_us 0, what
+  // a new one starts with), where sched_setattr would fail with a bare EPERM.
+  Result<void> check_realtime_runtime(std::string_view policy) const;
   // For a kill: lets the container's processes run again so that a pending
   // SIGKILL takes them, without waiting. Thaws the container's freezer, and
   // when an ancestor's freezer holds them (something else froze it), moves

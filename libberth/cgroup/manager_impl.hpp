@@ -14,7 +14,7 @@
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/manager.hpp"
 #include "cgroup/resources.hpp"
-#include "cgroup/systemd_dbus.hpp"
+#include "cgroup/systemd/systemd_dbus.hpp"
 #include "spec/config.hpp"
 #include "sys/unique_fd.hpp"
 

@@ -26,9 +26,16 @@ Result<OpenedContainer> open_with_cgroup(const GlobalOptions &global, const std:
   return OpenedContainer{std::move(dir), std::move(state), std::move(*cgroups)};
 }
 
-std::unexpected<Error> wrong_status(const std::string &what, const std::string &id, Status status) {
-  return fail("cannot " + what + " container \"" + id + "\": it is " +
-              std::string(status_name(status)));
+// engine_words: runc's wording for the same refusal ("container not
+// running", "container not paused"), which engines and users' scripts match;
+// see docs/engine-messages.md.
+std::unexpected<Error> wrong_status(const std::string &what, const std::string &id, Status status,
+                                    std::string_view engine_words = {}) {
+  std::string message =
+      "cannot " + what + " container \"" + id + "\": it is " + std::string(status_name(status));
+  if (!engine_words.empty())
+    message += ": " + std::string(engine_words);
+  return fail(message);
 }
 
 } // namespace
@@ -37,7 +44,8 @@ Result<void> pause(const GlobalOptions &global, const std::string &id) {
   BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive, "freezer"));
   Status status = current_status(c.state);
   if (status != Status::Running && status != Status::Created)
-    return wrong_status("pause", id, status);
+    return wrong_status("pause", id, status,
+                        status == Status::Stopped ? "container not running" : "");
   return c.cgroups.freeze();
 }
 
@@ -45,7 +53,7 @@ Result<void> resume(const GlobalOptions &global, const std::string &id) {
   BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive, "freezer"));
   Status status = current_status(c.state);
   if (status != Status::Paused)
-    return wrong_status("resume", id, status);
+    return wrong_status("resume", id, status, "container not paused");
   return c.cgroups.thaw();
 }
 
@@ -54,7 +62,7 @@ Result<void> update(const GlobalOptions &global, const std::string &id,
   BERTH_TRY_ASSIGN(auto c, open_with_cgroup(global, id, LockMode::Exclusive, "cgroup's limits"));
   Status status = current_status(c.state);
   if (status == Status::Stopped)
-    return wrong_status("update", id, status);
+    return wrong_status("update", id, status, "container not running");
   return c.cgroups.update(resources);
 }
 

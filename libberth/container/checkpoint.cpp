@@ -3,8 +3,8 @@
 #include "container/criu_args.hpp"
 #include "container/criu_process.hpp"
 #include "container/lifecycle.hpp"
-#include "linux/mountinfo.hpp"
 #include "spec/parser.hpp"
+#include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::container {
@@ -19,7 +19,7 @@ Result<std::vector<ExternalMount>> external_mounts(const spec::Config &config,
   std::vector<ExternalMount> mounts = bind_mounts_of(config, state.bundle);
   BERTH_TRY_ASSIGN(std::string text,
                    sys::read_file("/proc/" + std::to_string(state.init.pid) + "/mountinfo"));
-  BERTH_TRY_ASSIGN(auto table, linux::parse_mountinfo(text));
+  BERTH_TRY_ASSIGN(auto table, sys::parse_mountinfo(text));
   for (auto &mount : cgroup_binds_of(table))
     mounts.push_back(std::move(mount));
   return mounts;

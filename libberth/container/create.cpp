@@ -8,11 +8,12 @@
 #include <cstdlib>
 
 #include "cgroup/manager.hpp"
-#include "cgroup/systemd_dbus.hpp"
+#include "cgroup/systemd/systemd_dbus.hpp"
 #include "container/create_cgroup.hpp"
 #include "container/fault_injection.hpp"
 #include "container/feature_gate.hpp"
 #include "container/hooks.hpp"
+#include "container/host_rootfs_mount.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
 #include "container/pid_file.hpp"
@@ -192,6 +193,19 @@ private:
   bool armed_ = false;
 };
 
+// A SCHED_FIFO or SCHED_RR process.scheduler needs realtime runtime in the
+// container's cgroup (v1 gives a new one none): said now, not as the init's
+// bare EPERM from sched_setattr.
+Result<void> check_realtime_scheduler(const cgroup::Manager &cgroups,
+                                      const spec::Process &process) {
+  if (!process.scheduler)
+    return {};
+  const auto &policy = process.scheduler->policy;
+  if (policy != "SCHED_FIFO" && policy != "SCHED_RR")
+    return {};
+  return cgroups.check_realtime_runtime(policy);
+}
+
 Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
                                                 const CreateOptions &options, CreateMode mode,
                                                 PoststopOnFailure &poststop_on_failure) {
@@ -238,6 +252,8 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (config.linux && has_cgroup && !cgroups.systemd_managed())
     BERTH_TRY_CTX(apply_resources(cgroups, effective_resources(*config.linux), global.rootless),
                   "apply linux.resources");
+  if (has_cgroup && !cgroups.systemd_managed())
+    BERTH_TRY(check_realtime_scheduler(cgroups, *config.process));
   making_cgroup.end();
   log::Phase spawning(phase_of, "spawn the init and set up the container");
   UniqueFd listener;
@@ -262,6 +278,15 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (config.hooks) {
     state.hooks.poststart = config.hooks->poststart;
     state.hooks.poststop = config.hooks->poststop;
+  }
+  // No mount namespace: what the init mounts is in the host's tree, and goes
+  // with a failed create (and with delete, through the state, also after a
+  // killed create).
+  std::optional<HostRootfsMountGuard> host_mounts;
+  if (!namespaces.creates(CLONE_NEWNS) && !namespaces.joins(CLONE_NEWNS)) {
+    BERTH_TRY_ASSIGN(HostRootfsMountGuard guard, HostRootfsMountGuard::before_setup(rootfs));
+    state.host_rootfs_mount_below = guard.below();
+    host_mounts.emplace(std::move(guard));
   }
   BERTH_TRY(dir.write(state)); // names the cgroup for a delete after a killed create
   fault_point("cgroup-created");
@@ -337,6 +362,9 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (!options.pid_file.empty())
     BERTH_TRY(write_pid_file(options.pid_file, spawned.init.pid()));
   state.creating = false;
+  if (host_mounts) {
+    BERTH_TRY_ASSIGN(state.host_rootfs_mount, host_mounts->made());
+  }
   // run records "created" and "started" at once, in release_init.
   if (released_by_start)
     BERTH_TRY(dir.write(state));
@@ -348,6 +376,8 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   fault_point("committed");
   dir.commit();
   cgroup_cleanup.release();
+  if (host_mounts)
+    host_mounts->release();
   CreatedContainer created{std::move(dir), std::move(spawned.init), std::move(state),
                            std::move(console.caller_end)};
   if (!released_by_start)

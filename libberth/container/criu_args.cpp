@@ -77,7 +77,7 @@ std::vector<ExternalMount> bind_mounts_of(const spec::Config &config, const std:
   return out;
 }
 
-std::vector<ExternalMount> cgroup_binds_of(const std::vector<linux::MountInfo> &mounts) {
+std::vector<ExternalMount> cgroup_binds_of(const std::vector<sys::MountInfo> &mounts) {
   std::vector<ExternalMount> out;
   for (const auto &mount : mounts)
     if ((mount.fstype == "cgroup" || mount.fstype == "cgroup2") && mount.root != "/")

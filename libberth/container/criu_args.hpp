@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "linux/mountinfo.hpp"
 #include "spec/config.hpp"
+#include "sys/mountinfo.hpp"
 #include "json/value.hpp"
 
 namespace berth::container {
@@ -65,7 +65,7 @@ std::vector<ExternalMount> bind_mounts_of(const spec::Config &config, const std:
 // The cgroup mounts that are binds of a host cgroup directory (a cgroup or
 // cgroup2 mount whose root is not the hierarchy's root), from the container
 // init's mountinfo (mount points as the container sees them). Keys only.
-std::vector<ExternalMount> cgroup_binds_of(const std::vector<linux::MountInfo> &mounts);
+std::vector<ExternalMount> cgroup_binds_of(const std::vector<sys::MountInfo> &mounts);
 
 // The same keys for a restored container, mapped to its new cgroup's host
 // directories: `hierarchies` is cgroup::Manager::describe()'s "hierarchies"

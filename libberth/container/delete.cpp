@@ -1,4 +1,5 @@
 #include "container/hooks.hpp"
+#include "container/host_rootfs_mount.hpp"
 #include "container/lifecycle.hpp"
 #include "sys/phase_log.hpp"
 
@@ -35,6 +36,9 @@ Result<void> remove(const GlobalOptions &global, const std::string &id, bool for
   BERTH_TRY_ASSIGN(auto cgroups, container_cgroup(*stored));
   if (cgroups)
     BERTH_TRY_CTX(cgroups->destroy(), "remove the cgroup of \"" + id + "\"");
+  BERTH_TRY_CTX(detach_host_rootfs_mounts(stored->rootfs, stored->host_rootfs_mount,
+                                          stored->host_rootfs_mount_below),
+                "delete \"" + id + "\"");
   removing.end();
   BERTH_TRY(dir.destroy());
   // "after the container is deleted but before the delete operation returns"

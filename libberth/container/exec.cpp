@@ -59,14 +59,18 @@ Result<Target> open_target(const GlobalOptions &global, const ExecOptions &optio
   BERTH_TRY_ASSIGN(StoredState state, dir.read());
   Status status = current_status(state);
   switch (status) {
+  // runc's words ("cannot exec in a stopped/paused container") follow
+  // berth's: scripts around the engines match them (docs/engine-messages.md).
   case Status::Stopped:
-    return fail(container_not_running(options.id));
+    return fail(container_not_running(options.id).what() + ": cannot exec in a stopped container");
   case Status::Creating:
     return fail(quoted_id(options.id) + " is still being created");
   case Status::Paused:
     // A frozen cgroup would freeze the new process before it could report.
     if (!options.ignore_paused)
-      return fail(quoted_id(options.id) + " is paused, resume it first");
+      return fail(quoted_id(options.id) +
+                  " is paused, resume it first (or --ignore-paused): cannot exec in a paused "
+                  "container");
     break;
   case Status::Created: // runc joins a created container too
   case Status::Running:
@@ -168,6 +172,7 @@ struct Prepared {
   UniqueFd console_own; // berth's end of the pair for a foreground terminal
   std::optional<cgroup::Manager> placement;
   int join_flags = 0;
+  UniqueFd init_root; // no mount namespace: the root the init chrooted into
   std::optional<spec::Personality> personality;    // the container's linux.personality
   std::optional<spec::MemoryPolicy> memory_policy; // and linux.memoryPolicy
 };
@@ -214,6 +219,12 @@ Result<Prepared> prepare(const GlobalOptions &global, const ExecOptions &options
     return fail("--cgroup: " + quoted_id(target.state.id) + " has no cgroup");
   }
   BERTH_TRY_ASSIGN(prepared.join_flags, namespaces_to_join(target));
+  if (target.state.host_rootfs_mount != 0 && !(prepared.join_flags & CLONE_NEWNS)) {
+    std::string root = "/proc/" + std::to_string(target.state.init.pid) + "/root";
+    BERTH_TRY_ASSIGN(prepared.init_root, sys::open_path(root, O_PATH | O_DIRECTORY));
+    if (has_exited(target.init_pidfd.get())) // the pid was the init's while it was opened
+      return fail(container_not_running(target.state.id));
+  }
   return prepared;
 }
 
@@ -280,6 +291,7 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
       .channel = child_end,
       .init_pidfd = target.init_pidfd.get(),
       .join_flags = prepared.join_flags,
+      .init_root = prepared.init_root.get(),
       .placed_by_berth = prepared.placement && cgroup_fd < 0,
       .preserve_fds = options.preserve_fds,
       .seccomp = prepared.seccomp ? &*prepared.seccomp : nullptr,

@@ -30,9 +30,12 @@ Result<void> check_no_overlay_flags(const ExecOptions &options);
 // What the exec'd process needs from berth, in its copy of berth's memory.
 struct ExecChildContext {
   const spec::Process &process;
-  const SyncChannel &channel;   // the child's end
-  int init_pidfd = -1;          // the container's init, whose namespaces it joins
-  int join_flags = 0;           // CLONE_NEW* to join with setns(init_pidfd)
+  const SyncChannel &channel; // the child's end
+  int init_pidfd = -1;        // the container's init, whose namespaces it joins
+  int join_flags = 0;         // CLONE_NEW* to join with setns(init_pidfd)
+  // A container without a mount namespace (it shares berth's): the init's root
+  // (/proc/<pid>/root, O_PATH), which the stager chroots into; -1 otherwise.
+  int init_root = -1;
   bool placed_by_berth = false; // no CLONE_INTO_CGROUP: wait for Placed
   unsigned preserve_fds = 0;
   // linux.seccomp compiled by berth, or null; and, when it notifies, the

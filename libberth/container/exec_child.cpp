@@ -40,7 +40,7 @@ namespace {
 // Only stdio, the --preserve-fds ones and what the setup needs stay.
 Result<void> close_unneeded_fds(const ExecChildContext &ctx) {
   std::vector<int> keep = {ctx.channel.fd(), ctx.init_pidfd, ctx.seccomp_listener,
-                           ctx.console_socket};
+                           ctx.console_socket, ctx.init_root};
   return close_fds_except(ctx.preserve_fds, std::move(keep));
 }
 
@@ -142,6 +142,13 @@ Result<pid_t> stage(const ExecChildContext &ctx) {
   BERTH_TRY(apply_host_privileged_attributes(ctx));
   BERTH_TRY(join_namespaces(ctx));
   ::close(ctx.init_pidfd);
+  // No mount namespace to bring the container's root: the init's, as it
+  // chrooted (rootfs.hpp).
+  if (ctx.init_root >= 0) {
+    if (::fchdir(ctx.init_root) < 0 || ::chroot(".") < 0 || ::chdir("/") < 0)
+      return fail_errno("chroot into the container's root");
+    ::close(ctx.init_root);
+  }
   if (ctx.join_flags & CLONE_NEWUSER)
     BERTH_TRY(become_namespace_root());
   // CLONE_PARENT: berth's child, which berth waits for and reaps. The

@@ -37,10 +37,28 @@ Result<std::vector<std::string>> check_supported(const spec::Config &config,
     return fail("config.json: /linux: berth needs at least a mount namespace");
   }
   const auto &linux = *config.linux;
-  // pivot_root needs a mount namespace that is not the host's: a new one, or an
-  // existing one whose filesystem view is already set up (see init.cpp).
-  if (!linux.find_namespace(spec::NamespaceType::Mount))
-    return fail("config.json: /linux/namespaces: a mount namespace (new or joined) is required");
+  // Without a mount namespace the container shares the runtime's (config.md);
+  // the init then mounts in the host's tree and chroots (init.cpp). What would
+  // change the host's own mounts rather than the rootfs is refused: runc
+  // refuses the first two too ("unable to restrict sys entries without a
+  // private MNT namespace"), and applies the third to the host's "/".
+  if (!linux.find_namespace(spec::NamespaceType::Mount)) {
+    if (!linux.masked_paths.empty())
+      return fail("config.json: /linux/maskedPaths: needs a mount namespace (without one the "
+                  "masks would be mounted in the host's mount namespace)");
+    if (!linux.readonly_paths.empty())
+      return fail("config.json: /linux/readonlyPaths: needs a mount namespace (without one the "
+                  "paths would be remounted in the host's mount namespace)");
+    // The runtime's mount namespace belongs to the runtime's user namespace:
+    // from a user namespace of the container's, every mount there is EPERM.
+    if (linux.find_namespace(spec::NamespaceType::User))
+      return fail("config.json: /linux/namespaces: a user namespace needs a mount namespace too "
+                  "(the runtime's belongs to another user namespace, where the container "
+                  "could not mount its rootfs)");
+    if (linux.rootfs_propagation)
+      return fail("config.json: /linux/rootfsPropagation: needs a mount namespace (without one "
+                  "it would change the propagation of the host's \"/\")");
+  }
   // Intel RDT needs the resctrl filesystem; berth does not drive it yet, and
   // says which of the two is missing rather than dropping the field.
   if (linux.intel_rdt) {

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "container/container.hpp"
-#include "container/state_store.hpp"
+#include "container/state_dir.hpp"
 #include "spec/config.hpp"
 #include "sys/error.hpp"
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "container/hooks.hpp"
+#include "container/host_side_requests.hpp"
 #include "container/idmapped_trees.hpp"
 #include "container/pre_exec.hpp"
 #include "linux/net_devices.hpp"
@@ -143,12 +144,10 @@ Result<void> run_create_hooks(const InitContext &ctx, Prepared &prepared) {
 // still root in it (the pts node and the /dev/console bind need that). The
 // init's stdio becomes the pty, so nothing of the caller's stdio reaches the
 // container, and the master leaves for whoever drives the terminal.
-Result<void> set_up_terminal(const InitContext &ctx, bool own_mount_namespace) {
+Result<void> set_up_terminal(const InitContext &ctx) {
   const auto &process = *ctx.config.process;
   BERTH_TRY_ASSIGN(linux::Pty pty, linux::open_pty(process.console_size));
-  // A joined mount namespace's /dev belongs to whoever made it, console included.
-  if (own_mount_namespace)
-    BERTH_TRY(linux::bind_console(pty));
+  BERTH_TRY(linux::bind_console(pty));
   // The terminal belongs to the user who works in it, as login makes it, so
   // that the process can reopen it by name (tty, ssh-agent, gpg) and set its
   // modes; the group stays the one devpts gave it (gid=5 in the usual config).
@@ -192,19 +191,24 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   if (::chdir(ctx.bundle.c_str()) < 0)
     return fail_errno("chdir to bundle " + ctx.bundle);
 
-  // A joined mount namespace brings its own filesystem view (a pod's, another
-  // container's): setns already made its root ours, and pivoting inside it would
-  // move the root of every process there. Only a new one is set up.
-  bool own_mount_namespace = ctx.namespaces.creates(CLONE_NEWNS);
+  // The rootfs is set up in every case, as runc does: in a new mount namespace;
+  // in one joined by path (the rootfs is bound and pivoted into there, which
+  // moves the root of the processes already inside it too); and without one,
+  // in the runtime's own, where the init only chroots (see rootfs.hpp and
+  // host_rootfs_mount.hpp for what keeps that from touching the host).
+  const bool shares_host_mounts =
+      !ctx.namespaces.creates(CLONE_NEWNS) && !ctx.namespaces.joins(CLONE_NEWNS);
   auto create_hooks = [&] { return run_create_hooks(ctx, prepared); };
-  if (own_mount_namespace)
-    BERTH_TRY(linux::prepare_rootfs(config, {ctx.rootfs, ctx.options.no_pivot,
-                                             idmapped_tree_requester(ctx.channel), create_hooks}));
-  else
-    BERTH_TRY(create_hooks());
+  linux::RootfsOptions rootfs{ctx.rootfs, ctx.options.no_pivot, shares_host_mounts,
+                              idmapped_tree_requester(ctx.channel), create_hooks};
+  if (ctx.namespaces.creates(CLONE_NEWUSER) || ctx.namespaces.joins(CLONE_NEWUSER)) {
+    rootfs.host_bind_source = host_bind_source_requester(ctx.channel);
+    rootfs.host_device_node = host_device_node_requester(ctx.channel);
+  }
+  BERTH_TRY(linux::prepare_rootfs(config, rootfs));
   // Before the root and paths are made read-only: /dev/console may be created.
   if (process.terminal)
-    BERTH_TRY_CTX(set_up_terminal(ctx, own_mount_namespace), "set up the terminal");
+    BERTH_TRY_CTX(set_up_terminal(ctx), "set up the terminal");
   // Without a terminal the init still leads a session of its own, as with
   // runc: not the caller's (whose terminal signals would reach it), and one
   // criu can checkpoint (a session led from outside the container cannot be).
@@ -212,8 +216,11 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
     return fail_errno("start a new session");
   BERTH_TRY(linux::apply_sysctl(config));
   BERTH_TRY(linux::apply_hostname(config));
-  if (own_mount_namespace)
-    BERTH_TRY(linux::finalize_rootfs(config));
+  // The cwd is created as root, as runc does, and before the root (or a path
+  // above the cwd) is made read-only: a config may name a cwd the image lacks
+  // even with root.readonly.
+  BERTH_TRY(make_directories(process.cwd));
+  BERTH_TRY(linux::finalize_rootfs(config));
 
   if (!ctx.options.no_new_keyring)
     BERTH_TRY(join_session_keyring(ctx.options.id));
@@ -225,10 +232,9 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
       process, config.linux->personality ? &*config.linux->personality : nullptr,
       config.linux->memory_policy ? &*config.linux->memory_policy : nullptr));
 
-  // The cwd is created as root (runc does so too). It is entered, the
-  // executable looked up and the credentials prepared before the seccomp
-  // filter, which only the last steps run under (finish_and_exec).
-  BERTH_TRY(make_directories(process.cwd));
+  // The cwd (created above) is entered, the executable looked up and the
+  // credentials prepared before the seccomp filter, which only the last steps
+  // run under (finish_and_exec).
   BERTH_TRY(apply_lsm_labels(process));
   prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
   BERTH_TRY_ASSIGN(prepared.credentials, linux::prepare_credentials(process, prepared.warnings));

@@ -8,7 +8,7 @@
 #include "cgroup/manager.hpp"
 #include "container/container.hpp"
 #include "container/spawn.hpp"
-#include "container/state_store.hpp"
+#include "container/state_dir.hpp"
 #include "container/sync_channel.hpp"
 
 namespace berth::container {

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "container/state_store.hpp"
+#include "container/state_dir.hpp"
 #include "spec/config.hpp"
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "container/state_store.hpp"
+#include "container/state_dir.hpp"
 #include "sys/error.hpp"
 
 namespace berth::container {

@@ -112,6 +112,12 @@ Result<int> run(const GlobalOptions &global, const RunOptions &options) {
   // The caller's terminal is itself again before anything else is said.
   terminal.reset();
   BERTH_TRY_ASSIGN(int code, std::move(waited));
+  // Without a pid namespace of its own (the host's, or one joined by path as
+  // a pod's member), the init's exit takes nothing with it: what it started
+  // lives on in the container's cgroup. runc's run kills those once the init
+  // has exited, --keep or not; so does berth (best effort: the code stands).
+  if (!state.own_pid_namespace)
+    (void)signal_container(state, SIGKILL, true);
   if (!options.keep) {
     // Someone may have deleted it meanwhile (delete --force from another shell):
     // that is the outcome wanted here too, not an error.

@@ -1,4 +1,5 @@
 #include "container/spawn.hpp"
+#include "container/host_side_requests.hpp"
 #include "container/idmapped_trees.hpp"
 #include "sys/text.hpp"
 
@@ -111,6 +112,13 @@ Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_
       if (!spawned.init.pid())
         return fail("container init asked for a mount before its pid was known");
       BERTH_TRY(serve_idmapped_tree(ctx, spawned.init.pid(), message.second, berth_end));
+      break;
+    case SyncMessage::HostBindSource:
+    case SyncMessage::HostDeviceNode:
+      if (!spawned.init.pid())
+        return fail("container init asked for a host-side fd before its pid was known");
+      BERTH_TRY(serve_host_side_request(ctx, spawned.init.pid(), message.first, message.second,
+                                        berth_end));
       break;
     case SyncMessage::RunRuntimeHooks:
       // A failing hook fails create: the init, still waiting, is killed.

@@ -28,6 +28,12 @@ enum class SyncMessage : std::uint8_t {
   // berth -> init, for run only (no start socket): exec now. The init then
   // writes an error to the channel, or the exec closes it (close-on-exec).
   Start,
+  // init -> berth, in a user namespace: open config.mounts[N].source as the
+  // host's root (payload: N); berth -> init: its O_PATH fd (host_side.hpp)
+  HostBindSource,
+  // init -> berth, in a user namespace: make a node for linux.devices[N], which
+  // the host lacks (payload: N); berth -> init: a detached mount of it
+  HostDeviceNode,
 };
 
 class SyncChannel {

@@ -50,7 +50,7 @@ json::Value cgroup_features() {
   cgroup.set("v1", json::Value::boolean(true));
   cgroup.set("v2", json::Value::boolean(true));
   // --systemd-cgroup: a transient scope started over the system bus
-  // (cgroup/systemd_scope.hpp). Not systemd --user: berth runs as root.
+  // (cgroup/systemd/systemd_scope.hpp). Not systemd --user: berth runs as root.
   cgroup.set("systemd", json::Value::boolean(true));
   cgroup.set("systemdUser", json::Value::boolean(false));
   // linux.resources.rdma is written to rdma.max on both versions.

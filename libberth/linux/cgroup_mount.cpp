@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <map>
 
-#include "linux/mountinfo.hpp"
 #include "sys/log.hpp"
+#include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::linux {
@@ -47,7 +47,7 @@ std::vector<std::string> hierarchy_options(std::string_view super_options) {
 
 // The hierarchies mounted directly under the host's /sys/fs/cgroup, by name.
 Result<std::vector<Hierarchy>> host_hierarchies() {
-  BERTH_TRY_ASSIGN(auto mounts, read_mountinfo());
+  BERTH_TRY_ASSIGN(auto mounts, sys::read_mountinfo());
   std::map<std::string, Hierarchy> by_name;
   const std::string prefix = std::string(kHostCgroupRoot) + "/";
   for (const auto &mount : mounts) {
@@ -153,17 +153,27 @@ Result<UniqueFd> create_hierarchy(const Hierarchy &hierarchy, const MountPlan &p
   return bind_host(hierarchy.host_path, plan, false);
 }
 
+// A v1 or hybrid host, as runc mounts it: a tmpfs (source "tmpfs") that stays
+// writable, as the directory of a read-only sysfs would be, holding one mount
+// per v1 hierarchy, each with the config's flags ("ro" included, on the mount
+// only: the hierarchy's superblock is shared with the host's). The hybrid
+// host's cgroup2 ("unified") is left out, as runc leaves it: it is not where
+// the container's limits are, and the v1 hierarchies are what a program on
+// such a host reads.
 Result<void> mount_hybrid(const MountPlan &plan, int target_fd, const MountContext &context) {
-  BERTH_TRY_ASSIGN(auto hierarchies, host_hierarchies());
+  BERTH_TRY_ASSIGN(auto all_hierarchies, host_hierarchies());
   BERTH_TRY_ASSIGN(auto memberships, own_memberships());
-  // The tree is read-only only once every hierarchy is in place.
-  MountPlan writable = plan;
-  writable.flags &= ~MS_RDONLY;
-  writable.data_options.clear();
+  std::vector<Hierarchy> hierarchies;
+  for (auto &hierarchy : all_hierarchies)
+    if (!hierarchy.v2)
+      hierarchies.push_back(std::move(hierarchy));
+  MountPlan hierarchy_plan = plan;
+  hierarchy_plan.data_options.clear();
 
-  MountPlan tmpfs_plan = writable;
+  MountPlan tmpfs_plan = plan;
+  tmpfs_plan.flags &= ~MS_RDONLY;
   tmpfs_plan.data_options = {"mode=755"};
-  BERTH_TRY_ASSIGN(UniqueFd tmpfs, create_filesystem("tmpfs", "cgroup", tmpfs_plan));
+  BERTH_TRY_ASSIGN(UniqueFd tmpfs, create_filesystem("tmpfs", "tmpfs", tmpfs_plan));
   for (const auto &hierarchy : hierarchies) {
     if (::mkdirat(tmpfs.get(), hierarchy.name.c_str(), 0755) < 0)
       return fail_errno("mkdir " + hierarchy.name);
@@ -180,14 +190,9 @@ Result<void> mount_hybrid(const MountPlan &plan, int target_fd, const MountConte
     BERTH_TRY_ASSIGN(UniqueFd dir,
                      sys::open_at(tmpfs.get(), hierarchy.name, O_PATH | O_DIRECTORY | O_NOFOLLOW));
     BERTH_TRY_ASSIGN(UniqueFd mounted,
-                     with_context(create_hierarchy(hierarchy, writable, context, memberships),
+                     with_context(create_hierarchy(hierarchy, hierarchy_plan, context, memberships),
                                   "cgroup " + hierarchy.name));
     BERTH_TRY_CTX(sys::attach_mount(mounted.get(), dir.get()), "cgroup " + hierarchy.name);
-  }
-  if (plan.flags & MS_RDONLY) {
-    sys::MountAttrChange read_only;
-    read_only.set = MOUNT_ATTR_RDONLY;
-    BERTH_TRY_CTX(sys::set_mount_attr(tmpfs.get(), read_only, true), "read-only");
   }
   auto recursive = plan.recursive_attr_change();
   if (!recursive.empty())
@@ -204,7 +209,7 @@ Result<void> mount_unified(const MountPlan &plan, int target_fd, const MountCont
   if (!context.cgroup_namespace) {
     BERTH_TRY_ASSIGN(auto memberships, own_memberships());
     Hierarchy unified{"", true, {}, std::string(kHostCgroupRoot), "/"};
-    BERTH_TRY_ASSIGN(auto mounts, read_mountinfo());
+    BERTH_TRY_ASSIGN(auto mounts, sys::read_mountinfo());
     for (const auto &mount : mounts)
       if (mount.mount_point == kHostCgroupRoot && mount.fstype == "cgroup2")
         unified.mount_root = mount.root;

@@ -7,6 +7,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <functional>
+#include <string>
+
 #include "linux/mount_options.hpp"
 #include "sys/log.hpp"
 #include "sys/mount_api.hpp"
@@ -17,18 +20,10 @@
 namespace berth::linux {
 namespace {
 
+using HostNodeMaker = std::function<Result<UniqueFd>()>;
+
 // A device's fileMode when the config gives none.
 constexpr mode_t kDefaultDeviceMode = 0666;
-
-Result<mode_t> node_type(const spec::Device &device) {
-  if (device.type == "c" || device.type == "u")
-    return S_IFCHR;
-  if (device.type == "b")
-    return S_IFBLK;
-  if (device.type == "p")
-    return S_IFIFO;
-  return fail("unknown device type \"" + device.type + "\"", EINVAL);
-}
 
 // Restores the umask on scope exit; the mode of a node must be the config's.
 class UmaskGuard {
@@ -43,26 +38,45 @@ private:
 };
 
 // In a user namespace mknod is refused: the host's node is bound onto an empty
-// file instead, which gives the same device with the host's owner and mode.
-Result<void> bind_host_device(const spec::Device &device, int parent_fd, const std::string &name) {
+// file instead, which gives the same device with the host's owner and mode. A
+// device needs neither set-uid nor exec, and the bind gets nosuid,noexec (crun
+// binds them so; runc 1.1 does not). Where the host has no such node at that
+// path (or another device there), `host_node` has berth make one on the host's
+// side, with the config's mode and owner; without it (the default devices,
+// which every host has) that is an error.
+Result<void> bind_host_device(const spec::Device &device, mode_t type, dev_t dev, int parent_fd,
+                              const std::string &name, const HostNodeMaker &host_node) {
   int created =
       ::openat(parent_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
   if (created < 0)
     return fail_errno("create the mount point");
   ::close(created);
-  BERTH_TRY_ASSIGN(UniqueFd host, sys::open_path(device.path, O_PATH));
+  auto host = sys::open_path(device.path, O_PATH);
   struct stat st {};
-  if (::fstat(host.get(), &st) < 0)
+  if (host && ::fstat(host->get(), &st) < 0)
     return fail_errno("stat the host's " + device.path);
-  if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-    return fail("the host's " + device.path + " is not a device", ENODEV);
+  const bool same_device = host && (st.st_mode & S_IFMT) == type && st.st_rdev == dev;
+  UniqueFd tree;
+  if (same_device) {
+    BERTH_TRY_ASSIGN(tree, sys::clone_mount(host->get(), "", false));
+    sys::MountAttrChange no_suid_no_exec;
+    no_suid_no_exec.set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+    BERTH_TRY_CTX(sys::set_mount_attr(tree.get(), no_suid_no_exec, false),
+                  "make the host's device nosuid,noexec");
+  } else if (host_node) {
+    BERTH_TRY_ASSIGN(tree, with_context(host_node(), "make the node on the host's side"));
+  } else if (!host) {
+    return fail(std::move(host).error());
+  } else {
+    return fail("the host's " + device.path + " is not this device", ENODEV);
+  }
   BERTH_TRY_ASSIGN(UniqueFd target, sys::open_at(parent_fd, name, O_PATH | O_NOFOLLOW));
-  BERTH_TRY_ASSIGN(UniqueFd tree, sys::clone_mount(host.get(), "", false));
-  return with_context(sys::attach_mount(tree.get(), target.get()), "bind the host's device");
+  return with_context(sys::attach_mount(tree.get(), target.get()), "bind the device");
 }
 
-Result<void> create_device(int root_fd, const spec::Device &device) {
-  BERTH_TRY_ASSIGN(mode_t type, node_type(device));
+Result<void> create_device(int root_fd, const spec::Device &device,
+                           const HostNodeMaker &host_node = {}) {
+  BERTH_TRY_ASSIGN(mode_t type, device_node_type(device));
   BERTH_TRY_ASSIGN(auto entry, sys::open_parent_in_root(root_fd, device.path));
   const char *name = entry.name.c_str();
   if (::unlinkat(entry.parent.get(), name, 0) < 0 && errno != ENOENT) {
@@ -83,7 +97,7 @@ Result<void> create_device(int root_fd, const spec::Device &device) {
     made = ::mknodat(entry.parent.get(), name, mode, dev);
   }
   if (made < 0 && errno == EPERM)
-    return bind_host_device(device, entry.parent.get(), entry.name);
+    return bind_host_device(device, type, dev, entry.parent.get(), entry.name, host_node);
   if (made < 0)
     return fail_errno("mknod");
   if (device.uid || device.gid) {
@@ -114,6 +128,16 @@ bool devpts_mounted(int root_fd) {
 
 } // namespace
 
+Result<mode_t> device_node_type(const spec::Device &device) {
+  if (device.type == "c" || device.type == "u")
+    return S_IFCHR;
+  if (device.type == "b")
+    return S_IFBLK;
+  if (device.type == "p")
+    return S_IFIFO;
+  return fail("unknown device type \"" + device.type + "\"", EINVAL);
+}
+
 std::vector<spec::Device> default_devices() {
   std::vector<spec::Device> devices;
   for (const auto &entry : tables::kDefaultDevices)
@@ -131,12 +155,20 @@ bool should_populate_dev(const spec::Config &config) {
   return true;
 }
 
-Result<void> create_devices(int root_fd, const spec::Config &config) {
+Result<void> create_devices(int root_fd, const spec::Config &config,
+                            const std::function<Result<UniqueFd>(std::size_t)> &host_node) {
   for (const auto &device : default_devices())
     BERTH_TRY_CTX(create_device(root_fd, device), "create device " + device.path);
-  if (config.linux)
-    for (const auto &device : config.linux->devices)
-      BERTH_TRY_CTX(create_device(root_fd, device), "create device " + device.path);
+  if (!config.linux)
+    return {};
+  const auto &devices = config.linux->devices;
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    HostNodeMaker maker;
+    if (host_node)
+      maker = [&host_node, i] { return host_node(i); };
+    BERTH_TRY_CTX(create_device(root_fd, devices[i], maker),
+                  "/linux/devices/" + std::to_string(i) + ": create device " + devices[i].path);
+  }
   return {};
 }
 

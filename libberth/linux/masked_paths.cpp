@@ -37,7 +37,8 @@ Result<UniqueFd> open_verified_null(int root_fd) {
 Result<void> mask_directory(int target_fd) {
   MountPlan plan;
   plan.flags = MS_RDONLY;
-  BERTH_TRY_ASSIGN(UniqueFd tmpfs, create_filesystem("tmpfs", "tmpfs", plan));
+  // Read-only superblock and mount, as runc's: nothing can be written under a mask.
+  BERTH_TRY_ASSIGN(UniqueFd tmpfs, create_filesystem("tmpfs", "tmpfs", plan, true));
   return sys::attach_mount(tmpfs.get(), target_fd);
 }
 

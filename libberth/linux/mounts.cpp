@@ -91,8 +91,23 @@ Result<void> mount_bind_entry(const spec::Mount &mount, const MountPlan &plan,
   if (!mount.source || mount.source->empty())
     return fail("a bind mount needs a source", EINVAL);
   // The source is the host's (config.json is trusted); a relative one is relative
-  // to the bundle, the current directory.
-  BERTH_TRY_ASSIGN(UniqueFd source, sys::open_path(*mount.source, O_PATH));
+  // to the bundle, the current directory. Below a directory only the host's root
+  // can search, the init (root of its user namespace only) cannot open it: berth
+  // does, as runc does, and the bind goes on from that fd.
+  // Where berth cannot either, both reasons are told: a rootless berth has no
+  // more rights than the init, and a source that is not there at all only
+  // shows as such from the host's side.
+  auto opened = sys::open_path(*mount.source, O_PATH);
+  if (!opened && opened.error().errno_value() == EACCES && context.user_namespace &&
+      context.host_bind_source) {
+    auto from_host = context.host_bind_source(context.index);
+    if (from_host)
+      opened = std::move(from_host);
+    else
+      opened = fail(opened.error().message() +
+                    " (from the host's side: " + from_host.error().message() + ")");
+  }
+  BERTH_TRY_ASSIGN(UniqueFd source, std::move(opened));
   struct stat st {};
   if (::fstat(source.get(), &st) < 0)
     return fail_errno("stat " + *mount.source);
@@ -194,8 +209,12 @@ Result<void> mount_filesystem_entry(const spec::Mount &mount, const MountPlan &g
   if (type == "cgroup")
     return mount_cgroup(plan, target.get(), context);
 
-  auto created =
-      create_filesystem(type, mount.source.value_or(type), labeled_plan(type, plan, context));
+  // A read-only sysfs gets a read-only superblock, as runc's mount(2) with
+  // MS_RDONLY gives it. (An existing sysfs superblock, the host's network
+  // namespace's, is shared and not reconfigured by this: kernfs reuses it as is.)
+  const bool readonly_superblock = type == "sysfs" && (plan.flags & MS_RDONLY);
+  auto created = create_filesystem(type, mount.source.value_or(type),
+                                   labeled_plan(type, plan, context), readonly_superblock);
   if (!created && type == "sysfs" && context.user_namespace &&
       created.error().errno_value() == EPERM)
     created = bind_host_sysfs(plan);
@@ -215,10 +234,12 @@ Result<void> mount_filesystem_entry(const spec::Mount &mount, const MountPlan &g
 } // namespace
 
 Result<UniqueFd> create_filesystem(const std::string &fstype, const std::string &source,
-                                   const MountPlan &plan) {
+                                   const MountPlan &plan, bool readonly_superblock) {
   BERTH_TRY_ASSIGN(auto context, sys::FsContext::open(fstype));
   if (!source.empty())
     BERTH_TRY(context.set_string("source", source));
+  if (readonly_superblock)
+    BERTH_TRY(context.set_flag("ro"));
   for (const auto &flag : plan.superblock_flags())
     BERTH_TRY(context.set_flag(flag));
   // fsconfig takes each value whole, so the quotes mount(2)'s data string needs

@@ -25,6 +25,10 @@ struct MountContext {
   // The detached, idmapped tree of config.mounts[index], built by berth on the
   // host's side (idmapped_mount.hpp); unset where nobody can build one.
   std::function<Result<UniqueFd>(std::size_t index)> idmapped_tree;
+  // An O_PATH fd of config.mounts[index].source opened by berth as the host's
+  // root, in this mount namespace (host_side.hpp), for a source the init cannot
+  // reach from its user namespace; unset where nobody can open one.
+  std::function<Result<UniqueFd>(std::size_t index)> host_bind_source;
 };
 
 // Performs one entry of config.mounts. Errors read "mount proc on /proc: ...".
@@ -40,8 +44,10 @@ Result<void> make_dev_readonly(int root_fd, const spec::Config &config);
 
 // A detached, configured mount of a new `fstype` filesystem: source, superblock
 // flags and data options through fsconfig, per-mount attributes through fsmount.
+// With `readonly_superblock` the superblock is read-only too ("ro" to fsconfig),
+// as mount(2) with MS_RDONLY makes a new one.
 Result<UniqueFd> create_filesystem(const std::string &fstype, const std::string &source,
-                                   const MountPlan &plan);
+                                   const MountPlan &plan, bool readonly_superblock = false);
 
 // A detached bind of the host path `source` (recursive with plan.recursive_bind)
 // with the plan's top and recursive attributes applied. In a user namespace a

@@ -16,11 +16,22 @@ namespace berth::linux {
 struct RootfsOptions {
   std::string rootfs;    // absolute host path of the rootfs directory
   bool no_pivot = false; // --no-pivot: MS_MOVE + chroot instead of pivot_root
+  // No mount namespace in the config: the init shares the runtime's. "/" and
+  // the rootfs' parent keep their propagation, the rootfs bind is made private
+  // before it is attached (nothing mounted below it reaches the host's peers),
+  // and the init chroots into it: pivot_root or MS_MOVE would change the root
+  // of the whole host. Create and delete detach the bind (host_rootfs_mount.hpp).
+  bool shares_host_mounts = false;
   // Where the idmapped trees of config.mounts come from (MountContext).
   std::function<Result<UniqueFd>(std::size_t index)> idmapped_tree;
   // Called once the mounts and devices are in place, right before the pivot
   // (the createRuntime and createContainer hooks' moment); may be empty.
   std::function<Result<void>()> before_pivot;
+  // In a user namespace, what berth opens or makes on the host's side for the
+  // init (host_side.hpp): a bind source of config.mounts[N] (MountContext), a
+  // node for linux.devices[N] (create_devices); may be empty.
+  std::function<Result<UniqueFd>(std::size_t index)> host_bind_source;
+  std::function<Result<UniqueFd>(std::size_t index)> host_device_node;
 };
 
 // Phase 1, before pivot: sets the propagation of the host's tree as seen from the

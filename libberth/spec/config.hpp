@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "tables/namespaces.hpp"
+
 namespace berth::spec {
 
 using StringMap = std::map<std::string, std::string>;
@@ -122,7 +124,8 @@ struct Hooks {
   }
 };
 
-enum class NamespaceType { Pid, Network, Mount, Ipc, Uts, User, Cgroup, Time };
+// The kinds live with their table (tables/namespaces.hpp), below spec.
+using tables::NamespaceType;
 
 struct Namespace {
   NamespaceType type;

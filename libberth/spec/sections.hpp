@@ -43,14 +43,6 @@ inline std::string at(std::string_view pointer, std::size_t index) {
   return json::pointer_append(pointer, index);
 }
 
-// True when `name` is one of `names` (the spec's short lists of constants).
-template <class Names> bool is_one_of(const Names &names, std::string_view name) {
-  for (std::string_view known : names)
-    if (known == name)
-      return true;
-  return false;
-}
-
 // True when every character of `text` is in `allowed`.
 inline bool only_chars(std::string_view text, std::string_view allowed) {
   return text.find_first_not_of(allowed) == std::string_view::npos;

@@ -24,7 +24,8 @@ Result<int> features_command(const Invocation &invocation);
 Result<int> exec_command(const Invocation &invocation);
 Result<int> checkpoint_command(const Invocation &invocation);
 Result<int> restore_command(const Invocation &invocation);
-Result<int> not_supported_command(const Invocation &invocation);
+// `berth help [COMMAND]`, and --help of berth or of any command.
+Result<int> help_command(const Invocation &invocation);
 
 // Writes text to stdout and flushes it, so that a closed pipe is an error
 // rather than output silently lost.

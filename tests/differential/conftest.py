@@ -9,6 +9,8 @@ Environment:
 
 from __future__ import annotations
 
+import glob
+import json
 import os
 import random
 import shutil
@@ -18,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
 import diffrun as d  # noqa: E402
 from grammar import CI_SEEDS  # noqa: E402
@@ -71,8 +74,36 @@ class Env:
         return path
 
 
+# The parent cgroups the corpus and the grammar name (/docker/@ID@ and the
+# like): runc leaves the parents it made, so the suite removes those that did
+# not exist before it ran (rmdir: only empty ones go).
+def parent_cgroups() -> set:
+    names = {"berth-diff"}
+    for path in (HERE / "corpus").glob("*.json"):
+        parent = json.loads(path.read_text()).get("linux", {}).get("cgroupsPath", "").strip("/")
+        if "/" in parent:
+            names.add(parent.split("/", 1)[0])
+    return {Path(h) / n for h in glob.glob("/sys/fs/cgroup/*/") for n in names} | \
+        {Path("/sys/fs/cgroup") / n for n in names}
+
+
+def remove_new_cgroups(before: set) -> None:
+    for path in parent_cgroups() - before:
+        if path.is_dir():
+            for sub in sorted((p for p in path.rglob("*") if p.is_dir()), reverse=True):
+                try:
+                    sub.rmdir()
+                except OSError:
+                    pass
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+
+
 @pytest.fixture(scope="session")
 def env():
+    existing = {p for p in parent_cgroups() if p.is_dir()}
     base = Path(tempfile.mkdtemp(prefix="berth-diff-", dir=os.environ.get("BERTH_TEST_TMPDIR", "/tmp")))
     os.chmod(base, 0o755)
     e = Env(base)
@@ -81,5 +112,6 @@ def env():
     if e.runc is None:
         pytest.skip("runc is not installed (apt-get install runc)")
     yield e
+    remove_new_cgroups(existing)
     if not os.environ.get("BERTH_TEST_KEEP"):
         shutil.rmtree(base, ignore_errors=True)

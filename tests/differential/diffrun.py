@@ -61,6 +61,9 @@ def make_rootfs(dest: Path, probe: Path) -> Path:
     for d in ("bin", "dev", "etc", "proc", "sys", "tmp", "root", "home/test", "var", "run", "mnt"):
         (dest / d).mkdir(parents=True, exist_ok=True)
     os.chmod(dest / "tmp", 0o1777)
+    # root's home only root can search, as in real images: a cwd there for
+    # another user is entered while the runtime is still privileged
+    os.chmod(dest / "root", 0o700)
     shutil.copy2(busybox, dest / "bin" / "busybox")
     applets = subprocess.run([busybox, "--list"], capture_output=True, text=True,
                              check=True).stdout.split()
@@ -155,6 +158,11 @@ def write_bundle(template: dict, ctx: Ctx, rootfs_template: Path, args: list) ->
         else:
             os.makedirs(os.path.dirname(src), exist_ok=True)
             Path(src).write_text(f"{os.path.basename(src)} of the differential suite\n")
+        # A directory named "*-0700" is one only the host's root can search: a
+        # source below it is out of reach of a user namespace's root.
+        for parent in Path(src).parents:
+            if parent.name.endswith("-0700") and str(parent).startswith(str(ctx.bundle) + "/"):
+                os.chmod(parent, 0o700)
     (ctx.bundle / "config.json").write_text(json.dumps(config, indent=2))
     return config
 

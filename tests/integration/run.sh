@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# berth under real engines: containerd (ctr, runc v2 shim), Podman (conmon)
-# and Docker (dockerd, docker-compose), each started with its own state under
-# a temporary directory, no registry (a busybox rootfs), no systemd.  Installs what it needs with
+# berth under real engines: containerd (ctr, runc v2 shim), Podman (conmon),
+# containerd's CRI plugin driven by crictl (pods, as a Kubernetes node) and
+# Docker (dockerd, docker-compose), each started with its own state under a
+# temporary directory, no registry (a busybox --rootfs, locally made images),
+# no systemd.  Installs what it needs with
 # apt-get (Debian 12), runs the pytest suites of this directory, stops and
 # removes everything, and prints TAP ("1..N", "ok N - name", "not ok N - name"
 # with the failure as "# " lines) and then one line "N passed, N failed".
 # Exit status: 0 if everything passed.
 #
-# Usage: tests/integration/run.sh [--berth PATH] [--suite containerd|podman|docker]...
+# Usage: tests/integration/run.sh [--berth PATH] [--suite containerd|podman|cri|docker]...
 #                                 [--filter EXPR] [--out DIR] [--keep]
 #   --berth   the runtime under test (default: build/src/berth); another
 #             runtime (--berth /usr/sbin/runc) checks the suites themselves
-#   --suite   run only this suite (repeatable; default: all three)
+#   --suite   run only this suite (repeatable; default: containerd podman cri docker)
 #   --filter  pytest -k expression
 #   --out     where the pytest log and junit XML go (default:
 #             build/meson-logs/integration)
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
     *) echo "run.sh: unknown argument: $1" >&2; exit 2 ;;
     esac
 done
-[ "${#suites[@]}" -eq 0 ] && suites=(containerd podman docker)
+[ "${#suites[@]}" -eq 0 ] && suites=(containerd podman cri docker)
 
 # A run that cannot start counts as one failed test.
 give_up() {
@@ -63,10 +65,12 @@ done
 # plugins), none of which the suites use: --network none.  Not needed:
 # catatonit (no --init), slirp4netns and uidmap (root, no network),
 # fuse-overlayfs (the vfs driver with a --rootfs needs no layers).
-# docker.io brings dockerd, the client (/usr/bin/docker), docker-init (tini)
-# and docker-proxy; docker-compose is the Python 1.29 one.
+# The cri suite adds the CNI plugins (bridge, host-local, loopback) and gcc
+# (it builds its pause program statically); crictl is not packaged (see
+# README.md).  docker.io brings dockerd, the client (/usr/bin/docker),
+# docker-init (tini) and docker-proxy; docker-compose is the Python 1.29 one.
 PACKAGES=(containerd podman conmon golang-github-containers-common busybox-static python3-pytest
-          docker.io docker-compose)
+          containernetworking-plugins gcc libc6-dev docker.io docker-compose)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -180,6 +184,8 @@ if [ -z "$keep" ]; then
 else
     echo "# kept $workdir"
 fi
+# the CRI suite's CNI bridge (bcri<run>), if its own cleanup did not run
+ip link delete "bcri$run_id" 2>/dev/null
 # a shim killed by the safety net leaves its socket
 for f in /run/containerd/s/*; do
     [ -e "$f" ] || continue

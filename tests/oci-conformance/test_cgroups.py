@@ -1010,3 +1010,73 @@ def test_events_stats(rt, cg):
     stats = [json.loads(l) for l in log.read_text().splitlines() if l.startswith("{")]
     assert len(stats) >= 3 and all(s["type"] == "stats" and s["id"] == cid for s in stats), stats
     finish(rt, cg, cid, path)
+
+
+# ---------------------------------------------------------------------------
+# Realtime CPU bandwidth (cgroup v1, CONFIG_RT_GROUP_SCHED) for a realtime
+# process.scheduler
+# ---------------------------------------------------------------------------
+
+SCHED_FIFO = 1
+
+
+def rt_cpu_hierarchy(cg):
+    """The v1 cpu hierarchy, when it has realtime group scheduling: a new
+    cgroup there starts with cpu.rt_runtime_us 0."""
+    h = cg.owner("cpu")
+    if not (h.mount_point / "cpu.rt_runtime_us").exists():
+        pytest.skip("no realtime group scheduling (cpu.rt_runtime_us) on this kernel")
+    return h
+
+
+def rt_values(directory: Path) -> tuple:
+    return tuple(int((directory / f).read_text()) for f in ("cpu.rt_period_us", "cpu.rt_runtime_us"))
+
+
+def sched_policy(pid: int) -> int:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return int(text[text.rindex(")") + 2:].split()[41 - 3])
+
+
+def test_realtime_scheduler_gets_runtime_in_created_parents(rt, cg):
+    """The cgroupsPath's parent is new too, so it starts at 0 like the
+    container's own: berth gives both the config's period and runtime, the
+    parent first, and the host's existing cgroups keep theirs."""
+    h = rt_cpu_hierarchy(cg)
+    root_before = rt_values(h.mount_point)
+    b, cid, out, path = cg.bundle("touch /out/ready; exec sleep 1000",
+                                  resources={"cpu": {"realtimeRuntime": 20000,
+                                                     "realtimePeriod": 500000}})
+    b.process["scheduler"] = {"policy": "SCHED_FIFO", "priority": 10}
+    pid = cg.start_running(b, cid, out)
+    assert sched_policy(pid) == SCHED_FIFO
+    assert rt_values(h.dir(cg.parent)) == (500000, 20000)
+    assert rt_values(h.dir(path)) == (500000, 20000)
+    assert rt_values(h.mount_point) == root_before
+    assert rt("delete", "--force", cid).rc == 0
+    cg.assert_gone(path)
+
+
+def test_realtime_scheduler_without_realtime_runtime_is_refused(rt, cg):
+    rt_cpu_hierarchy(cg)
+    b, cid, out, path = cg.bundle("true")
+    b.process["scheduler"] = {"policy": "SCHED_RR", "priority": 5}
+    before = rt.snapshot_mounts()
+    res = rt.run(b, cid)
+    assert_one_error_line(res, "/process/scheduler", "SCHED_RR", "realtimeRuntime")
+    rt.assert_clean(cid, before)
+    cg.assert_gone(path)
+
+
+def test_realtime_runtime_never_raised_in_an_existing_parent(rt, cg):
+    """A parent someone else made (with no realtime runtime) is theirs: berth
+    fails with a reason rather than change it."""
+    h = rt_cpu_hierarchy(cg)
+    h.dir(cg.parent).mkdir()
+    b, cid, out, path = cg.bundle("true", resources={"cpu": {"realtimeRuntime": 20000,
+                                                           "realtimePeriod": 500000}})
+    b.process["scheduler"] = {"policy": "SCHED_FIFO", "priority": 10}
+    res = rt.run(b, cid)
+    assert_one_error_line(res, "cpu.rt_runtime_us", "parent")
+    assert int((h.dir(cg.parent) / "cpu.rt_runtime_us").read_text()) == 0
+    cg.assert_gone(path)

@@ -1,5 +1,5 @@
-"""The command line: runc-compatible flags, --version, --help, logging, the
-default --root, and the commands that answer "not supported yet"."""
+"""The command line: runc-compatible flags, --version, --help, logging and the
+default --root."""
 
 import json
 import re

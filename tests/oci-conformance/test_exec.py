@@ -226,6 +226,34 @@ def test_env_cwd_and_user_flags(rt):
     assert sorted(lines[5].split()) == ["100", "1000", "5"], res
 
 
+def test_cwd_only_root_can_search_with_user_flag(rt):
+    """exec --cwd DIR --user 1000 where DIR is a 0700 directory of root's:
+    entered while still privileged, as runc does."""
+    b = rt.bundle()
+    private = b.rootfs / "private"
+    private.mkdir()
+    os.chmod(private, 0o700)
+    cid, _ = start_container(rt, b)
+    res = rt("exec", "--cwd", "/private", "--user", "1000:1000", cid,
+             "sh", "-c", "pwd; id -u; ls . >/dev/null 2>&1 && echo listed || echo not-listed")
+    assert res.rc == 0, res
+    assert res.out == "/private\n1000\nnot-listed\n", res
+
+
+def test_missing_cwd_in_a_readonly_root_is_an_error(rt):
+    """exec --cwd of a directory a read-only root lacks: exec creates no
+    directory (runc neither); it fails naming the cwd, and the container is
+    left running."""
+    b = rt.bundle()
+    assert b.config["root"]["readonly"] is True
+    cid, init = start_container(rt, b)
+    res = rt("exec", "--cwd", "/not/there", cid, "true")
+    assert res.rc != 0, res
+    assert "/not/there" in res.err, res
+    assert not (b.rootfs / "not").exists()
+    assert pid_alive(init)
+
+
 def test_home_from_the_containers_passwd(rt):
     cid, _ = start_container(rt)
     res = rt("exec", "-u", "1000", cid, "sh", "-c", "echo $HOME")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import assert_one_error_line, ns_inode, ns_link
+from berthtest import (assert_one_error_line, expect_clean_failure, mount_at, ns_inode, ns_link,
+                       parse_mountinfo)
 
 # config type -> name under /proc/<pid>/ns/
 NS_FILE = {"pid": "pid", "network": "net", "ipc": "ipc", "uts": "uts", "mount": "mnt",
@@ -215,6 +216,88 @@ def test_user_namespace_non_root_user_maps(rt):
     assert rt.run_ok(b).split() == ["1000"]
     st = os.stat(out / "f")
     assert (st.st_uid, st.st_gid) == (101000, 201000)
+
+
+def test_user_namespace_bind_sources_only_host_root_can_reach(rt):
+    """Bind sources below a directory only the host's root can search: the
+    container's root is an unprivileged uid on the host and cannot open them,
+    so the runtime opens them on the host's side, as runc does; the binds keep
+    their options."""
+    locked = rt.host_dir("root-only", 0o700)
+    shared = locked / "dir"
+    shared.mkdir()
+    os.chmod(shared, 0o755)
+    (shared / "file").write_text("through-the-file\n")
+    (shared / "other").write_text("through-the-dir\n")
+    for f in ("file", "other"):
+        os.chmod(shared / f, 0o644)
+    b = userns_bundle(rt)
+    b.bind("/mnt/f", shared / "file", ("rbind", "ro"))
+    b.bind("/mnt/d", shared)
+    b.sh("cat /mnt/f /mnt/d/other; cat /proc/self/mountinfo")
+    out = rt.run_ok(b)
+    assert out.startswith("through-the-file\nthrough-the-dir\n"), out
+    mounts = parse_mountinfo(out)
+    f, d = mount_at(mounts, "/mnt/f"), mount_at(mounts, "/mnt/d")
+    assert f is not None and "ro" in f.options, out
+    assert d is not None and "rw" in d.options, out
+
+
+def test_user_namespace_missing_bind_source_only_host_root_can_reach(rt):
+    """A bind source that does not exist, below a directory only the host's
+    root can search: one error line that says it is not there (the
+    container's root alone would only see "Permission denied")."""
+    locked = rt.host_dir("root-only", 0o700)
+    b = userns_bundle(rt)
+    b.bind("/mnt", locked / "missing", ("rbind", "ro"))
+    line = expect_clean_failure(rt, b, "/mnt")
+    if not os.environ.get("BERTH_TEST_REFERENCE"):
+        assert "No such file or directory" in line, line
+
+
+def test_user_namespace_devices_are_nosuid_noexec(rt):
+    """In a user namespace the devices are the host's nodes bound into /dev: a
+    device needs neither set-uid nor exec, and the binds have neither (as
+    crun's)."""
+    b = userns_bundle(rt)
+    b.sh("cat /proc/self/mountinfo")
+    mounts = parse_mountinfo(rt.run_ok(b))
+    for path in ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"):
+        m = mount_at(mounts, path)
+        assert m is not None, f"{path} is not a bind of the host's node"
+        assert {"nosuid", "noexec"} <= m.options, m.line
+
+
+def test_user_namespace_device_the_host_lacks(rt):
+    """A linux.devices entry whose path does not exist on the host, in a user
+    namespace (where mknod is refused): the runtime makes the node outside the
+    namespace, as crun does, with the config's type, numbers, mode and owner;
+    it works, is nosuid,noexec, and nothing is left on the host."""
+    name = "bt-zero-" + rt.token[-8:]
+    assert not Path("/dev", name).exists()
+    b = userns_bundle(rt)
+    b.linux.pop("resources")
+    # its owner reads it: the default capabilities have no CAP_DAC_OVERRIDE
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.linux["devices"] = [{"path": f"/dev/sub/{name}", "type": "c", "major": 1, "minor": 5,
+                           "fileMode": 0o640, "uid": 1000, "gid": 5}]
+    b.sh(f"stat -c '%F|%t|%T|%a|%u|%g' /dev/sub/{name}; head -c 5 /dev/sub/{name} | wc -c; "
+         "cat /proc/self/mountinfo")
+    lines = rt.run_ok(b).splitlines()
+    assert lines[0] == "character special file|1|5|640|1000|5", lines
+    assert lines[1].strip() == "5", lines
+    m = mount_at(parse_mountinfo("\n".join(lines[2:])), f"/dev/sub/{name}")
+    assert m is not None and {"nosuid", "noexec"} <= m.options, lines
+    assert not Path("/dev/sub", name).exists() and not Path("/dev", name).exists()
+
+
+def test_user_namespace_device_owner_not_mapped_is_refused(rt):
+    """A device the runtime must make outside the user namespace, owned by a
+    uid the namespace does not map: one error line naming the entry."""
+    b = userns_bundle(rt)
+    b.linux["devices"] = [{"path": "/dev/bt-unmapped-" + rt.token[-8:], "type": "c",
+                           "major": 1, "minor": 5, "uid": 70000, "gid": 0}]
+    expect_clean_failure(rt, b, "/linux/devices/0", "70000")
 
 
 # -- joining namespaces by path ------------------------------------------------

@@ -26,6 +26,32 @@ def test_args_env_cwd(rt):
     assert rt.run_ok(b) == "/home/test\nbar baz||arg0|arg 1\n"
 
 
+def test_missing_cwd_is_created_in_a_readonly_root(rt):
+    """root.readonly and a cwd the image lacks: the runtime creates it as root
+    before the root is made read-only (runc does), and the root still ends
+    up read-only."""
+    b = rt.bundle()
+    assert b.config["root"]["readonly"] is True
+    b.process["cwd"] = "/made/by/runtime"
+    b.sh("pwd; touch /made/by/runtime/f 2>/dev/null && echo writable || echo read-only")
+    assert rt.run_ok(b) == "/made/by/runtime\nread-only\n"
+    assert (b.rootfs / "made" / "by" / "runtime").is_dir()
+
+
+def test_cwd_only_root_can_search(rt):
+    """A cwd the process' user cannot search (a 0700 directory of root's):
+    the runtime enters it while still privileged, as runc does, and the user
+    then has no more rights in it than its mode gives."""
+    b = rt.bundle()
+    private = b.rootfs / "private"
+    private.mkdir()
+    os.chmod(private, 0o700)
+    b.process["cwd"] = "/private"
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.sh("pwd; id -u; ls . >/dev/null 2>&1 && echo listed || echo not-listed")
+    assert rt.run_ok(b) == "/private\n1000\nnot-listed\n"
+
+
 def test_env_is_exactly_the_config(rt):
     b = rt.bundle()
     b.process["env"] = ["PATH=/bin", "ONLY=this", "BERTH_TEST_TOKEN=" + rt.token]

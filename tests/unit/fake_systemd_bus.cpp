@@ -11,7 +11,7 @@
 #include <cstring>
 #include <optional>
 
-#include "cgroup/dbus_wire.hpp"
+#include "cgroup/systemd/dbus_wire.hpp"
 
 namespace fake_bus {
 namespace {

@@ -42,8 +42,8 @@ spec::Mount mount(std::string destination, std::optional<std::string> type,
   return m;
 }
 
-linux::MountInfo mountinfo(std::string mount_point, std::string fstype, std::string root) {
-  linux::MountInfo m;
+sys::MountInfo mountinfo(std::string mount_point, std::string fstype, std::string root) {
+  sys::MountInfo m;
   m.mount_point = std::move(mount_point);
   m.fstype = std::move(fstype);
   m.root = std::move(root);
@@ -131,7 +131,7 @@ Test(criu_args, bind_mounts_of_config) {
 }
 
 Test(criu_args, cgroup_binds_are_the_cgroup_mounts_of_a_sub_tree) {
-  std::vector<linux::MountInfo> table = {
+  std::vector<sys::MountInfo> table = {
       mountinfo("/", "ext4", "/srv/rootfs"),
       mountinfo("/sys/fs/cgroup", "tmpfs", "/"),
       mountinfo("/sys/fs/cgroup/memory", "cgroup", "/berth/c1"),

@@ -2,12 +2,12 @@
 
 #include <string>
 
-#include "linux/mountinfo.hpp"
+#include "sys/mountinfo.hpp"
 
 using namespace berth;
 
 Test(mountinfo, parses_fields_and_optional_fields) {
-  auto parsed = linux::parse_mountinfo(
+  auto parsed = sys::parse_mountinfo(
       "27 1 254:0 / / rw,relatime shared:1 master:3 - ext4 /dev/vda rw,discard\n"
       "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n");
   cr_assert(parsed.has_value());
@@ -28,20 +28,20 @@ Test(mountinfo, parses_fields_and_optional_fields) {
 
 Test(mountinfo, decodes_octal_escapes) {
   auto parsed =
-      linux::parse_mountinfo("50 27 0:40 / /mnt/with\\040space\\134x rw - tmpfs tmp\\040fs rw\n");
+      sys::parse_mountinfo("50 27 0:40 / /mnt/with\\040space\\134x rw - tmpfs tmp\\040fs rw\n");
   cr_assert(parsed.has_value());
   cr_expect_eq((*parsed)[0].mount_point, std::string("/mnt/with space\\x"));
   cr_expect_eq((*parsed)[0].source, std::string("tmp fs"));
 }
 
 Test(mountinfo, rejects_a_malformed_line) {
-  auto parsed = linux::parse_mountinfo("27 1 254:0 / / rw\nx y\n");
+  auto parsed = sys::parse_mountinfo("27 1 254:0 / / rw\nx y\n");
   cr_assert(!parsed.has_value());
   cr_expect(parsed.error().message().find("line 1") != std::string::npos);
 }
 
 Test(mountinfo, reads_this_process_table) {
-  auto parsed = linux::read_mountinfo();
+  auto parsed = sys::read_mountinfo();
   cr_assert(parsed.has_value(), "%s", parsed ? "" : parsed.error().message().c_str());
   bool has_root = false;
   for (const auto &mount : *parsed)

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "container/state_store.hpp"
+#include "container/state_dir.hpp"
 #include "json/value.hpp"
 
 using berth::container::LockMode;
@@ -103,7 +103,7 @@ Test(state_dir, writes_leave_only_state_json) {
                names.empty() ? "" : names.front().c_str());
   cr_assert(names.front() == std::string("state.json"));
   auto back = dir->read();
-  cr_assert(back.has_value());
+  cr_assert(back.has_value(), "%s", back ? "" : back.error().message().c_str());
   cr_assert(back->annotations.empty(), "not the last state written");
   cr_assert(dir->destroy().has_value());
   ::rmdir(root.c_str());

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "cgroup/dbus_wire.hpp"
 #include "cgroup/resources.hpp"
-#include "cgroup/systemd_dbus.hpp"
+#include "cgroup/systemd/dbus_wire.hpp"
+#include "cgroup/systemd/systemd_dbus.hpp"
 #include "string_assert.hpp"
 
 using namespace berth;

@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "cgroup/dbus_connection.hpp"
-#include "cgroup/dbus_wire.hpp"
 #include "cgroup/manager.hpp"
-#include "cgroup/systemd_scope.hpp"
+#include "cgroup/systemd/dbus_connection.hpp"
+#include "cgroup/systemd/dbus_wire.hpp"
+#include "cgroup/systemd/systemd_scope.hpp"
 #include "fake_systemd_bus.hpp"
 #include "string_assert.hpp"
 #include "json/value.hpp"

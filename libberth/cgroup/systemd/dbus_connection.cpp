@@ -1,4 +1,4 @@
-#include "cgroup/dbus_connection.hpp"
+#include "cgroup/systemd/dbus_connection.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>

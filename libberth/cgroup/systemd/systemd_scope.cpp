@@ -1,9 +1,9 @@
-#include "cgroup/systemd_scope.hpp"
+#include "cgroup/systemd/systemd_scope.hpp"
 
 #include <optional>
 #include <string>
 
-#include "cgroup/dbus_connection.hpp"
+#include "cgroup/systemd/dbus_connection.hpp"
 
 namespace berth::cgroup::systemd {
 namespace {

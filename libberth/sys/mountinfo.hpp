@@ -9,7 +9,7 @@
 
 #include "sys/error.hpp"
 
-namespace berth::linux {
+namespace berth::sys {
 
 struct MountInfo {
   int mount_id = 0;
@@ -32,4 +32,4 @@ Result<std::vector<MountInfo>> parse_mountinfo(std::string_view text);
 // Reads and parses /proc/self/mountinfo.
 Result<std::vector<MountInfo>> read_mountinfo();
 
-} // namespace berth::linux
+} // namespace berth::sys

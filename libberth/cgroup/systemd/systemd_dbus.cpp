@@ -1,12 +1,12 @@
-#include "cgroup/systemd_dbus.hpp"
+#include "cgroup/systemd/systemd_dbus.hpp"
 
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
 
-#include "cgroup/dbus_wire.hpp"
 #include "cgroup/resources.hpp"
+#include "cgroup/systemd/dbus_wire.hpp"
 
 namespace berth::cgroup::systemd {
 namespace {

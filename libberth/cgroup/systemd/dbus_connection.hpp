@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cgroup/dbus_wire.hpp"
+#include "cgroup/systemd/dbus_wire.hpp"
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
 

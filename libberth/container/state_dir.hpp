@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include <cstdint>
 #include <string>
 
 #include "container/process_identity.hpp"
@@ -42,6 +43,15 @@ struct StoredState {
   // as create read them: runtime.md, "Any updates to config.json after this
   // step MUST NOT affect the container". The other kinds stay empty here.
   spec::Hooks hooks;
+  // Without a mount namespace: the mount id of the rootfs bind the init made
+  // in the host's mount namespace, which delete detaches (host_rootfs_mount.hpp);
+  // 0 otherwise.
+  std::uint64_t host_rootfs_mount = 0;
+  // And the mount that was at the rootfs before the init ran, recorded before
+  // it runs: for a delete after a create killed before it could record the
+  // bind, the mount on top of it then is that create's. 0 with a mount
+  // namespace.
+  std::uint64_t host_rootfs_mount_below = 0;
 };
 
 // SharedIfFree does not wait: opening fails with EWOULDBLOCK while another

@@ -1,4 +1,4 @@
-#include "cgroup/dbus_wire.hpp"
+#include "cgroup/systemd/dbus_wire.hpp"
 
 #include <cstring>
 

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <string_view>
 
-#include "cgroup/systemd_dbus.hpp"
+#include "cgroup/systemd/systemd_dbus.hpp"
 #include "sys/error.hpp"
 
 namespace berth::cgroup::systemd {

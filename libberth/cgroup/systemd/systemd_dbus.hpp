@@ -3,7 +3,7 @@
 // cgroup that name stands for, and the D-Bus message that asks systemd's
 // manager to create the container's scope (org.freedesktop.systemd1.Manager
 // .StartTransientUnit), marshalled as the D-Bus specification's wire format
-// lays it out (cgroup/dbus_wire.hpp). Sending it is systemd_scope.hpp's.
+// lays it out (cgroup/systemd/dbus_wire.hpp). Sending it is systemd_scope.hpp's.
 #pragma once
 
 #include <sys/types.h>

@@ -1,11 +1,11 @@
-#include "linux/mountinfo.hpp"
+#include "sys/mountinfo.hpp"
 #include "sys/text.hpp"
 
 #include <charconv>
 
 #include "sys/syscalls.hpp"
 
-namespace berth::linux {
+namespace berth::sys {
 namespace {
 
 // The kernel writes space, tab, newline and backslash in paths as \ooo.
@@ -96,4 +96,4 @@ Result<std::vector<MountInfo>> read_mountinfo() {
   return parse_mountinfo(text);
 }
 
-} // namespace berth::linux
+} // namespace berth::sys

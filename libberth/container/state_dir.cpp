@@ -1,4 +1,4 @@
-#include "container/state_store.hpp"
+#include "container/state_dir.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -126,6 +126,10 @@ json::Value to_json(const StoredState &s) {
   for (const auto &[key, value] : s.annotations)
     annotations.set(key, json::Value::string(value));
   set_hooks(v, s.hooks);
+  if (s.host_rootfs_mount != 0)
+    v.set("hostRootfsMount", json::Value::number(s.host_rootfs_mount));
+  if (s.host_rootfs_mount_below != 0)
+    v.set("hostRootfsMountBelow", json::Value::number(s.host_rootfs_mount_below));
   return v;
 }
 
@@ -157,6 +161,10 @@ Result<StoredState> from_json(const json::Value &v) {
   s.init.start_time = *start->to_uint64();
   if (const auto *cgroup = v.find("cgroup"))
     s.cgroup = *cgroup;
+  if (const auto *mount = v.find("hostRootfsMount"); mount && mount->to_uint64())
+    s.host_rootfs_mount = *mount->to_uint64();
+  if (const auto *below = v.find("hostRootfsMountBelow"); below && below->to_uint64())
+    s.host_rootfs_mount_below = *below->to_uint64();
   if (owner && owner->to_uint64())
     s.owner = static_cast<uid_t>(*owner->to_uint64());
   if (const auto *annotations = v.find("annotations"); annotations && annotations->is_object())
@@ -192,7 +200,8 @@ Result<StateDir> StateDir::reserve(const std::string &root, const std::string &i
   BERTH_TRY_ASSIGN(UniqueFd root_fd, open_state_root(root, true));
   if (::mkdirat(root_fd.get(), id.c_str(), 0700) < 0) {
     if (errno == EEXIST)
-      return fail("container \"" + id + "\" already exists");
+      // runc's words, which scripts around engines match (docs/engine-messages.md)
+      return fail("container \"" + id + "\": container with given ID already exists");
     return fail_errno("--root: create state directory " + root + "/" + id);
   }
   auto dir = sys::open_at(root_fd.get(), id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
