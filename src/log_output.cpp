@@ -92,7 +92,9 @@ void sink(log::Level level, std::string_view message) {
   bool to_file = g_log_fd.valid();
   // Debug and info reach stderr only when asked for with --debug and no file
   // takes them: conmon treats a failing runtime's stderr as the error text.
-  bool important = level == log::Level::Warn || level == log::Level::Error;
+  // Warnings go to the --log file alone when there is one, as runc's do: under
+  // a shim, create's and exec's stderr is the container's own (`docker logs`).
+  bool important = level == log::Level::Error || (level == log::Level::Warn && !to_file);
   if (important || (!to_file && log::debug_enabled()))
     write_stderr(level, message);
   if (to_file) {

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# berth under real engines: containerd (ctr, runc v2 shim), Podman (conmon) and
-# containerd's CRI plugin driven by crictl (pods, as a Kubernetes node), each
-# started with its own state under a temporary directory, no registry (a
-# busybox --rootfs, locally made images), no systemd.  Installs what it needs with
+# berth under real engines: containerd (ctr, runc v2 shim), Podman (conmon),
+# containerd's CRI plugin driven by crictl (pods, as a Kubernetes node) and
+# Docker (dockerd, docker-compose), each started with its own state under a
+# temporary directory, no registry (a busybox --rootfs, locally made images),
+# no systemd.  Installs what it needs with
 # apt-get (Debian 12), runs the pytest suites of this directory, stops and
 # removes everything, and prints TAP ("1..N", "ok N - name", "not ok N - name"
 # with the failure as "# " lines) and then one line "N passed, N failed".
 # Exit status: 0 if everything passed.
 #
-# Usage: tests/integration/run.sh [--berth PATH] [--suite containerd|podman|cri]...
+# Usage: tests/integration/run.sh [--berth PATH] [--suite containerd|podman|cri|docker]...
 #                                 [--filter EXPR] [--out DIR] [--keep]
 #   --berth   the runtime under test (default: build/src/berth); another
 #             runtime (--berth /usr/sbin/runc) checks the suites themselves
-#   --suite   run only this suite (repeatable; default: containerd podman cri)
+#   --suite   run only this suite (repeatable; default: containerd podman cri docker)
 #   --filter  pytest -k expression
 #   --out     where the pytest log and junit XML go (default:
 #             build/meson-logs/integration)
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
     *) echo "run.sh: unknown argument: $1" >&2; exit 2 ;;
     esac
 done
-[ "${#suites[@]}" -eq 0 ] && suites=(containerd podman cri)
+[ "${#suites[@]}" -eq 0 ] && suites=(containerd podman cri docker)
 
 # A run that cannot start counts as one failed test.
 give_up() {
@@ -49,7 +50,7 @@ give_up() {
     exit 1
 }
 
-[ "$(id -u)" -eq 0 ] || give_up "they start containerd and Podman: run them as root"
+[ "$(id -u)" -eq 0 ] || give_up "they start containerd, Podman and dockerd: run them as root"
 
 files=()
 for s in "${suites[@]}"; do
@@ -66,9 +67,10 @@ done
 # fuse-overlayfs (the vfs driver with a --rootfs needs no layers).
 # The cri suite adds the CNI plugins (bridge, host-local, loopback) and gcc
 # (it builds its pause program statically); crictl is not packaged (see
-# README.md).
+# README.md).  docker.io brings dockerd, the client (/usr/bin/docker),
+# docker-init (tini) and docker-proxy; docker-compose is the Python 1.29 one.
 PACKAGES=(containerd podman conmon golang-github-containers-common busybox-static python3-pytest
-          containernetworking-plugins gcc libc6-dev)
+          containernetworking-plugins gcc libc6-dev docker.io docker-compose)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -111,7 +113,7 @@ args=(-p no:cacheprovider -q -rfE --junitxml="$junit" -o junit_family=xunit1)
 echo "# runtime: $berth"
 echo "# engines' directory: $workdir; pytest log: $log"
 t0=$(date +%s)
-(cd "$HERE" && BERTH="$berth" BERTH_IT_WORKDIR="$workdir" BERTH_IT_RUN="$run_id" PYTHONDONTWRITEBYTECODE=1 \
+(cd "$HERE" && BERTH="$berth" BERTH_IT_WORKDIR="$workdir" BERTH_IT_RUN="$run_id" BERTH_IT_OUT="$out" PYTHONDONTWRITEBYTECODE=1 \
     timeout --kill-after=30 "${INTEGRATION_TIMEOUT:-900}" "$PY" -m pytest "${args[@]}" "${files[@]}") >"$log" 2>&1
 rc=$?
 echo "# pytest exited with $rc after $(($(date +%s) - t0))s"
@@ -138,11 +140,13 @@ kill_marked() {
 podman_ids=$({ cat "$workdir"/podman/cids/* 2>/dev/null
                 ls "$workdir/podman/root/vfs-containers" "$workdir/podman/runroot/vfs-containers" 2>/dev/null
               } | grep -xE '[0-9a-f]{64}' | sort -u)
+docker_ids=$(ls "$workdir/docker/data/containers" 2>/dev/null | grep -xE '[0-9a-f]{64}' | sort -u)
 cgroup_dirs() {
     local id
     for h in /sys/fs/cgroup/*; do
         ls -d "$h/berth-it-$run_id"* 2>/dev/null
         for id in $podman_ids; do ls -d "$h/libpod_parent/libpod-$id" 2>/dev/null; done
+        for id in $docker_ids; do ls -d "$h/docker/$id" 2>/dev/null; done
     done
 }
 # until none is left: what conmon starts meanwhile (podman's exit command),

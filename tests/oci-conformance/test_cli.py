@@ -197,6 +197,42 @@ def test_log_json_appends(rt):
     assert len(entries) >= 2
 
 
+@pytest.mark.parametrize("command", ["run", "exec"])
+def test_warnings_go_to_the_log_file_alone(rt, command):
+    # Under containerd's shim, create's and exec's stderr is the container's
+    # own stderr: a warning written there shows in `docker logs`. With --log,
+    # runc writes warnings to the file only; berth too. (Docker writes
+    # memory.kernel for --kernel-memory: a deprecated field, ignored with a
+    # warning.)
+    log = rt.workdir / "warn.log"
+    b = rt.bundle()
+    b.config["linux"].setdefault("resources", {})["memory"] = {"kernel": 64 << 20}
+    b.sh("echo container-output")
+    args = ["--log", log, "--log-format", "json"]
+    if command == "run":
+        res = rt.run(b, global_args=args)
+    else:
+        b.sh("sleep 100")
+        cid = rt.create_ok(b)
+        assert rt("start", cid).rc == 0
+        log.unlink(missing_ok=True)
+        proc = rt.workdir / "process.json"
+        # the default process's ambient capabilities without inheritable ones
+        # cannot be granted: an exec-time warning
+        proc.write_text(json.dumps(rt.bundle("exec").process))
+        res = rt("exec", "--process", proc, cid, global_args=args)
+        rt("kill", cid, "KILL")
+    assert res.rc == 0, res
+    assert [l for l in res.err_lines if "warn" in l.lower()] == [], f"a warning on stderr despite --log\n{res}"
+    warnings = [e for e in read_json_lines(log) if e["level"] == "warning"]
+    assert warnings, f"no warning in the log file: {log.read_text()!r}"
+    # without --log, the warning is on stderr: nowhere else would it show
+    if command == "run":
+        res = rt.run(b)
+        assert res.rc == 0, res
+        assert [l for l in res.err_lines if "warn" in l.lower()], res
+
+
 def test_log_text(rt):
     log = rt.workdir / "berth.log"
     b = failing_bundle(rt)
