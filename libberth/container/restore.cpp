@@ -6,9 +6,9 @@
 
 #include "container/criu_args.hpp"
 #include "container/criu_process.hpp"
-#include "container/preflight.hpp"
 #include "container/lifecycle.hpp"
 #include "container/pid_file.hpp"
+#include "container/preflight.hpp"
 #include "spec/parser.hpp"
 #include "sys/log.hpp"
 #include "sys/syscalls.hpp"
@@ -47,8 +47,8 @@ Result<int> restore(const GlobalOptions &global, const RestoreOptions &options) 
   BERTH_TRY(validate_id(create.id));
   // criu needs root for a restore (CAP_SYS_ADMIN and friends on the host).
   if (::geteuid() != 0)
-    return fail("restore of a rootless container (berth run by uid " +
-                std::to_string(::geteuid()) + ") is not supported");
+    return fail("restore of a rootless container (berth run by uid " + std::to_string(::geteuid()) +
+                ") is not supported");
   // The restored container would land in a cgroupfs cgroup of its own rather
   // than the systemd scope asked for: refuse instead.
   if (global.systemd_cgroup)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 
@@ -149,18 +148,11 @@ state = "{self.dir}/state"
         self.netns_before = set(os.listdir(NETNS_DIR)) if NETNS_DIR.is_dir() else set()
         self.iptables_before = self.iptables_chains()
         self.write_config()
-        log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(["containerd", "--config", str(self.config)], stdout=log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     env=self.env, start_new_session=True)
-        log.close()
-
-        def up():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"containerd exited with {self.proc.returncode}:\n"
-                                     + self.log_path.read_text()[-3000:])
-            return self.crictl("info", timeout=5).rc == 0
-        wait_for(up, timeout=30, what="containerd's CRI plugin to answer")
+        self.proc = itlib.launch_daemon(["containerd", "--config", str(self.config)],
+                                        self.log_path, self.env)
+        itlib.wait_until_answers(self.proc, self.log_path,
+                                 lambda: self.crictl("info", timeout=5).rc == 0, timeout=30,
+                                 what="containerd's CRI plugin to answer")
         for archive in cri_images.make_images(self.dir, self.pause_image, self.busybox_image):
             ok(self.ctr("images", "import", "--all-platforms", str(archive), timeout=60))
 
@@ -292,12 +284,7 @@ state = "{self.dir}/state"
             res = self.crictl("pods", "-q", timeout=20)
             for pod in res.out.split() if res.rc == 0 else []:
                 self.remove_pod(pod)
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            itlib.stop_daemon(self.proc, timeout=15)
 
     def container_ids(self) -> list:
         """Every pod and container id berth was given (its state directories),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tarfile
 from pathlib import Path
@@ -142,23 +141,16 @@ class Docker(Engine):
     def start(self) -> None:
         self.before = HostSnapshot.take()
         self.host = HostNetwork()
-        log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
+        self.proc = itlib.launch_daemon(
             [DOCKERD, "--config-file", str(self.config), "--data-root", str(self.data_root),
              "--exec-root", str(self.exec_root), "-H", f"unix://{self.sock}",
              "--pidfile", str(self.pidfile), "--exec-opt", "native.cgroupdriver=cgroupfs",
              "--add-runtime", f"berth={self.berth}", "--default-runtime", "berth",
              "--iptables=true", "--ip-forward=true", "--log-level", "debug"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env,
-            start_new_session=True)
-        log.close()
-
-        def up():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"dockerd exited with {self.proc.returncode}:\n"
-                                     + self.log_path.read_text()[-3000:])
-            return self.docker("version", timeout=5).rc == 0
-        wait_for(up, timeout=60, what="dockerd to answer on its socket")
+            self.log_path, self.env)
+        itlib.wait_until_answers(self.proc, self.log_path,
+                                 lambda: self.docker("version", timeout=5).rc == 0, timeout=60,
+                                 what="dockerd to answer on its socket")
         self.make_image()
 
     def docker(self, *args, timeout=itlib.COMMAND_TIMEOUT, input=None) -> Result:
@@ -202,14 +194,9 @@ class Docker(Engine):
                 res = self.docker("ps", "--all", "--quiet")
                 for cid in res.out.split() if res.rc == 0 else []:
                     self.remove(cid)
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
+            if not itlib.stop_daemon(self.proc, timeout=30):
                 # a dockerd that has to be killed leaves its mounts behind
                 self.stop_problem = "dockerd did not exit within 30 s of SIGTERM"
-                self.proc.kill()
-                self.proc.wait()
         if self.proc.returncode != 0 and not self.stop_problem:
             self.stop_problem = f"dockerd exited with {self.proc.returncode}"
         # what went wrong while it stopped (the log from SIGTERM on)

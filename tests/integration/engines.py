@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 
@@ -125,18 +124,11 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 
     def start(self) -> None:
         self.before = HostSnapshot.take()
-        log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(["containerd", "--config", str(self.config)], stdout=log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     env=self.env, start_new_session=True)
-        log.close()
-
-        def up():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"containerd exited with {self.proc.returncode}:\n"
-                                     + self.log_path.read_text()[-3000:])
-            return self.ctr("version", timeout=5).rc == 0
-        wait_for(up, timeout=30, what="containerd to answer on its socket")
+        self.proc = itlib.launch_daemon(["containerd", "--config", str(self.config)],
+                                        self.log_path, self.env)
+        itlib.wait_until_answers(self.proc, self.log_path,
+                                 lambda: self.ctr("version", timeout=5).rc == 0, timeout=30,
+                                 what="containerd to answer on its socket")
 
     def ctr_argv(self, *args) -> list:
         return ["ctr", "--address", str(self.sock), "--namespace", self.namespace, *args]
@@ -200,12 +192,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
         if self.proc.poll() is None:
             for cid in self.containers() if self.ctr("version", timeout=5).rc == 0 else []:
                 self.remove(cid)
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            itlib.stop_daemon(self.proc, timeout=15)
 
     def container_ids(self) -> list:
         return list(self.ids)

@@ -75,6 +75,41 @@ def wait_for(predicate, timeout=15.0, interval=0.1, what="condition"):
 # The busybox root filesystem (as tests/oci-conformance/conftest.py builds it)
 # ---------------------------------------------------------------------------
 
+
+# -- the engines' daemons (containerd, dockerd) --------------------------------
+
+
+def launch_daemon(argv: list, log_path: Path, env: dict) -> subprocess.Popen:
+    """A daemon of the suite's, in a session of its own, its output in log_path."""
+    with open(log_path, "w") as log:
+        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+
+
+def wait_until_answers(proc: subprocess.Popen, log_path: Path, answers, timeout: float,
+                       what: str) -> None:
+    """Waits for answers() to be true; a daemon that exits first fails the
+    wait with the end of its log."""
+    def up():
+        if proc.poll() is not None:
+            raise AssertionError(f"{Path(proc.args[0]).name} exited with {proc.returncode}:\n"
+                                 + Path(log_path).read_text()[-3000:])
+        return answers()
+    wait_for(up, timeout=timeout, what=what)
+
+
+def stop_daemon(proc: subprocess.Popen, timeout: float) -> bool:
+    """SIGTERM, then SIGKILL after `timeout` seconds; False when it had to be killed."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return False
+
+
 def make_busybox_rootfs(dest: Path) -> Path:
     busybox = shutil.which("busybox") or "/bin/busybox"
     if not os.path.exists(busybox):
