@@ -158,6 +158,97 @@ Result<void> set_up_cgroup(cgroup::Manager &cgroups, const spec::Config &config,
   return check_realtime_scheduler(cgroups, *config.process);
 }
 
+// state.json as create first writes it: before the init exists.
+StoredState initial_state(const CreatePlan &plan, const CreateOptions &options, bool has_cgroup) {
+  const spec::Config &config = plan.config;
+  StoredState state;
+  state.oci_version = config.oci_version;
+  state.id = options.id;
+  state.bundle = plan.bundle;
+  state.rootfs = plan.rootfs;
+  state.created = rfc3339_now();
+  state.owner = ::geteuid();
+  state.annotations = config.annotations;
+  state.own_pid_namespace = (plan.namespaces.new_flags & CLONE_NEWPID) != 0;
+  if (has_cgroup)
+    state.cgroup = plan.cgroups.describe();
+  state.notify_socket = options.notify_socket;
+  if (config.hooks) {
+    state.hooks.poststart = config.hooks->poststart;
+    state.hooks.poststop = config.hooks->poststop;
+  }
+  return state;
+}
+
+// What berth does for the init while spawn_init runs: record its pid (and put
+// it in its cgroup), move linux.netDevices into its network namespace, and run
+// the prestart and createRuntime hooks when it asks.
+class InitEvents {
+public:
+  InitEvents(const spec::Config &config, cgroup::Manager &cgroups, StateDir &dir,
+             StoredState &state, bool has_cgroup, bool cloned_into_cgroup,
+             PoststopOnFailure &poststop_on_failure)
+      : config_(config), cgroups_(cgroups), dir_(dir), state_(state), has_cgroup_(has_cgroup),
+        cloned_into_cgroup_(cloned_into_cgroup), poststop_on_failure_(poststop_on_failure) {}
+
+  Result<void> record_pid(pid_t pid) {
+    fault_point("cloned");
+    auto start_time = live_process_start_time(pid);
+    if (!start_time)
+      return fail("container init exited during setup");
+    state_.init = {pid, *start_time};
+    // So that a delete after a killed create finds the init. One cloned into
+    // its cgroup needs no such write (the delete kills the cgroup's
+    // processes): a state file less per container, which on a disk-backed
+    // --root is a measurable part of a create (bench/README.md).
+    if (!cloned_into_cgroup_)
+      BERTH_TRY(dir_.write(state_));
+    fault_point("pid-recorded");
+    if (cgroups_.systemd_managed()) {
+      std::optional<spec::Resources> resources;
+      if (config_.linux)
+        resources = effective_resources(*config_.linux);
+      BERTH_TRY(cgroups_.place_in_systemd_scope(pid, resources ? &*resources : nullptr));
+      state_.cgroup = cgroups_.describe(); // with the directories berth made
+      BERTH_TRY(dir_.write(state_));
+    } else if (!cloned_into_cgroup_ && has_cgroup_) {
+      BERTH_TRY_CTX(cgroups_.add_process(pid), "move the init into its cgroup");
+    }
+    return {};
+  }
+
+  // linux.netDevices go into the init's network namespace before anything
+  // runs in it, and before the createRuntime hooks, which may expect them.
+  Result<void> move_net_devices(pid_t init_pid) {
+    if (net_devices_moved_ || !config_.linux)
+      return {};
+    net_devices_moved_ = true;
+    return linux::move_net_devices(config_.linux->net_devices, init_pid);
+  }
+
+  // prestart and createRuntime, when the init asks (see init.cpp): in berth's
+  // namespaces, the init waiting before its pivot_root.
+  Result<void> runtime_hooks() {
+    BERTH_TRY(move_net_devices(state_.init.pid));
+    if (!config_.hooks)
+      return {};
+    poststop_on_failure_.arm(state_);
+    std::string hook_state = hook_state_json(state_, Status::Creating);
+    BERTH_TRY(run_hooks(HookKind::Prestart, config_.hooks->prestart, hook_state));
+    return run_hooks(HookKind::CreateRuntime, config_.hooks->create_runtime, hook_state);
+  }
+
+private:
+  const spec::Config &config_;
+  cgroup::Manager &cgroups_;
+  StateDir &dir_;
+  StoredState &state_;
+  bool has_cgroup_;
+  bool cloned_into_cgroup_;
+  PoststopOnFailure &poststop_on_failure_;
+  bool net_devices_moved_ = false;
+};
+
 Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
                                                 const CreateOptions &options, CreateMode mode,
                                                 PoststopOnFailure &poststop_on_failure) {
@@ -192,22 +283,7 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
   auto &[berth_end, init_end] = channel;
 
-  StoredState state;
-  state.oci_version = config.oci_version;
-  state.id = options.id;
-  state.bundle = bundle;
-  state.rootfs = rootfs;
-  state.created = rfc3339_now();
-  state.owner = ::geteuid();
-  state.annotations = config.annotations;
-  state.own_pid_namespace = (namespaces.new_flags & CLONE_NEWPID) != 0;
-  if (has_cgroup)
-    state.cgroup = cgroups.describe();
-  state.notify_socket = options.notify_socket;
-  if (config.hooks) {
-    state.hooks.poststart = config.hooks->poststart;
-    state.hooks.poststop = config.hooks->poststop;
-  }
+  StoredState state = initial_state(plan, options, has_cgroup);
   // No mount namespace: what the init mounts is in the host's tree, and goes
   // with a failed create (and with delete, through the state, also after a
   // killed create).
@@ -226,57 +302,16 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
     ctx.seccomp = &*seccomp_setup.program;
   ctx.seccomp_listener = seccomp_setup.listener.get();
   ctx.console_socket = console.init_end.get();
-  auto record_pid = [&](pid_t pid) -> Result<void> {
-    fault_point("cloned");
-    auto start_time = live_process_start_time(pid);
-    if (!start_time)
-      return fail("container init exited during setup");
-    state.init = {pid, *start_time};
-    // So that a delete after a killed create finds the init. One cloned into
-    // its cgroup needs no such write (the delete kills the cgroup's
-    // processes): a state file less per container, which on a disk-backed
-    // --root is a measurable part of a create (bench/README.md).
-    if (ctx.cgroup_fd < 0)
-      BERTH_TRY(dir.write(state));
-    fault_point("pid-recorded");
-    if (cgroups.systemd_managed()) {
-      std::optional<spec::Resources> resources;
-      if (config.linux)
-        resources = effective_resources(*config.linux);
-      BERTH_TRY(cgroups.place_in_systemd_scope(pid, resources ? &*resources : nullptr));
-      state.cgroup = cgroups.describe(); // with the directories berth made
-      BERTH_TRY(dir.write(state));
-    } else if (ctx.cgroup_fd < 0 && has_cgroup) {
-      BERTH_TRY_CTX(cgroups.add_process(pid), "move the init into its cgroup");
-    }
-    return {};
-  };
-  // linux.netDevices go into the init's network namespace before anything
-  // runs in it, and before the createRuntime hooks, which may expect them.
-  bool net_devices_moved = false;
-  auto move_net_devices = [&](pid_t init_pid) -> Result<void> {
-    if (net_devices_moved || !config.linux)
-      return {};
-    net_devices_moved = true;
-    return linux::move_net_devices(config.linux->net_devices, init_pid);
-  };
-  // prestart and createRuntime, when the init asks (see init.cpp): in berth's
-  // namespaces, the init waiting before its pivot_root.
-  auto runtime_hooks = [&]() -> Result<void> {
-    BERTH_TRY(move_net_devices(state.init.pid));
-    if (!config.hooks)
-      return {};
-    poststop_on_failure.arm(state);
-    std::string hook_state = hook_state_json(state, Status::Creating);
-    BERTH_TRY(run_hooks(HookKind::Prestart, config.hooks->prestart, hook_state));
-    return run_hooks(HookKind::CreateRuntime, config.hooks->create_runtime, hook_state);
-  };
+  InitEvents events{
+      config, cgroups, dir, state, has_cgroup, ctx.cgroup_fd >= 0, poststop_on_failure};
   // execCPUAffinity.initial: berth runs there from now on, and the init
   // inherits it until it joins the cgroup.
   BERTH_TRY(linux::apply_initial_cpu_affinity(*config.process));
-  BERTH_TRY_ASSIGN(SpawnedInit spawned,
-                   spawn_init(ctx, berth_end, init_end, record_pid, runtime_hooks));
-  BERTH_TRY(move_net_devices(spawned.init.pid()));
+  BERTH_TRY_ASSIGN(SpawnedInit spawned, spawn_init(
+                                            ctx, berth_end, init_end,
+                                            [&events](pid_t pid) { return events.record_pid(pid); },
+                                            [&events] { return events.runtime_hooks(); }));
+  BERTH_TRY(events.move_net_devices(spawned.init.pid()));
   listener.reset(); // the init holds it now
   seccomp_setup.listener.reset();
   console.init_end.reset();

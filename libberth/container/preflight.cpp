@@ -74,8 +74,7 @@ Result<void> check_systemd_cgroup(const spec::Config &config, const std::string 
 
 } // namespace
 
-Result<std::vector<std::string>> check_supported(const spec::Config &config,
-                                                 const CreateOptions & /*options*/) {
+Result<std::vector<std::string>> check_supported(const spec::Config &config) {
   std::vector<std::string> warnings;
   const auto &process = *config.process;
   // A profile the host cannot enforce must not be dropped silently. (SELinux
@@ -144,7 +143,7 @@ Result<CreatePlan> preflight(const GlobalOptions &global, const CreateOptions &o
   BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
   if (global.systemd_cgroup)
     BERTH_TRY(check_systemd_cgroup(config, options.id, global.rootless));
-  BERTH_TRY_ASSIGN(auto warnings, check_supported(config, options));
+  BERTH_TRY_ASSIGN(auto warnings, check_supported(config));
   BERTH_TRY(check_terminal(*config.process, options, foreground));
   BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
   BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));

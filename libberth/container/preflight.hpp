@@ -54,8 +54,7 @@ Result<CreatePlan> preflight(const GlobalOptions &global, const CreateOptions &o
                              bool foreground);
 
 // Fails on anything berth cannot honour; returns warnings for what it skips.
-Result<std::vector<std::string>> check_supported(const spec::Config &config,
-                                                 const CreateOptions &options);
+Result<std::vector<std::string>> check_supported(const spec::Config &config);
 
 // runc's rules for process.terminal and --console-socket (its
 // docs/terminals.md): a detached container (create, run -d) has no berth left

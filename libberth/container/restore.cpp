@@ -55,7 +55,7 @@ Result<int> restore(const GlobalOptions &global, const RestoreOptions &options) 
     return fail("restore with --systemd-cgroup is not supported yet");
   BERTH_TRY_ASSIGN(std::string bundle, real_path(create.bundle, "bundle"));
   BERTH_TRY_ASSIGN(spec::Config config, spec::load_config(bundle));
-  BERTH_TRY_ASSIGN(auto warnings, check_supported(config, create));
+  BERTH_TRY_ASSIGN(auto warnings, check_supported(config));
   if (config.process->terminal)
     return fail("restore of a container with a terminal (process.terminal) is not supported yet");
   BERTH_TRY(check_terminal(*config.process, create, !options.detach));
