@@ -10,7 +10,7 @@
 #include "cgroup/manager.hpp"
 #include "container/create_cgroup.hpp"
 #include "container/fault_injection.hpp"
-#include "container/hooks.hpp"
+#include "container/hook_state.hpp"
 #include "container/host_rootfs_mount.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
@@ -21,6 +21,8 @@
 #include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/terminal.hpp"
+#include "process/finalize.hpp"
+#include "process/hooks.hpp"
 #include "seccomp/cache.hpp"
 #include "seccomp/filter.hpp"
 #include "sys/log.hpp"
@@ -86,13 +88,26 @@ Result<UniqueFd> listen_for_start(const StateDir &dir) {
   return listener;
 }
 
+// What the init needs of create's options.
+process::InitOptions init_options(const CreateOptions &options) {
+  process::InitOptions init;
+  init.id = options.id;
+  init.no_pivot = options.no_pivot;
+  init.no_new_keyring = options.no_new_keyring;
+  init.preserve_fds = options.preserve_fds;
+  init.listen_fds = options.listen_fds;
+  init.console_socket = options.console_socket;
+  return init;
+}
+
 // What the init sends to the listenerPath agent with the listener fd. The
 // filter is loaded during create or, usually, right before the exec at start:
 // the state says which.
 std::string seccomp_process_state(const spec::Config &config, const StoredState &stored) {
   const auto &profile = *config.linux->seccomp;
   State state = public_state(stored);
-  state.status = seccomp_loads_before_exec(*config.process) ? Status::Running : Status::Creating;
+  state.status =
+      process::seccomp_loads_before_exec(*config.process) ? Status::Running : Status::Creating;
   return seccomp::process_state_json(config.oci_version, stored.init.pid, profile.listener_metadata,
                                      state.to_json());
 }
@@ -112,8 +127,8 @@ public:
   PoststopOnFailure &operator=(const PoststopOnFailure &) = delete;
   ~PoststopOnFailure() {
     if (armed_)
-      run_hooks_warning_on_failure(HookKind::Poststop, state_.hooks.poststop,
-                                   hook_state_json(state_, Status::Stopped));
+      process::run_hooks_warning_on_failure(process::HookKind::Poststop, state_.hooks.poststop,
+                                            hook_state_json(state_, Status::Stopped));
   }
   void arm(const StoredState &state) {
     state_ = state;
@@ -234,8 +249,9 @@ public:
       return {};
     poststop_on_failure_.arm(state_);
     std::string hook_state = hook_state_json(state_, Status::Creating);
-    BERTH_TRY(run_hooks(HookKind::Prestart, config_.hooks->prestart, hook_state));
-    return run_hooks(HookKind::CreateRuntime, config_.hooks->create_runtime, hook_state);
+    BERTH_TRY(process::run_hooks(process::HookKind::Prestart, config_.hooks->prestart, hook_state));
+    return process::run_hooks(process::HookKind::CreateRuntime, config_.hooks->create_runtime,
+                              hook_state);
   }
 
 private:
@@ -280,7 +296,7 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (released_by_start) {
     BERTH_TRY_ASSIGN(listener, listen_for_start(dir));
   }
-  BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
+  BERTH_TRY_ASSIGN(auto channel, process::SyncChannel::make_pair());
   auto &[berth_end, init_end] = channel;
 
   StoredState state = initial_state(plan, options, has_cgroup);
@@ -296,8 +312,10 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   BERTH_TRY(dir.write(state)); // names the cgroup for a delete after a killed create
   fault_point("cgroup-created");
 
-  InitContext ctx{config,     options,  bundle,         rootfs,
-                  namespaces, init_end, listener.get(), has_cgroup ? cgroups.clone_into_fd() : -1};
+  process::InitContext ctx{config,         init_options(options),
+                           bundle,         rootfs,
+                           namespaces,     init_end,
+                           listener.get(), has_cgroup ? cgroups.clone_into_fd() : -1};
   if (seccomp_setup.program)
     ctx.seccomp = &*seccomp_setup.program;
   ctx.seccomp_listener = seccomp_setup.listener.get();
@@ -307,10 +325,11 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   // execCPUAffinity.initial: berth runs there from now on, and the init
   // inherits it until it joins the cgroup.
   BERTH_TRY(linux::apply_initial_cpu_affinity(*config.process));
-  BERTH_TRY_ASSIGN(SpawnedInit spawned, spawn_init(
-                                            ctx, berth_end, init_end,
-                                            [&events](pid_t pid) { return events.record_pid(pid); },
-                                            [&events] { return events.runtime_hooks(); }));
+  BERTH_TRY_ASSIGN(process::SpawnedInit spawned,
+                   process::spawn_init(
+                       ctx, berth_end, init_end,
+                       [&events](pid_t pid) { return events.record_pid(pid); },
+                       [&events] { return events.runtime_hooks(); }));
   BERTH_TRY(events.move_net_devices(spawned.init.pid()));
   listener.reset(); // the init holds it now
   seccomp_setup.listener.reset();
@@ -336,7 +355,7 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (seccomp_setup.program && seccomp_setup.program->uses_notify())
     process_state = seccomp_process_state(config, state);
   fault_point("before-commit");
-  BERTH_TRY(berth_end.send(SyncMessage::Commit, process_state));
+  BERTH_TRY(berth_end.send(process::SyncMessage::Commit, process_state));
   fault_point("committed");
   dir.commit();
   cgroup_cleanup.release();

@@ -1,6 +1,7 @@
-#include "container/hooks.hpp"
+#include "container/hook_state.hpp"
 #include "container/host_rootfs_mount.hpp"
 #include "container/lifecycle.hpp"
+#include "process/hooks.hpp"
 #include "sys/phase_log.hpp"
 
 namespace berth::container {
@@ -44,8 +45,8 @@ Result<void> remove(const GlobalOptions &global, const std::string &id, bool for
   // "after the container is deleted but before the delete operation returns"
   // (config.md), with the hooks create recorded; a failure is a warning
   // (runtime.md "Lifecycle", step 13).
-  run_hooks_warning_on_failure(HookKind::Poststop, stored->hooks.poststop,
-                               hook_state_json(*stored, Status::Stopped));
+  process::run_hooks_warning_on_failure(process::HookKind::Poststop, stored->hooks.poststop,
+                                        hook_state_json(*stored, Status::Stopped));
   return {};
 }
 

@@ -20,13 +20,14 @@
 #include "container/exec.hpp"
 #include "container/foreground_wait.hpp"
 #include "container/lifecycle.hpp"
-#include "container/namespaces.hpp"
 #include "container/pid_file.hpp"
-#include "container/pre_exec.hpp"
 #include "container/terminal_proxy.hpp"
 #include "linux/process_attributes.hpp"
 #include "linux/terminal.hpp"
 #include "lsm/apparmor.hpp"
+#include "process/exec_child.hpp"
+#include "process/finalize.hpp"
+#include "process/namespaces.hpp"
 #include "seccomp/cache.hpp"
 #include "spec/parser.hpp"
 #include "sys/log.hpp"
@@ -230,7 +231,8 @@ Result<Prepared> prepare(const GlobalOptions &global, const ExecOptions &options
 
 // One message from the child, or nullopt at end-of-file: its end of the
 // channel is close-on-exec, so end-of-file after Commit is a successful execve.
-Result<std::optional<std::pair<SyncMessage, std::string>>> receive_or_eof(const SyncChannel &ch) {
+Result<std::optional<std::pair<process::SyncMessage, std::string>>>
+receive_or_eof(const process::SyncChannel &ch) {
   std::vector<char> buffer(64 * 1024);
   for (;;) {
     ssize_t n = ::recv(ch.fd(), buffer.data(), buffer.size(), 0);
@@ -240,7 +242,7 @@ Result<std::optional<std::pair<SyncMessage, std::string>>> receive_or_eof(const 
       return fail_errno("receive from the exec'd process");
     if (n == 0)
       return std::nullopt;
-    return std::pair{static_cast<SyncMessage>(buffer[0]),
+    return std::pair{static_cast<process::SyncMessage>(buffer[0]),
                      std::string(buffer.data() + 1, static_cast<std::size_t>(n) - 1)};
   }
 }
@@ -255,23 +257,24 @@ std::string notify_process_state(const Target &target, const Prepared &prepared,
 }
 
 struct Spawned {
-  ChildProcess child;
+  process::ChildProcess child;
   UniqueFd pidfd;
 };
 
 // The stager's report: the pid of berth's new child, and a pidfd for it (safe
 // from pid reuse: only berth may reap its own child).
-Result<Spawned> spawned_by_stager(const SyncChannel &berth_end, ChildProcess &stager) {
+Result<Spawned> spawned_by_stager(const process::SyncChannel &berth_end,
+                                  process::ChildProcess &stager) {
   BERTH_TRY_ASSIGN(auto message, berth_end.receive());
   stager.kill_and_reap(); // it has ended, or has nothing left to do
-  if (message.first == SyncMessage::Failed)
+  if (message.first == process::SyncMessage::Failed)
     return fail(std::move(message.second));
   pid_t pid = 0;
   auto [end, ec] =
       std::from_chars(message.second.data(), message.second.data() + message.second.size(), pid);
-  if (message.first != SyncMessage::InitPid || ec != std::errc() || pid <= 0)
+  if (message.first != process::SyncMessage::InitPid || ec != std::errc() || pid <= 0)
     return fail("unexpected message from the exec stager");
-  ChildProcess child(pid);
+  process::ChildProcess child(pid);
   int pidfd = sys::pidfd_open_raw(pid);
   if (pidfd < 0)
     return fail_errno("pidfd_open the process");
@@ -282,11 +285,11 @@ Result<Spawned> spawned_by_stager(const SyncChannel &berth_end, ChildProcess &st
 // forks the process into the container's pid namespace (exec_child.cpp).
 // berth itself enters no namespace. Then follows the process to its execve.
 Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared &prepared) {
-  BERTH_TRY_ASSIGN(auto channel, SyncChannel::make_pair());
+  BERTH_TRY_ASSIGN(auto channel, process::SyncChannel::make_pair());
   auto &[berth_end, child_end] = channel;
 
   int cgroup_fd = prepared.placement ? prepared.placement->clone_into_fd() : -1;
-  ExecChildContext ctx{
+  process::ExecChildContext ctx{
       .process = prepared.process,
       .channel = child_end,
       .init_pidfd = target.init_pidfd.get(),
@@ -310,28 +313,28 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
   if (stager_pid < 0)
     return fail_errno("clone the exec stager");
   if (stager_pid == 0)
-    run_exec_stager(ctx);
-  ChildProcess stager(static_cast<pid_t>(stager_pid));
+    process::run_exec_stager(ctx);
+  process::ChildProcess stager(static_cast<pid_t>(stager_pid));
   child_end.close();
   prepared.console.reset(); // the stager holds it now
   if (ctx.placed_by_berth) {
     BERTH_TRY_CTX(prepared.placement->add_process(stager.pid()), "place the process");
-    BERTH_TRY(berth_end.send(SyncMessage::Placed));
+    BERTH_TRY(berth_end.send(process::SyncMessage::Placed));
   }
   BERTH_TRY_ASSIGN(Spawned spawned, spawned_by_stager(berth_end, stager));
   std::string process_state = notify_process_state(target, prepared, spawned.child.pid());
   prepared.seccomp_listener.reset(); // the process holds it now
-  BERTH_TRY(berth_end.send(SyncMessage::Commit, process_state));
+  BERTH_TRY(berth_end.send(process::SyncMessage::Commit, process_state));
   for (;;) {
     BERTH_TRY_ASSIGN(auto message, receive_or_eof(berth_end));
     if (!message)
       return spawned;
     switch (message->first) {
-    case SyncMessage::Ready: // warnings, before the exec
+    case process::SyncMessage::Ready: // warnings, before the exec
       for (std::string_view warning : sys::split_lines(message->second))
         log::warn(warning);
       break;
-    case SyncMessage::Failed:
+    case process::SyncMessage::Failed:
       return fail(std::move(message->second));
     default:
       return fail("unexpected message from the exec'd process");

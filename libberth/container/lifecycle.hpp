@@ -7,9 +7,9 @@
 
 #include "cgroup/manager.hpp"
 #include "container/container.hpp"
-#include "container/spawn.hpp"
 #include "container/state_dir.hpp"
-#include "container/sync_channel.hpp"
+#include "process/spawn.hpp"
+#include "process/sync_channel.hpp"
 
 namespace berth::container {
 
@@ -17,7 +17,7 @@ namespace berth::container {
 // recorded. The init is berth's child here; create lets it go, run waits on it.
 struct CreatedContainer {
   StateDir dir;
-  ChildProcess init;
+  process::ChildProcess init;
   StoredState state;
   // For a foreground run with process.terminal and no --console-socket: the
   // connection the init sent the terminal's master over, for the caller to
@@ -25,7 +25,7 @@ struct CreatedContainer {
   UniqueFd console;
   // For run: berth's end of the setup channel, over which release_init lets
   // the init go (create's init waits on the start socket instead).
-  std::optional<SyncChannel> release_channel;
+  std::optional<process::SyncChannel> release_channel;
 };
 
 // Who creates the container, which decides who lets its init go.
@@ -70,7 +70,7 @@ spec::Resources effective_resources(const spec::Linux &linux);
 // Waits for the container's init, berth's child, forwarding the signals berth
 // gets to it (and driving `terminal` when given); returns its exit code.
 class TerminalProxy;
-Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init,
+Result<int> wait_forwarding_signals(const StoredState &state, process::ChildProcess &init,
                                     TerminalProxy *terminal);
 
 // The status of a recorded container, from its state and whether its init lives.
@@ -79,7 +79,7 @@ Status current_status(const StoredState &state);
 // Lets the init exec the user's program and records that it did (start's
 // work): through the start socket, or over `channel` for run's own init.
 Result<void> release_init(const StateDir &dir, StoredState &state,
-                          const SyncChannel *channel = nullptr);
+                          const process::SyncChannel *channel = nullptr);
 
 // The poststart hooks (config.md: after the program started, before start
 // returns), run once the state directory's lock is let go so that a hook may

@@ -147,7 +147,7 @@ Result<CreatePlan> preflight(const GlobalOptions &global, const CreateOptions &o
   BERTH_TRY(check_terminal(*config.process, options, foreground));
   BERTH_TRY_CTX(linux::validate_sysctl(config), "config.json");
   BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
-  BERTH_TRY_ASSIGN(NamespacePlan namespaces, NamespacePlan::build(config));
+  BERTH_TRY_ASSIGN(process::NamespacePlan namespaces, process::NamespacePlan::build(config));
   BERTH_TRY(check_user_namespace(namespaces));
   BERTH_TRY_ASSIGN(SeccompSetup seccomp, prepare_seccomp(config, global.root));
   BERTH_TRY_ASSIGN(ConsoleSetup console, prepare_console(*config.process, options));

@@ -11,7 +11,7 @@
 
 #include "cgroup/manager.hpp"
 #include "container/container.hpp"
-#include "container/namespaces.hpp"
+#include "process/namespaces.hpp"
 #include "seccomp/filter.hpp"
 #include "spec/config.hpp"
 #include "sys/error.hpp"
@@ -41,7 +41,7 @@ struct CreatePlan {
   std::string bundle; // absolute, symlinks resolved
   spec::Config config;
   std::string rootfs; // absolute, symlinks resolved
-  NamespacePlan namespaces;
+  process::NamespacePlan namespaces;
   SeccompSetup seccomp;
   ConsoleSetup console;
   cgroup::Manager cgroups;           // planned: nothing is made yet

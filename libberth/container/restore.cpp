@@ -86,7 +86,7 @@ Result<int> restore(const GlobalOptions &global, const RestoreOptions &options) 
   // --restore-sibling made the restored init berth's child: killed and reaped
   // if anything below fails.
   BERTH_TRY_ASSIGN(pid_t pid, read_restored_pid(dir));
-  ChildProcess init(pid);
+  process::ChildProcess init(pid);
   ::unlinkat(dir.fd(), kCriuPidFile, 0);
   ::unlinkat(dir.fd(), kCriuRoot, AT_REMOVEDIR);
   auto start_time = live_process_start_time(pid);

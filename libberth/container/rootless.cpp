@@ -33,7 +33,7 @@ std::string default_state_root(bool rootless, const char *xdg_runtime_dir) {
   return "/run/berth";
 }
 
-Result<void> check_user_namespace(const NamespacePlan &namespaces) {
+Result<void> check_user_namespace(const process::NamespacePlan &namespaces) {
   if (::geteuid() == 0 || namespaces.creates(CLONE_NEWUSER) || namespaces.joins(CLONE_NEWUSER))
     return {};
   return fail("config.json: /linux/namespaces: berth run by uid " + std::to_string(::geteuid()) +

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "container/namespaces.hpp"
+#include "process/namespaces.hpp"
 #include "sys/error.hpp"
 
 namespace berth::container {
@@ -28,6 +28,6 @@ std::string default_state_root(bool rootless, const char *xdg_runtime_dir);
 // An unprivileged caller (effective uid not 0) can mount, map and set up
 // nothing without a user namespace of the container's: refused up front, in
 // one line, instead of a permission error from somewhere in the setup.
-Result<void> check_user_namespace(const NamespacePlan &namespaces);
+Result<void> check_user_namespace(const process::NamespacePlan &namespaces);
 
 } // namespace berth::container

@@ -20,7 +20,7 @@ namespace berth::container {
 // Waits for the init, forwarding signals to it and, with a terminal berth
 // drives, copying between the caller and the terminal; SIGWINCH then resizes
 // the container's terminal instead (the kernel signals its foreground group).
-Result<int> wait_forwarding_signals(const StoredState &state, ChildProcess &init,
+Result<int> wait_forwarding_signals(const StoredState &state, process::ChildProcess &init,
                                     TerminalProxy *terminal) {
   BlockedSignals blocked;
   int sfd = ::signalfd(-1, &blocked.set(), SFD_CLOEXEC);

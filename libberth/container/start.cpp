@@ -2,9 +2,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "container/hooks.hpp"
+#include "container/hook_state.hpp"
 #include "container/lifecycle.hpp"
 #include "container/notify_socket.hpp"
+#include "process/hooks.hpp"
 #include "sys/phase_log.hpp"
 #include "sys/syscalls.hpp"
 
@@ -16,12 +17,12 @@ namespace {
 // end is close-on-exec, so end-of-file means the exec happened and anything
 // else is the reason it did not.
 Result<std::string> let_init_exec(const StateDir &dir, const StoredState &state,
-                                  const SyncChannel *channel) {
+                                  const process::SyncChannel *channel) {
   auto not_waiting = [&] {
     return fail_errno("start container \"" + state.id + "\": its init is not waiting");
   };
   if (channel) {
-    if (!channel->send(SyncMessage::Start))
+    if (!channel->send(process::SyncMessage::Start))
       return not_waiting();
     return sys::read_fd(channel->fd(), 4096);
   }
@@ -39,7 +40,8 @@ Result<std::string> let_init_exec(const StateDir &dir, const StoredState &state,
 
 } // namespace
 
-Result<void> release_init(const StateDir &dir, StoredState &state, const SyncChannel *channel) {
+Result<void> release_init(const StateDir &dir, StoredState &state,
+                          const process::SyncChannel *channel) {
   UniqueFd notify;
   if (!state.notify_socket.empty()) {
     BERTH_TRY_ASSIGN(notify, bind_notify_socket(dir));
@@ -61,8 +63,8 @@ void run_poststart_hooks(const StoredState &state) {
   // hooks and lifecycle continue as if the hook had succeeded") and crun
   // does; later spec text makes it an error that stops the container, as
   // runc does.
-  run_hooks_warning_on_failure(HookKind::Poststart, state.hooks.poststart,
-                               hook_state_json(state, Status::Running));
+  process::run_hooks_warning_on_failure(process::HookKind::Poststart, state.hooks.poststart,
+                                        hook_state_json(state, Status::Running));
 }
 
 Result<void> start(const GlobalOptions &global, const std::string &id) {

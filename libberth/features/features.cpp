@@ -115,7 +115,7 @@ json::Value document(const HostFacts &facts) {
   json::Value doc = json::Value::object();
   doc.set("ociVersionMin", json::Value::string(std::string(kOciVersionMin)));
   doc.set("ociVersionMax", json::Value::string(BERTH_OCI_SPEC_VERSION));
-  // The hooks berth runs (container/hooks.hpp): all of config.md's kinds.
+  // The hooks berth runs (process/hooks.hpp): all of config.md's kinds.
   constexpr std::array<std::string_view, 6> kHooks = {
       "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
   doc.set("hooks", string_array(kHooks));

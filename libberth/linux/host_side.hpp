@@ -1,6 +1,6 @@
 // What the init of a container with a user namespace cannot do itself, done by
 // berth with the host's credentials: it runs in berth (the init's parent), and
-// the init receives the result as an fd (container/host_side_requests.hpp).
+// the init receives the result as an fd (process/host_side_requests.hpp).
 #pragma once
 
 #include <sys/types.h>

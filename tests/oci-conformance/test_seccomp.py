@@ -1202,15 +1202,27 @@ def calls_after_filter(trace: Path) -> list:
     (included)."""
     lines = trace.read_text().splitlines()
     pid, calls = None, []
+    # strace splits a call that another traced process interrupts into
+    # "<unfinished ...>" and "<... seccomp resumed>": the filter's load may end
+    # on the resumed line.
+    unfinished_load = set()
     for line in lines:
         m = STRACE_LINE.match(line)
-        if not m or " resumed>" in line:
+        if not m:
             continue
         if pid is None:
             # libseccomp probes the kernel with calls that fail: the one that loads
-            if (m.group(2) == "seccomp" and "SECCOMP_SET_MODE_FILTER" in line
-                    and re.search(r"= \d+$", line)):
+            resumed = " resumed>" in line
+            loads = m.group(2) == "seccomp" and (
+                m.group(1) in unfinished_load if resumed else "SECCOMP_SET_MODE_FILTER" in line)
+            if resumed:
+                unfinished_load.discard(m.group(1))
+            if loads and line.endswith("<unfinished ...>"):
+                unfinished_load.add(m.group(1))
+            elif loads and re.search(r"= \d+$", line):
                 pid = m.group(1)
+            continue
+        if " resumed>" in line:
             continue
         if m.group(1) != pid:
             continue

@@ -211,7 +211,7 @@ else
     # were born in the container's pid namespace after the setns, where the
     # tracer cannot see its parent; it quit and berth spun at exit, waiting for
     # it. berth now gives its own pid namespace back to its children after the
-    # clone: see OwnPidNamespace in libberth/container/namespaces.hpp.)
+    # clone: see OwnPidNamespace in libberth/process/namespaces.hpp.)
     # The container's init is a clone of berth that execs or _exits, and is
     # never checked.
     export ASAN_OPTIONS="detect_leaks=1:$asan_options"

@@ -1,4 +1,4 @@
-// The hook runner on its own (container/hooks.hpp): the state reaches the
+// The hook runner on its own (process/hooks.hpp): the state reaches the
 // hook's stdin whole, however large, and a hook that does not read it is no
 // failure (nor a SIGPIPE for the caller); every way a hook can fail becomes
 // one message naming it; the timeout kills; the caller's blocked signals do
@@ -11,13 +11,14 @@
 
 #include <string>
 
-#include "container/hooks.hpp"
+#include "container/hook_state.hpp"
+#include "process/hooks.hpp"
 #include "string_assert.hpp"
 #include "sys/syscalls.hpp"
 #include "json/value.hpp"
 
 using namespace berth;
-using namespace berth::container;
+using namespace berth::process;
 
 namespace {
 
@@ -146,13 +147,13 @@ Test(hooks, warnings_only_runs_them_all) {
 }
 
 Test(hooks, state_json_has_the_spec_fields) {
-  StoredState stored;
+  container::StoredState stored;
   stored.oci_version = "1.2.1";
   stored.id = "c1";
   stored.bundle = "/srv/b";
   stored.init.pid = 4242;
   stored.annotations = {{"k", "v"}};
-  auto doc = json::parse(hook_state_json(stored, Status::Creating));
+  auto doc = json::parse(container::hook_state_json(stored, container::Status::Creating));
   cr_assert(doc.has_value());
   BERTH_ASSERT_STR_EQ(doc->find("ociVersion")->text(), "1.2.1");
   BERTH_ASSERT_STR_EQ(doc->find("id")->text(), "c1");
@@ -162,7 +163,7 @@ Test(hooks, state_json_has_the_spec_fields) {
   BERTH_ASSERT_STR_EQ(doc->find("annotations")->find("k")->text(), "v");
 
   stored.annotations.clear();
-  auto stopped = json::parse(hook_state_json(stored, Status::Stopped));
+  auto stopped = json::parse(container::hook_state_json(stored, container::Status::Stopped));
   cr_assert(stopped.has_value());
   BERTH_ASSERT_STR_EQ(stopped->find("status")->text(), "stopped");
   cr_assert_null(stopped->find("pid"));

@@ -13,7 +13,7 @@
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
 
-namespace berth::container {
+namespace berth::process {
 
 struct JoinedNamespace {
   spec::NamespaceType type;
@@ -83,4 +83,4 @@ private:
 // mapping only its own id), else through newuidmap/newgidmap.
 Result<void> write_id_maps(pid_t pid, const spec::Linux &linux);
 
-} // namespace berth::container
+} // namespace berth::process

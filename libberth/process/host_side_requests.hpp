@@ -13,12 +13,12 @@
 #include <functional>
 #include <string_view>
 
-#include "container/init.hpp"
-#include "container/sync_channel.hpp"
+#include "process/init.hpp"
+#include "process/sync_channel.hpp"
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
 
-namespace berth::container {
+namespace berth::process {
 
 // The init's side: linux::RootfsOptions::host_bind_source and host_device_node.
 std::function<Result<UniqueFd>(std::size_t index)>
@@ -32,4 +32,4 @@ host_device_node_requester(const SyncChannel &init_end);
 Result<void> serve_host_side_request(const InitContext &ctx, pid_t init_pid, SyncMessage type,
                                      std::string_view payload, const SyncChannel &berth_end);
 
-} // namespace berth::container
+} // namespace berth::process

@@ -17,12 +17,10 @@
 #include <string_view>
 #include <vector>
 
-#include "container/container.hpp"
-#include "container/state_dir.hpp"
 #include "spec/config.hpp"
 #include "sys/error.hpp"
 
-namespace berth::container {
+namespace berth::process {
 
 enum class HookKind {
   Prestart,
@@ -56,7 +54,15 @@ void run_hooks_warning_on_failure(HookKind kind, const std::vector<spec::Hook> &
                                   std::string_view state_json);
 
 // The spec's state (runtime.md "State": ociVersion, id, status, pid, bundle,
-// annotations) as a hook gets it; no pid once the container is stopped.
-std::string hook_state_json(const StoredState &state, Status status);
+// annotations) as a hook gets it on its stdin.
+struct HookState {
+  std::string oci_version;
+  std::string id;
+  std::string status; // "creating", "created", "running", "stopped"
+  int pid = 0;        // left out when 0 (a stopped container has none)
+  std::string bundle;
+  spec::StringMap annotations;
+  std::string to_json() const;
+};
 
-} // namespace berth::container
+} // namespace berth::process

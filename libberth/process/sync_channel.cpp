@@ -1,4 +1,6 @@
-#include "container/sync_channel.hpp"
+#include "process/sync_channel.hpp"
+
+#include <unistd.h>
 
 #include <sys/socket.h>
 
@@ -6,7 +8,7 @@
 
 #include "sys/fd_passing.hpp"
 
-namespace berth::container {
+namespace berth::process {
 namespace {
 constexpr std::size_t kMaxMessage = 64 * 1024;
 }
@@ -74,4 +76,9 @@ Result<UniqueFd> SyncChannel::expect_fd(SyncMessage type) const {
   return std::move(fd);
 }
 
-} // namespace berth::container
+void SyncChannel::report_and_exit(const Error &error, int status) const {
+  (void)send(SyncMessage::Failed, error.message());
+  ::_exit(status);
+}
+
+} // namespace berth::process

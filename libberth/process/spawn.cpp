@@ -1,6 +1,6 @@
-#include "container/spawn.hpp"
-#include "container/host_side_requests.hpp"
-#include "container/idmapped_trees.hpp"
+#include "process/spawn.hpp"
+#include "process/host_side_requests.hpp"
+#include "process/idmapped_trees.hpp"
 #include "sys/text.hpp"
 
 #include <sched.h>
@@ -12,16 +12,7 @@
 
 #include "sys/syscalls.hpp"
 
-namespace berth::container {
-
-void ChildProcess::kill_and_reap() {
-  if (pid_ <= 0)
-    return;
-  ::kill(pid_, SIGKILL);
-  while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-  }
-  pid_ = 0;
-}
+namespace berth::process {
 
 namespace {
 
@@ -152,4 +143,4 @@ Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_
   }
 }
 
-} // namespace berth::container
+} // namespace berth::process

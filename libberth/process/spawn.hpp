@@ -8,31 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "container/init.hpp"
+#include "process/child_process.hpp"
+#include "process/init.hpp"
 #include "sys/unique_fd.hpp"
 
-namespace berth::container {
-
-// A child berth forked and must reap: killed and reaped on destruction unless
-// released, so a failed create never leaves a process behind.
-class ChildProcess {
-public:
-  ChildProcess() = default;
-  explicit ChildProcess(pid_t pid) : pid_(pid) {}
-  ChildProcess(ChildProcess &&other) noexcept : pid_(std::exchange(other.pid_, 0)) {}
-  ChildProcess &operator=(ChildProcess &&other) noexcept {
-    std::swap(pid_, other.pid_);
-    return *this;
-  }
-  ~ChildProcess() { kill_and_reap(); }
-
-  pid_t pid() const { return pid_; }
-  pid_t release() { return std::exchange(pid_, 0); }
-  void kill_and_reap();
-
-private:
-  pid_t pid_ = 0;
-};
+namespace berth::process {
 
 struct SpawnedInit {
   ChildProcess init;
@@ -50,4 +30,4 @@ Result<SpawnedInit> spawn_init(const InitContext &ctx, const SyncChannel &berth_
                                const std::function<Result<void>(pid_t)> &on_pid,
                                const std::function<Result<void>()> &runtime_hooks = {});
 
-} // namespace berth::container
+} // namespace berth::process

@@ -19,21 +19,16 @@
 #include <string>
 #include <vector>
 
-#include "container/exec.hpp"
-#include "container/init.hpp" // seccomp_loads_before_exec
-#include "container/pre_exec.hpp"
 #include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/terminal.hpp"
+#include "process/exec_child.hpp"
+#include "process/finalize.hpp"
+#include "process/terminal_setup.hpp"
 #include "sys/syscalls.hpp"
 
-namespace berth::container {
+namespace berth::process {
 namespace {
-
-[[noreturn]] void report_and_exit(const ExecChildContext &ctx, const Error &error) {
-  (void)ctx.channel.send(SyncMessage::Failed, error.message());
-  ::_exit(127);
-}
 
 // The stager starts with copies of all of berth's fds: the state directory
 // (whose lock would otherwise outlive berth), the caller's log file, ...
@@ -52,34 +47,6 @@ Result<void> join_namespaces(const ExecChildContext &ctx) {
   if (ctx.join_flags != 0 && ::setns(ctx.init_pidfd, ctx.join_flags) < 0)
     return fail_errno("join the container's namespaces");
   return {};
-}
-
-// Joining a user namespace keeps berth's ids, which it does not map (they
-// read as the overflow ids there): become its root, when it has one, so that
-// what the setup makes (the terminal) is owned as the init's would be and can
-// be handed to the process' user. EINVAL: the namespace does not map 0.
-Result<void> become_namespace_root() {
-  if (::setresgid(0, 0, 0) < 0 && errno != EINVAL)
-    return fail_errno("setresgid to the user namespace's root");
-  if (::setresuid(0, 0, 0) < 0 && errno != EINVAL)
-    return fail_errno("setresuid to the user namespace's root");
-  return {};
-}
-
-// process.terminal: a pty of the container's devpts (its mount namespace is
-// ours now), its master sent to whoever drives it, its replica our stdio and
-// controlling terminal.
-Result<void> set_up_terminal(const ExecChildContext &ctx) {
-  const auto &process = ctx.process;
-  BERTH_TRY_ASSIGN(linux::Pty pty, linux::open_pty(process.console_size));
-  // The terminal belongs to the user who works in it (as for the init), who
-  // can then reopen it (/dev/tty, /proc/self/fd/0).
-  if (::fchown(pty.replica.get(), process.user.uid, static_cast<gid_t>(-1)) < 0)
-    return fail_errno("chown " + pty.replica_path + " to uid " + std::to_string(process.user.uid));
-  BERTH_TRY(linux::send_console_master(ctx.console_socket, pty.master.get(), pty.replica_path));
-  pty.master.reset();
-  ::close(ctx.console_socket);
-  return linux::become_terminal_owner(pty.replica.get());
 }
 
 // A task under SCHED_DEADLINE cannot fork, and SCHED_FLAG_RESET_ON_FORK is
@@ -165,11 +132,8 @@ Result<pid_t> stage(const ExecChildContext &ctx) {
 }
 
 struct Prepared {
-  std::string executable;
-  std::vector<std::string> env; // process.env, with HOME
-  std::string process_state;    // for the seccomp listener
-  linux::CredentialPlan credentials;
-  bool enter_cwd_as_user = false;
+  ProcessPreparation process;
+  std::string process_state; // for the seccomp listener
 };
 
 // The process's part, inside every namespace and the cgroup: from berth's
@@ -186,25 +150,20 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
   if (scheduler_set_after_fork(process))
     BERTH_TRY(linux::apply_scheduler(*process.scheduler));
   if (process.terminal)
-    BERTH_TRY(set_up_terminal(ctx));
+    BERTH_TRY(set_up_terminal(process, ctx.console_socket, {}, false));
   // Without a terminal too the process leads a session and process group of
   // its own, as under runc: not berth's caller's, whose job control and
   // terminal signals must not reach into the container.
   else if (::setsid() < 0)
     return fail_errno("start a new session");
-  BERTH_TRY(apply_lsm_labels(process));
   // Everything but the credential switch and the exec happens before the
   // seccomp filter (finish_and_exec).
-  prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
-  std::vector<std::string> warnings;
-  BERTH_TRY_ASSIGN(prepared.credentials, linux::prepare_credentials(process, warnings));
+  BERTH_TRY_ASSIGN(prepared.process, prepare_final_steps(process));
   std::string warning_lines;
-  for (const auto &w : warnings)
+  for (const auto &w : prepared.process.warnings)
     warning_lines += w + "\n";
   if (!warning_lines.empty())
     BERTH_TRY(ctx.channel.send(SyncMessage::Ready, warning_lines));
-  BERTH_TRY_ASSIGN(prepared.enter_cwd_as_user, enter_cwd_before_switch(process.cwd));
-  BERTH_TRY_ASSIGN(prepared.executable, linux::find_executable(process));
   return prepared;
 }
 
@@ -213,7 +172,7 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
 void run_exec_stager(const ExecChildContext &ctx) {
   auto pid = stage(ctx);
   if (!pid)
-    report_and_exit(ctx, pid.error());
+    ctx.channel.report_and_exit(pid.error(), 127);
   (void)ctx.channel.send(SyncMessage::InitPid, std::to_string(*pid));
   ::_exit(0);
 }
@@ -221,29 +180,17 @@ void run_exec_stager(const ExecChildContext &ctx) {
 void run_exec_process(const ExecChildContext &ctx) {
   auto prepared = set_up(ctx);
   if (!prepared)
-    report_and_exit(ctx, prepared.error());
+    ctx.channel.report_and_exit(prepared.error(), 127);
   if (auto sealed = seal_inherited_fds(ctx.preserve_fds); !sealed)
-    report_and_exit(ctx, sealed.error());
-  // berth blocks the signals it forwards while it waits; the program starts
-  // with none blocked.
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-
-  auto argv = c_strings(ctx.process.args);
-  auto envp = c_strings(prepared->env);
+    ctx.channel.report_and_exit(sealed.error(), 127);
   FinalSteps steps;
   steps.process = &ctx.process;
-  steps.credentials = &prepared->credentials;
+  steps.prepared = &prepared->process;
   steps.seccomp = ctx.seccomp;
   steps.listener = ctx.seccomp_listener;
   steps.listener_path = "the listenerPath agent";
   steps.process_state = prepared->process_state;
-  steps.enter_cwd_as_user = prepared->enter_cwd_as_user;
-  steps.executable = prepared->executable.c_str();
-  steps.argv = argv.data();
-  steps.envp = envp.data();
-  report_and_exit(ctx, finish_and_exec(steps));
+  ctx.channel.report_and_exit(finish_and_exec(steps), 127);
 }
 
-} // namespace berth::container
+} // namespace berth::process

@@ -1,4 +1,4 @@
-#include "container/init.hpp"
+#include "process/init.hpp"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -16,40 +16,20 @@
 #include <charconv>
 #include <vector>
 
-#include "container/hooks.hpp"
-#include "container/host_side_requests.hpp"
-#include "container/idmapped_trees.hpp"
-#include "container/pre_exec.hpp"
 #include "linux/net_devices.hpp"
 #include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/rootfs.hpp"
 #include "linux/terminal.hpp"
+#include "process/finalize.hpp"
+#include "process/hooks.hpp"
+#include "process/host_side_requests.hpp"
+#include "process/idmapped_trees.hpp"
+#include "process/terminal_setup.hpp"
 #include "sys/syscalls.hpp"
 
-namespace berth::container {
+namespace berth::process {
 namespace {
-
-[[noreturn]] void report_and_exit(const InitContext &ctx, const Error &error) {
-  (void)ctx.channel.send(SyncMessage::Failed, error.message());
-  ::_exit(1);
-}
-
-// In a user namespace the creator has every capability but, until it switches,
-// the overflow uid: become the namespace's root when root is mapped.
-Result<void> become_namespace_root(const spec::Linux &linux) {
-  auto maps_zero = [](const std::vector<spec::IdMapping> &maps) {
-    for (const auto &m : maps)
-      if (m.container_id == 0)
-        return true;
-    return false;
-  };
-  if (maps_zero(linux.gid_mappings) && ::setresgid(0, 0, 0) < 0)
-    return fail_errno("setresgid to the user namespace's root");
-  if (maps_zero(linux.uid_mappings) && ::setresuid(0, 0, 0) < 0)
-    return fail_errno("setresuid to the user namespace's root");
-  return {};
-}
 
 Result<void> request_id_maps(const InitContext &ctx) {
   // A non-dumpable process's /proc files belong to root: an unprivileged
@@ -60,7 +40,7 @@ Result<void> request_id_maps(const InitContext &ctx) {
   BERTH_TRY(ctx.channel.send(SyncMessage::WriteIdMaps));
   BERTH_TRY(ctx.channel.expect(SyncMessage::IdMapsWritten));
   BERTH_TRY(become_non_dumpable());
-  return become_namespace_root(*ctx.config.linux);
+  return become_namespace_root();
 }
 
 // A session keyring of the container's own, so that keys never leak between
@@ -99,11 +79,7 @@ Result<void> close_unneeded_fds(const InitContext &ctx) {
 }
 
 struct Prepared {
-  std::string executable;
-  std::vector<std::string> env; // process.env, with HOME
-  std::vector<std::string> warnings;
-  linux::CredentialPlan credentials;
-  bool enter_cwd_as_user = false;
+  ProcessPreparation process;
   // The state the startContainer hooks get, made with the create-time ones.
   std::string start_hook_state;
 };
@@ -124,43 +100,18 @@ Result<void> run_create_hooks(const InitContext &ctx, Prepared &prepared) {
     return {};
   BERTH_TRY(ctx.channel.send(SyncMessage::RunRuntimeHooks));
   BERTH_TRY_ASSIGN(std::string pid_text, ctx.channel.expect(SyncMessage::RuntimeHooksDone));
-  StoredState state;
+  HookState state;
   state.oci_version = ctx.config.oci_version;
   state.id = ctx.options.id;
   state.bundle = ctx.bundle;
   state.annotations = ctx.config.annotations;
-  auto [end, ec] =
-      std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), state.init.pid);
+  auto [end, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), state.pid);
   if (ec != std::errc() || end != pid_text.data() + pid_text.size())
     return fail("bad init pid from berth: \"" + pid_text + "\"");
-  BERTH_TRY(run_hooks(HookKind::CreateContainer, hooks.create_container,
-                      hook_state_json(state, Status::Creating)));
-  prepared.start_hook_state = hook_state_json(state, Status::Created);
-  return {};
-}
-
-// process.terminal: a pty of the container's own devpts, made once the root is
-// the container's (so no path of the host is involved) and while the init is
-// still root in it (the pts node and the /dev/console bind need that). The
-// init's stdio becomes the pty, so nothing of the caller's stdio reaches the
-// container, and the master leaves for whoever drives the terminal.
-Result<void> set_up_terminal(const InitContext &ctx) {
-  const auto &process = *ctx.config.process;
-  BERTH_TRY_ASSIGN(linux::Pty pty, linux::open_pty(process.console_size));
-  BERTH_TRY(linux::bind_console(pty));
-  // The terminal belongs to the user who works in it, as login makes it, so
-  // that the process can reopen it by name (tty, ssh-agent, gpg) and set its
-  // modes; the group stays the one devpts gave it (gid=5 in the usual config).
-  if (::fchown(pty.replica.get(), process.user.uid, static_cast<gid_t>(-1)) < 0)
-    return fail_errno("chown " + pty.replica_path + " to uid " + std::to_string(process.user.uid));
-  BERTH_TRY(linux::become_terminal_owner(pty.replica.get()));
-  auto sent = linux::send_console_master(ctx.console_socket, pty.master.get(), pty.replica_path);
-  if (!sent && !ctx.options.console_socket.empty())
-    sent.error().context("console socket " + ctx.options.console_socket);
-  BERTH_TRY(std::move(sent));
-  // Neither end stays with the container: its program must not be able to
-  // read its own input back through the master, nor reach the socket.
-  ::close(ctx.console_socket);
+  state.status = "creating";
+  BERTH_TRY(run_hooks(HookKind::CreateContainer, hooks.create_container, state.to_json()));
+  state.status = "created";
+  prepared.start_hook_state = state.to_json();
   return {};
 }
 
@@ -214,7 +165,8 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   BERTH_TRY(linux::prepare_rootfs(config, rootfs));
   // Before the root and paths are made read-only: /dev/console may be created.
   if (process.terminal)
-    BERTH_TRY_CTX(set_up_terminal(ctx), "set up the terminal");
+    BERTH_TRY_CTX(set_up_terminal(process, ctx.console_socket, ctx.options.console_socket, true),
+                  "set up the terminal");
   // Without a terminal the init still leads a session of its own, as with
   // runc: not the caller's (whose terminal signals would reach it), and one
   // criu can checkpoint (a session led from outside the container cannot be).
@@ -241,11 +193,13 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   // The cwd (created above) is entered, the executable looked up and the
   // credentials prepared before the seccomp filter, which only the last steps
   // run under (finish_and_exec).
-  BERTH_TRY(apply_lsm_labels(process));
-  prepared.env = linux::environment_with_home(process); // the container's /etc/passwd, as root
-  BERTH_TRY_ASSIGN(prepared.credentials, linux::prepare_credentials(process, prepared.warnings));
-  BERTH_TRY_ASSIGN(prepared.enter_cwd_as_user, enter_cwd_before_switch(process.cwd));
-  BERTH_TRY_ASSIGN(prepared.executable, linux::find_executable(process));
+  BERTH_TRY_ASSIGN(prepared.process, prepare_final_steps(process));
+  // Socket activation passes through as runc does: the container's program is
+  // the listener now, and it is pid 1 of its own pid namespace.
+  if (ctx.options.listen_fds > 0) {
+    prepared.process.env.push_back("LISTEN_FDS=" + std::to_string(ctx.options.listen_fds));
+    prepared.process.env.push_back("LISTEN_PID=1");
+  }
   return prepared;
 }
 
@@ -276,30 +230,14 @@ int wait_for_start(const InitContext &ctx) {
   if (connection < 0)
     ::_exit(1);
 
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-
-  const auto &process = *ctx.config.process;
-  auto argv = c_strings(process.args);
-  std::vector<std::string> env = prepared.env;
-  // Socket activation passes through as runc does: the container's program is
-  // the listener now, and it is pid 1 of its own pid namespace.
-  if (ctx.options.listen_fds > 0) {
-    env.push_back("LISTEN_FDS=" + std::to_string(ctx.options.listen_fds));
-    env.push_back("LISTEN_PID=1");
-  }
-  auto envp = c_strings(env);
-
   FinalSteps steps;
-  steps.process = &process;
-  steps.credentials = &prepared.credentials;
+  steps.process = &*ctx.config.process;
+  steps.prepared = &prepared.process;
   steps.seccomp = ctx.seccomp;
   steps.listener = ctx.seccomp_listener;
   if (ctx.seccomp && ctx.config.linux->seccomp->listener_path)
     steps.listener_path = *ctx.config.linux->seccomp->listener_path;
   steps.process_state = process_state;
-  steps.enter_cwd_as_user = prepared.enter_cwd_as_user;
   // startContainer: in the container, as the process' user, once start let
   // go; a failure is start's error and the container stops with this exit.
   if (ctx.config.hooks && !ctx.config.hooks->start_container.empty())
@@ -307,9 +245,6 @@ int wait_for_start(const InitContext &ctx) {
       return run_hooks(HookKind::StartContainer, ctx.config.hooks->start_container,
                        prepared.start_hook_state);
     };
-  steps.executable = prepared.executable.c_str();
-  steps.argv = argv.data();
-  steps.envp = envp.data();
   exit_with_error_to(connection, finish_and_exec(steps));
 }
 
@@ -318,13 +253,13 @@ int wait_for_start(const InitContext &ctx) {
 void run_init(const InitContext &ctx, bool namespaces_entered) {
   auto prepared = set_up(ctx, namespaces_entered);
   if (!prepared)
-    report_and_exit(ctx, prepared.error());
+    ctx.channel.report_and_exit(prepared.error(), 1);
   auto sealed = seal_inherited_fds(ctx.options.preserve_fds);
   if (!sealed)
-    report_and_exit(ctx, sealed.error());
+    ctx.channel.report_and_exit(sealed.error(), 1);
 
   std::string warnings;
-  for (const auto &w : prepared->warnings)
+  for (const auto &w : prepared->process.warnings)
     warnings += w + "\n";
   if (!ctx.channel.send(SyncMessage::Ready, warnings))
     ::_exit(1);
@@ -335,15 +270,6 @@ void run_init(const InitContext &ctx, bool namespaces_entered) {
   if (!process_state)
     ::_exit(1);
   wait_for_start_and_exec(ctx, *prepared, *process_state);
-}
-
-bool seccomp_loads_before_exec(const spec::Process &process) {
-  if (process.no_new_privileges)
-    return true;
-  if (!process.capabilities)
-    return false;
-  const auto &effective = process.capabilities->effective;
-  return std::find(effective.begin(), effective.end(), "CAP_SYS_ADMIN") != effective.end();
 }
 
 void run_staging_process(const InitContext &ctx) {
@@ -375,9 +301,9 @@ void run_staging_process(const InitContext &ctx) {
     return static_cast<pid_t>(pid);
   }();
   if (!staged)
-    report_and_exit(ctx, staged.error());
+    ctx.channel.report_and_exit(staged.error(), 1);
   (void)ctx.channel.send(SyncMessage::InitPid, std::to_string(*staged));
   ::_exit(0);
 }
 
-} // namespace berth::container
+} // namespace berth::process

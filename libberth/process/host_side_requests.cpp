@@ -1,4 +1,4 @@
-#include "container/host_side_requests.hpp"
+#include "process/host_side_requests.hpp"
 
 #include <fcntl.h>
 
@@ -12,7 +12,7 @@
 #include "sys/syscalls.hpp"
 #include "sys/text.hpp"
 
-namespace berth::container {
+namespace berth::process {
 namespace {
 
 Result<std::size_t> parse_index(std::string_view payload, std::size_t count) {
@@ -97,4 +97,4 @@ Result<void> serve_host_side_request(const InitContext &ctx, pid_t init_pid, Syn
   return berth_end.send_fd(type, made->get());
 }
 
-} // namespace berth::container
+} // namespace berth::process

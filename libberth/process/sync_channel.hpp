@@ -10,7 +10,7 @@
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
 
-namespace berth::container {
+namespace berth::process {
 
 enum class SyncMessage : std::uint8_t {
   WriteIdMaps = 1, // init -> berth: my user namespace is ready for uid_map/gid_map
@@ -51,6 +51,10 @@ public:
   Result<void> send_fd(SyncMessage type, int fd) const;
   Result<UniqueFd> expect_fd(SyncMessage type) const;
 
+  // The child's last word when its setup failed: the error as Failed, then
+  // _exit(status). For the init and the exec'd process before their execve.
+  [[noreturn]] void report_and_exit(const Error &error, int status) const;
+
   int fd() const { return fd_.get(); }
   void close() { fd_.reset(); }
 
@@ -58,4 +62,4 @@ private:
   UniqueFd fd_;
 };
 
-} // namespace berth::container
+} // namespace berth::process

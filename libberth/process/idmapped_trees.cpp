@@ -1,4 +1,4 @@
-#include "container/idmapped_trees.hpp"
+#include "process/idmapped_trees.hpp"
 
 #include <fcntl.h>
 
@@ -8,7 +8,7 @@
 #include "linux/idmapped_mount.hpp"
 #include "sys/syscalls.hpp"
 
-namespace berth::container {
+namespace berth::process {
 namespace {
 
 Result<UniqueFd> build(const InitContext &ctx, pid_t init_pid, std::string_view payload) {
@@ -39,4 +39,4 @@ Result<void> serve_idmapped_tree(const InitContext &ctx, pid_t init_pid, std::st
   return berth_end.send_fd(SyncMessage::IdmappedTree, tree->get());
 }
 
-} // namespace berth::container
+} // namespace berth::process

@@ -10,12 +10,12 @@
 #include <functional>
 #include <string_view>
 
-#include "container/init.hpp"
-#include "container/sync_channel.hpp"
+#include "process/init.hpp"
+#include "process/sync_channel.hpp"
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
 
-namespace berth::container {
+namespace berth::process {
 
 // The init's side: what linux::RootfsOptions::idmapped_tree calls.
 std::function<Result<UniqueFd>(std::size_t index)>
@@ -27,4 +27,4 @@ idmapped_tree_requester(const SyncChannel &init_end);
 Result<void> serve_idmapped_tree(const InitContext &ctx, pid_t init_pid, std::string_view payload,
                                  const SyncChannel &berth_end);
 
-} // namespace berth::container
+} // namespace berth::process

@@ -7,17 +7,26 @@
 #include <cstdint>
 #include <string>
 
-#include "container/container.hpp"
-#include "container/namespaces.hpp"
-#include "container/sync_channel.hpp"
+#include "process/namespaces.hpp"
+#include "process/sync_channel.hpp"
 #include "seccomp/filter.hpp"
 #include "spec/config.hpp"
 
-namespace berth::container {
+namespace berth::process {
+
+// What create's options say to the init (container.hpp's CreateOptions).
+struct InitOptions {
+  std::string id;
+  bool no_pivot = false;       // --no-pivot
+  bool no_new_keyring = false; // --no-new-keyring
+  unsigned preserve_fds = 0;   // --preserve-fds
+  unsigned listen_fds = 0;     // LISTEN_FDS (socket activation)
+  std::string console_socket;  // --console-socket's path, for errors
+};
 
 struct InitContext {
   const spec::Config &config;
-  const CreateOptions &options;
+  InitOptions options;
   std::string bundle; // absolute
   std::string rootfs; // absolute
   const NamespacePlan &namespaces;
@@ -39,13 +48,6 @@ struct InitContext {
   int console_socket = -1;
 };
 
-// Whether the init can load the seccomp filter at the last moment, right before
-// execve: loading needs no_new_privs or CAP_SYS_ADMIN, and the process' own
-// credentials may have neither. Otherwise it is loaded just before the switch
-// to the process' user and capabilities, as runc does, and the profile must
-// allow what the init still does after it (setresuid, capset, execve, ...).
-bool seccomp_loads_before_exec(const spec::Process &process);
-
 // Entry point of the init (or, for a staged spawn, of its second stage):
 // `namespaces_entered` says whether the joined namespaces are already entered.
 [[noreturn]] void run_init(const InitContext &ctx, bool namespaces_entered);
@@ -53,4 +55,4 @@ bool seccomp_loads_before_exec(const spec::Process &process);
 // Entry point of the first stage of a staged spawn (see spawn.cpp).
 [[noreturn]] void run_staging_process(const InitContext &ctx);
 
-} // namespace berth::container
+} // namespace berth::process

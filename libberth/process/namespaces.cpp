@@ -1,4 +1,4 @@
-#include "container/namespaces.hpp"
+#include "process/namespaces.hpp"
 
 #include <fcntl.h>
 #include <linux/nsfs.h>
@@ -12,7 +12,7 @@
 #include "sys/syscalls.hpp"
 #include "tables/namespaces.hpp"
 
-namespace berth::container {
+namespace berth::process {
 
 static_assert(kForChildrenFlags == (CLONE_NEWPID | CLONE_NEWTIME));
 static_assert(CLONE_NEWCGROUP == 0x02000000);
@@ -109,4 +109,4 @@ Result<void> make_time_namespace(const NamespacePlan &plan, bool enter) {
   return {};
 }
 
-} // namespace berth::container
+} // namespace berth::process

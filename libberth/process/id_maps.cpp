@@ -9,14 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "container/namespaces.hpp"
 #include "linux/idmap_userns.hpp"
+#include "process/namespaces.hpp"
 #include "sys/syscalls.hpp"
 #include "sys/text.hpp"
 
 extern char **environ;
 
-namespace berth::container {
+namespace berth::process {
 namespace {
 
 // "[0 65534 1, 1 100000 65536]": the map as the config gives it, for messages.
@@ -128,4 +128,4 @@ Result<void> write_id_maps(pid_t pid, const spec::Linux &linux) {
   return {};
 }
 
-} // namespace berth::container
+} // namespace berth::process

@@ -1,4 +1,4 @@
-#include "container/hooks.hpp"
+#include "process/hooks.hpp"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -12,14 +12,14 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "container/pre_exec.hpp"
-#include "container/spawn.hpp"
+#include "process/child_process.hpp"
+#include "process/finalize.hpp"
 #include "sys/log.hpp"
 #include "sys/syscalls.hpp"
 #include "tables/signals.hpp"
 #include "json/value.hpp"
 
-namespace berth::container {
+namespace berth::process {
 namespace {
 
 // The hook's side of the fork: only system calls from here to execve, as in
@@ -242,20 +242,20 @@ void run_hooks_warning_on_failure(HookKind kind, const std::vector<spec::Hook> &
   }
 }
 
-std::string hook_state_json(const StoredState &state, Status status) {
+std::string HookState::to_json() const {
   auto v = json::Value::object();
-  v.set("ociVersion", json::Value::string(state.oci_version));
-  v.set("id", json::Value::string(state.id));
-  v.set("status", json::Value::string(std::string(status_name(status))));
-  if (status != Status::Stopped)
-    v.set("pid", json::Value::number(std::int64_t{state.init.pid}));
-  v.set("bundle", json::Value::string(state.bundle));
-  if (!state.annotations.empty()) {
-    auto &annotations = v.set("annotations", json::Value::object());
-    for (const auto &[key, value] : state.annotations)
-      annotations.set(key, json::Value::string(value));
+  v.set("ociVersion", json::Value::string(oci_version));
+  v.set("id", json::Value::string(id));
+  v.set("status", json::Value::string(status));
+  if (pid != 0)
+    v.set("pid", json::Value::number(std::int64_t{pid}));
+  v.set("bundle", json::Value::string(bundle));
+  if (!annotations.empty()) {
+    auto &object = v.set("annotations", json::Value::object());
+    for (const auto &[key, value] : annotations)
+      object.set(key, json::Value::string(value));
   }
   return json::serialize(v);
 }
 
-} // namespace berth::container
+} // namespace berth::process
