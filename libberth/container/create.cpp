@@ -265,80 +265,42 @@ private:
   bool net_devices_moved_ = false;
 };
 
-Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
-                                                const CreateOptions &options, CreateMode mode,
-                                                PoststopOnFailure &poststop_on_failure) {
-  const bool released_by_start = mode == CreateMode::Create;
-  const std::string phase_of = "create " + options.id;
-  log::Phase validating(phase_of, "load and validate config.json");
-  BERTH_TRY_ASSIGN(CreatePlan plan, preflight(global, options, mode == CreateMode::RunForeground));
-  auto &[bundle, config, rootfs, namespaces, seccomp_setup, console, cgroups, warnings] = plan;
-  validating.end();
+// No mount namespace: what the init mounts is in the host's tree, and goes
+// with a failed create (and with delete, through the state, also after a
+// killed create).
+Result<std::optional<HostRootfsMountGuard>> guard_host_mounts(const CreatePlan &plan,
+                                                              StoredState &state) {
+  if (plan.namespaces.creates(CLONE_NEWNS) || plan.namespaces.joins(CLONE_NEWNS))
+    return std::optional<HostRootfsMountGuard>();
+  BERTH_TRY_ASSIGN(HostRootfsMountGuard guard, HostRootfsMountGuard::before_setup(plan.rootfs));
+  state.host_rootfs_mount_below = guard.below();
+  return std::optional<HostRootfsMountGuard>(std::move(guard));
+}
 
-  log::Phase reserving(phase_of, "reserve the state directory");
-  BERTH_TRY_ASSIGN(StateDir dir, reserve_id(global, options.id));
-  fault_point("state-reserved");
-  if (!options.notify_socket.empty())
-    BERTH_TRY(prepare_notify_socket(dir, config));
-  reserving.end();
-  log::Phase making_cgroup(phase_of, "create the cgroup and apply linux.resources");
-  // A systemd scope is made for the init's pid, in record_pid.
-  bool has_cgroup = true;
-  if (!cgroups.systemd_managed()) {
-    BERTH_TRY_ASSIGN(has_cgroup, create_cgroup(cgroups, config, global.rootless, warnings));
-  }
-  CgroupCleanup cgroup_cleanup(cgroups); // a failed create leaves no cgroup
-  if (has_cgroup && !cgroups.systemd_managed())
-    BERTH_TRY(set_up_cgroup(cgroups, config, global.rootless));
-  making_cgroup.end();
-  log::Phase spawning(phase_of, "spawn the init and set up the container");
-  UniqueFd listener;
-  if (released_by_start) {
-    BERTH_TRY_ASSIGN(listener, listen_for_start(dir));
-  }
-  BERTH_TRY_ASSIGN(auto channel, process::SyncChannel::make_pair());
-  auto &[berth_end, init_end] = channel;
+// What the init gets in its copy of berth's memory: the plan and the fds it
+// keeps (the start socket, the cgroup for CLONE_INTO_CGROUP, the seccomp
+// listener's connection, the console socket).
+process::InitContext init_context(const CreatePlan &plan, const CreateOptions &options,
+                                  const process::SyncChannel &init_end, int start_listener,
+                                  int cgroup_fd) {
+  process::InitContext ctx{
+      plan.config, init_options(options), plan.bundle, plan.rootfs, plan.namespaces,
+      init_end,    start_listener,        cgroup_fd};
+  if (plan.seccomp.program)
+    ctx.seccomp = &*plan.seccomp.program;
+  ctx.seccomp_listener = plan.seccomp.listener.get();
+  ctx.console_socket = plan.console.init_end.get();
+  return ctx;
+}
 
-  StoredState state = initial_state(plan, options, has_cgroup);
-  // No mount namespace: what the init mounts is in the host's tree, and goes
-  // with a failed create (and with delete, through the state, also after a
-  // killed create).
-  std::optional<HostRootfsMountGuard> host_mounts;
-  if (!namespaces.creates(CLONE_NEWNS) && !namespaces.joins(CLONE_NEWNS)) {
-    BERTH_TRY_ASSIGN(HostRootfsMountGuard guard, HostRootfsMountGuard::before_setup(rootfs));
-    state.host_rootfs_mount_below = guard.below();
-    host_mounts.emplace(std::move(guard));
-  }
-  BERTH_TRY(dir.write(state)); // names the cgroup for a delete after a killed create
-  fault_point("cgroup-created");
-
-  process::InitContext ctx{config,         init_options(options),
-                           bundle,         rootfs,
-                           namespaces,     init_end,
-                           listener.get(), has_cgroup ? cgroups.clone_into_fd() : -1};
-  if (seccomp_setup.program)
-    ctx.seccomp = &*seccomp_setup.program;
-  ctx.seccomp_listener = seccomp_setup.listener.get();
-  ctx.console_socket = console.init_end.get();
-  InitEvents events{
-      config, cgroups, dir, state, has_cgroup, ctx.cgroup_fd >= 0, poststop_on_failure};
-  // execCPUAffinity.initial: berth runs there from now on, and the init
-  // inherits it until it joins the cgroup.
-  BERTH_TRY(linux::apply_initial_cpu_affinity(*config.process));
-  BERTH_TRY_ASSIGN(process::SpawnedInit spawned,
-                   process::spawn_init(
-                       ctx, berth_end, init_end,
-                       [&events](pid_t pid) { return events.record_pid(pid); },
-                       [&events] { return events.runtime_hooks(); }));
-  BERTH_TRY(events.move_net_devices(spawned.init.pid()));
-  listener.reset(); // the init holds it now
-  seccomp_setup.listener.reset();
-  console.init_end.reset();
-  fault_point("init-ready");
-  spawning.end();
-  log::Phase committing(phase_of, "record the state and commit");
-
-  for (const auto &w : warnings)
+// The commit step: the warnings printed, the pid file and the state written,
+// Commit sent (with what the seccomp agent gets). After it the init waits for
+// start, and nothing of create is undone any more.
+Result<void> commit(const CreatePlan &plan, const CreateOptions &options, bool released_by_start,
+                    const process::SpawnedInit &spawned, const StateDir &dir, StoredState &state,
+                    std::optional<HostRootfsMountGuard> &host_mounts,
+                    const process::SyncChannel &berth_end) {
+  for (const auto &w : plan.warnings)
     log::warn(w);
   for (const auto &w : spawned.warnings)
     log::warn(w);
@@ -352,17 +314,80 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   if (released_by_start)
     BERTH_TRY(dir.write(state));
   std::string process_state;
-  if (seccomp_setup.program && seccomp_setup.program->uses_notify())
-    process_state = seccomp_process_state(config, state);
+  if (plan.seccomp.program && plan.seccomp.program->uses_notify())
+    process_state = seccomp_process_state(plan.config, state);
   fault_point("before-commit");
   BERTH_TRY(berth_end.send(process::SyncMessage::Commit, process_state));
   fault_point("committed");
+  return {};
+}
+
+Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
+                                                const CreateOptions &options, CreateMode mode,
+                                                PoststopOnFailure &poststop_on_failure) {
+  const bool released_by_start = mode == CreateMode::Create;
+  const std::string phase_of = "create " + options.id;
+  log::Phase validating(phase_of, "load and validate config.json");
+  BERTH_TRY_ASSIGN(CreatePlan plan, preflight(global, options, mode == CreateMode::RunForeground));
+  validating.end();
+
+  log::Phase reserving(phase_of, "reserve the state directory");
+  BERTH_TRY_ASSIGN(StateDir dir, reserve_id(global, options.id));
+  fault_point("state-reserved");
+  if (!options.notify_socket.empty())
+    BERTH_TRY(prepare_notify_socket(dir, plan.config));
+  reserving.end();
+
+  log::Phase making_cgroup(phase_of, "create the cgroup and apply linux.resources");
+  // A systemd scope is made for the init's pid, in record_pid.
+  bool has_cgroup = true;
+  if (!plan.cgroups.systemd_managed()) {
+    BERTH_TRY_ASSIGN(has_cgroup,
+                     create_cgroup(plan.cgroups, plan.config, global.rootless, plan.warnings));
+  }
+  CgroupCleanup cgroup_cleanup(plan.cgroups); // a failed create leaves no cgroup
+  if (has_cgroup && !plan.cgroups.systemd_managed())
+    BERTH_TRY(set_up_cgroup(plan.cgroups, plan.config, global.rootless));
+  making_cgroup.end();
+
+  log::Phase spawning(phase_of, "spawn the init and set up the container");
+  UniqueFd listener;
+  if (released_by_start) {
+    BERTH_TRY_ASSIGN(listener, listen_for_start(dir));
+  }
+  BERTH_TRY_ASSIGN(auto channel, process::SyncChannel::make_pair());
+  auto &[berth_end, init_end] = channel;
+  StoredState state = initial_state(plan, options, has_cgroup);
+  BERTH_TRY_ASSIGN(auto host_mounts, guard_host_mounts(plan, state));
+  BERTH_TRY(dir.write(state)); // names the cgroup for a delete after a killed create
+  fault_point("cgroup-created");
+  auto ctx = init_context(plan, options, init_end, listener.get(),
+                          has_cgroup ? plan.cgroups.clone_into_fd() : -1);
+  InitEvents events{plan.config,        plan.cgroups,       dir, state, has_cgroup,
+                    ctx.cgroup_fd >= 0, poststop_on_failure};
+  // execCPUAffinity.initial: berth runs there from now on, and the init
+  // inherits it until it joins the cgroup.
+  BERTH_TRY(linux::apply_initial_cpu_affinity(*plan.config.process));
+  BERTH_TRY_ASSIGN(process::SpawnedInit spawned,
+                   process::spawn_init(
+                       ctx, berth_end, init_end,
+                       [&events](pid_t pid) { return events.record_pid(pid); },
+                       [&events] { return events.runtime_hooks(); }));
+  BERTH_TRY(events.move_net_devices(spawned.init.pid()));
+  listener.reset(); // the init holds it now
+  plan.seccomp.listener.reset();
+  plan.console.init_end.reset();
+  fault_point("init-ready");
+  spawning.end();
+
+  log::Phase committing(phase_of, "record the state and commit");
+  BERTH_TRY(commit(plan, options, released_by_start, spawned, dir, state, host_mounts, berth_end));
   dir.commit();
   cgroup_cleanup.release();
   if (host_mounts)
     host_mounts->release();
   CreatedContainer created{std::move(dir), std::move(spawned.init), std::move(state),
-                           std::move(console.caller_end)};
+                           std::move(plan.console.caller_end)};
   if (!released_by_start)
     created.release_channel.emplace(std::move(berth_end));
   return created;
