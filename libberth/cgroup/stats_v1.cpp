@@ -27,9 +27,11 @@ Result<std::optional<json::Value>> read_number_list(const CgroupDir &dir, std::s
   return std::optional<json::Value>(std::move(list));
 }
 
-// One of runc's memory entries: usage, max (the peak), limit, failcnt, from
-// the files "<prefix>.usage_in_bytes" ... ("memory", "memory.memsw" ...).
-Result<std::optional<json::Value>> memory_entry(const CgroupDir &dir, const std::string &prefix) {
+// One of runc's usage entries: usage, max (the peak), limit, failcnt, from
+// the files "<prefix>.usage_in_bytes" ... ("memory", "memory.memsw" ...; a
+// hugetlb size's entry has no limit in runc's stats).
+Result<std::optional<json::Value>> usage_entry(const CgroupDir &dir, const std::string &prefix,
+                                               bool with_limit = true) {
   BERTH_TRY_ASSIGN(auto usage, read_number(dir, prefix + ".usage_in_bytes"));
   if (!usage)
     return std::optional<json::Value>(); // no swap (or kmem) accounting here
@@ -37,8 +39,10 @@ Result<std::optional<json::Value>> memory_entry(const CgroupDir &dir, const std:
   set_number(entry, "usage", usage);
   BERTH_TRY_ASSIGN(auto max, read_number(dir, prefix + ".max_usage_in_bytes"));
   set_number(entry, "max", max);
-  BERTH_TRY_ASSIGN(auto limit, read_number(dir, prefix + ".limit_in_bytes"));
-  set_number(entry, "limit", limit);
+  if (with_limit) {
+    BERTH_TRY_ASSIGN(auto limit, read_number(dir, prefix + ".limit_in_bytes"));
+    set_number(entry, "limit", limit);
+  }
   BERTH_TRY_ASSIGN(auto failcnt, read_number(dir, prefix + ".failcnt"));
   set_number(entry, "failcnt", failcnt);
   return std::optional<json::Value>(std::move(entry));
@@ -140,7 +144,7 @@ Result<json::Value> v1_memory(const CgroupDir &dir) {
   for (auto [key, prefix] :
        {std::pair{"usage", "memory"}, std::pair{"swap", "memory.memsw"},
         std::pair{"kernel", "memory.kmem"}, std::pair{"kernelTCP", "memory.kmem.tcp"}}) {
-    BERTH_TRY_ASSIGN(auto entry, memory_entry(dir, prefix));
+    BERTH_TRY_ASSIGN(auto entry, usage_entry(dir, prefix));
     if (entry)
       object.set(key, std::move(*entry));
   }
@@ -171,15 +175,9 @@ Result<json::Value> v1_hugetlb(const CgroupDir &dir) {
   auto object = json::Value::object();
   BERTH_TRY_ASSIGN(auto sizes, hugetlb_sizes(dir, "usage_in_bytes"));
   for (const auto &size : sizes) {
-    auto entry = json::Value::object();
-    std::string prefix = "hugetlb." + size;
-    BERTH_TRY_ASSIGN(auto usage, read_number(dir, prefix + ".usage_in_bytes"));
-    set_number(entry, "usage", usage);
-    BERTH_TRY_ASSIGN(auto max, read_number(dir, prefix + ".max_usage_in_bytes"));
-    set_number(entry, "max", max);
-    BERTH_TRY_ASSIGN(auto failcnt, read_number(dir, prefix + ".failcnt"));
-    set_number(entry, "failcnt", failcnt);
-    object.set(size, std::move(entry));
+    BERTH_TRY_ASSIGN(auto entry, usage_entry(dir, "hugetlb." + size, false));
+    if (entry)
+      object.set(size, std::move(*entry));
   }
   return object;
 }
