@@ -229,24 +229,6 @@ Result<Prepared> prepare(const GlobalOptions &global, const ExecOptions &options
   return prepared;
 }
 
-// One message from the child, or nullopt at end-of-file: its end of the
-// channel is close-on-exec, so end-of-file after Commit is a successful execve.
-Result<std::optional<std::pair<process::SyncMessage, std::string>>>
-receive_or_eof(const process::SyncChannel &ch) {
-  std::vector<char> buffer(64 * 1024);
-  for (;;) {
-    ssize_t n = ::recv(ch.fd(), buffer.data(), buffer.size(), 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return fail_errno("receive from the exec'd process");
-    if (n == 0)
-      return std::nullopt;
-    return std::pair{static_cast<process::SyncMessage>(buffer[0]),
-                     std::string(buffer.data() + 1, static_cast<std::size_t>(n) - 1)};
-  }
-}
-
 // The process state the seccomp listener agent receives with the fd
 // (runtime.md), naming the exec'd process.
 std::string notify_process_state(const Target &target, const Prepared &prepared, pid_t pid) {
@@ -256,42 +238,13 @@ std::string notify_process_state(const Target &target, const Prepared &prepared,
                                      public_state(target.state).to_json());
 }
 
-struct Spawned {
-  process::ChildProcess child;
-  UniqueFd pidfd;
-};
-
-// The stager's report: the pid of berth's new child, and a pidfd for it (safe
-// from pid reuse: only berth may reap its own child).
-Result<Spawned> spawned_by_stager(const process::SyncChannel &berth_end,
-                                  process::ChildProcess &stager) {
-  BERTH_TRY_ASSIGN(auto message, berth_end.receive());
-  stager.kill_and_reap(); // it has ended, or has nothing left to do
-  if (message.first == process::SyncMessage::Failed)
-    return fail(std::move(message.second));
-  pid_t pid = 0;
-  auto [end, ec] =
-      std::from_chars(message.second.data(), message.second.data() + message.second.size(), pid);
-  if (message.first != process::SyncMessage::InitPid || ec != std::errc() || pid <= 0)
-    return fail("unexpected message from the exec stager");
-  process::ChildProcess child(pid);
-  int pidfd = sys::pidfd_open_raw(pid);
-  if (pidfd < 0)
-    return fail_errno("pidfd_open the process");
-  return Spawned{std::move(child), UniqueFd(pidfd)};
-}
-
-// Clones the stager into the container's cgroup; it joins the namespaces and
-// forks the process into the container's pid namespace (exec_child.cpp).
-// berth itself enters no namespace. Then follows the process to its execve.
-Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared &prepared) {
-  BERTH_TRY_ASSIGN(auto channel, process::SyncChannel::make_pair());
-  auto &[berth_end, child_end] = channel;
-
+// Clones the process into the container's cgroup and namespaces (through a
+// stager: process/exec_child.hpp) and follows it to its execve.
+Result<process::SpawnedExec> spawn(const Target &target, const ExecOptions &options,
+                                   Prepared &prepared) {
   int cgroup_fd = prepared.placement ? prepared.placement->clone_into_fd() : -1;
   process::ExecChildContext ctx{
       .process = prepared.process,
-      .channel = child_end,
       .init_pidfd = target.init_pidfd.get(),
       .join_flags = prepared.join_flags,
       .init_root = prepared.init_root.get(),
@@ -303,48 +256,23 @@ Result<Spawned> spawn(const Target &target, const ExecOptions &options, Prepared
       .personality = prepared.personality ? &*prepared.personality : nullptr,
       .memory_policy = prepared.memory_policy ? &*prepared.memory_policy : nullptr,
   };
+  process::ExecSpawn how;
+  how.cgroup_fd = cgroup_fd;
+  how.place = [&](pid_t stager) { return prepared.placement->add_process(stager); };
+  how.seccomp_process_state = [&](pid_t pid) {
+    return notify_process_state(target, prepared, pid);
+  };
+  how.console_socket = &prepared.console;
+  how.seccomp_listener = &prepared.seccomp_listener;
   // execCPUAffinity.initial: berth runs there from now on, and the stager
   // and the process inherit it until they join the cgroup.
   BERTH_TRY(linux::apply_initial_cpu_affinity(prepared.process));
-  struct clone_args args {};
-  args.exit_signal = SIGCHLD;
-  sys::clone_into_cgroup(args, cgroup_fd);
-  long stager_pid = sys::clone3_raw(&args);
-  if (stager_pid < 0)
-    return fail_errno("clone the exec stager");
-  if (stager_pid == 0)
-    process::run_exec_stager(ctx);
-  process::ChildProcess stager(static_cast<pid_t>(stager_pid));
-  child_end.close();
-  prepared.console.reset(); // the stager holds it now
-  if (ctx.placed_by_berth) {
-    BERTH_TRY_CTX(prepared.placement->add_process(stager.pid()), "place the process");
-    BERTH_TRY(berth_end.send(process::SyncMessage::Placed));
-  }
-  BERTH_TRY_ASSIGN(Spawned spawned, spawned_by_stager(berth_end, stager));
-  std::string process_state = notify_process_state(target, prepared, spawned.child.pid());
-  prepared.seccomp_listener.reset(); // the process holds it now
-  BERTH_TRY(berth_end.send(process::SyncMessage::Commit, process_state));
-  for (;;) {
-    BERTH_TRY_ASSIGN(auto message, receive_or_eof(berth_end));
-    if (!message)
-      return spawned;
-    switch (message->first) {
-    case process::SyncMessage::Ready: // warnings, before the exec
-      for (std::string_view warning : sys::split_lines(message->second))
-        log::warn(warning);
-      break;
-    case process::SyncMessage::Failed:
-      return fail(std::move(message->second));
-    default:
-      return fail("unexpected message from the exec'd process");
-    }
-  }
+  return process::spawn_exec(ctx, how);
 }
 
 // Waits for the process, forwarding the signals berth receives to it and, with
 // a terminal of berth's own, copying between it and berth's stdio.
-Result<int> wait_in_foreground(Spawned &spawned, const BlockedSignals &blocked,
+Result<int> wait_in_foreground(process::SpawnedExec &spawned, const BlockedSignals &blocked,
                                TerminalProxy *proxy) {
   UniqueFd signals(::signalfd(-1, &blocked.set(), SFD_CLOEXEC));
   if (!signals)
@@ -402,7 +330,7 @@ Result<int> exec_in(const GlobalOptions &global, const ExecOptions &options) {
   if (target.paused)
     target.dir.reset();
   log::Phase spawning(phase_of, "spawn the process in the container");
-  BERTH_TRY_ASSIGN(Spawned spawned, spawn(target, options, prepared));
+  BERTH_TRY_ASSIGN(process::SpawnedExec spawned, spawn(target, options, prepared));
   spawning.end();
   std::optional<TerminalProxy> proxy;
   if (prepared.console_own) {

@@ -34,7 +34,7 @@ namespace {
 // (whose lock would otherwise outlive berth), the caller's log file, ...
 // Only stdio, the --preserve-fds ones and what the setup needs stay.
 Result<void> close_unneeded_fds(const ExecChildContext &ctx) {
-  std::vector<int> keep = {ctx.channel.fd(), ctx.init_pidfd, ctx.seccomp_listener,
+  std::vector<int> keep = {ctx.channel->fd(), ctx.init_pidfd, ctx.seccomp_listener,
                            ctx.console_socket, ctx.init_root};
   return close_fds_except(ctx.preserve_fds, std::move(keep));
 }
@@ -105,7 +105,7 @@ Result<pid_t> stage(const ExecChildContext &ctx) {
   // Nothing of the container's runs outside its cgroup: without clone3's
   // CLONE_INTO_CGROUP, berth says when the stager is in it.
   if (ctx.placed_by_berth)
-    BERTH_TRY(ctx.channel.expect(SyncMessage::Placed));
+    BERTH_TRY(ctx.channel->expect(SyncMessage::Placed));
   BERTH_TRY(apply_host_privileged_attributes(ctx));
   BERTH_TRY(join_namespaces(ctx));
   ::close(ctx.init_pidfd);
@@ -142,7 +142,7 @@ struct Prepared {
 Result<Prepared> set_up(const ExecChildContext &ctx) {
   const auto &process = ctx.process;
   Prepared prepared;
-  BERTH_TRY_ASSIGN(prepared.process_state, ctx.channel.expect(SyncMessage::Commit));
+  BERTH_TRY_ASSIGN(prepared.process_state, ctx.channel->expect(SyncMessage::Commit));
   std::vector<spec::Rlimit> after_fork;
   std::copy_if(process.rlimits.begin(), process.rlimits.end(), std::back_inserter(after_fork),
                is_nproc);
@@ -163,7 +163,7 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
   for (const auto &w : prepared.process.warnings)
     warning_lines += w + "\n";
   if (!warning_lines.empty())
-    BERTH_TRY(ctx.channel.send(SyncMessage::Ready, warning_lines));
+    BERTH_TRY(ctx.channel->send(SyncMessage::Ready, warning_lines));
   return prepared;
 }
 
@@ -172,17 +172,17 @@ Result<Prepared> set_up(const ExecChildContext &ctx) {
 void run_exec_stager(const ExecChildContext &ctx) {
   auto pid = stage(ctx);
   if (!pid)
-    ctx.channel.report_and_exit(pid.error(), 127);
-  (void)ctx.channel.send(SyncMessage::InitPid, std::to_string(*pid));
+    ctx.channel->report_and_exit(pid.error(), 127);
+  (void)ctx.channel->send(SyncMessage::InitPid, std::to_string(*pid));
   ::_exit(0);
 }
 
 void run_exec_process(const ExecChildContext &ctx) {
   auto prepared = set_up(ctx);
   if (!prepared)
-    ctx.channel.report_and_exit(prepared.error(), 127);
+    ctx.channel->report_and_exit(prepared.error(), 127);
   if (auto sealed = seal_inherited_fds(ctx.preserve_fds); !sealed)
-    ctx.channel.report_and_exit(sealed.error(), 127);
+    ctx.channel->report_and_exit(sealed.error(), 127);
   FinalSteps steps;
   steps.process = &ctx.process;
   steps.prepared = &prepared->process;
@@ -190,7 +190,7 @@ void run_exec_process(const ExecChildContext &ctx) {
   steps.listener = ctx.seccomp_listener;
   steps.listener_path = "the listenerPath agent";
   steps.process_state = prepared->process_state;
-  ctx.channel.report_and_exit(finish_and_exec(steps), 127);
+  ctx.channel->report_and_exit(finish_and_exec(steps), 127);
 }
 
 } // namespace berth::process

@@ -1,8 +1,15 @@
 // `exec`'s children, from berth's clone to the process' execve: the stager,
 // which joins the container, and the process it forks into the container's pid
-// namespace. berth's side is container/exec.cpp.
+// namespace; and berth's side of their setup (spawn_exec). Which process, and
+// the container it joins, are container/exec.cpp's.
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+
+#include "process/child_process.hpp"
 #include "process/sync_channel.hpp"
 #include "seccomp/filter.hpp"
 #include "spec/config.hpp"
@@ -12,9 +19,9 @@ namespace berth::process {
 // What the exec'd process needs from berth, in its copy of berth's memory.
 struct ExecChildContext {
   const spec::Process &process;
-  const SyncChannel &channel; // the child's end
-  int init_pidfd = -1;        // the container's init, whose namespaces it joins
-  int join_flags = 0;         // CLONE_NEW* to join with setns(init_pidfd)
+  const SyncChannel *channel = nullptr; // the child's end (set by spawn_exec)
+  int init_pidfd = -1;                  // the container's init, whose namespaces it joins
+  int join_flags = 0;                   // CLONE_NEW* to join with setns(init_pidfd)
   // A container without a mount namespace (it shares berth's): the init's root
   // (/proc/<pid>/root, O_PATH), which the stager chroots into; -1 otherwise.
   int init_root = -1;
@@ -32,6 +39,30 @@ struct ExecChildContext {
   const spec::Personality *personality = nullptr;
   const spec::MemoryPolicy *memory_policy = nullptr;
 };
+
+// What berth needs, besides the children's context, to bring the process up.
+struct ExecSpawn {
+  int cgroup_fd = -1; // the container's cgroup for CLONE_INTO_CGROUP, or -1
+  // With ExecChildContext::placed_by_berth: moves the stager into the cgroup.
+  std::function<Result<void>(pid_t stager)> place;
+  // The state the seccomp agent gets with the listener fd, for the process'
+  // pid; empty without a listener.
+  std::function<std::string(pid_t process)> seccomp_process_state;
+  // berth's copies of the fds the children take over (the console socket,
+  // the listener's connection): closed once they hold them.
+  UniqueFd *console_socket = nullptr;
+  UniqueFd *seccomp_listener = nullptr;
+};
+
+struct SpawnedExec {
+  ChildProcess child; // berth's child (CLONE_PARENT), reaped by berth
+  UniqueFd pidfd;     // names it safely from pid reuse
+};
+
+// berth's side of exec: clones the stager (the children's code below), learns
+// the process' pid from it, sends Commit, prints the process' warnings and
+// returns once the process has exec'd. berth itself enters no namespace.
+Result<SpawnedExec> spawn_exec(const ExecChildContext &ctx, const ExecSpawn &spawn);
 
 // The stager, berth's first clone: makes itself non-dumpable, closes berth's
 // fds, waits for Placed when `placed_by_berth`, applies what needs the host's

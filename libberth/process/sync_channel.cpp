@@ -32,7 +32,7 @@ Result<void> SyncChannel::send(SyncMessage type, std::string_view payload) const
   }
 }
 
-Result<std::pair<SyncMessage, std::string>> SyncChannel::receive() const {
+Result<std::optional<std::pair<SyncMessage, std::string>>> SyncChannel::receive_or_eof() const {
   std::vector<char> buf(kMaxMessage);
   for (;;) {
     ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
@@ -41,10 +41,17 @@ Result<std::pair<SyncMessage, std::string>> SyncChannel::receive() const {
     if (n < 0)
       return fail_errno("receive from container init");
     if (n == 0)
-      return fail("the other side exited during container setup");
+      return std::nullopt;
     return std::pair{static_cast<SyncMessage>(buf[0]),
                      std::string(buf.data() + 1, static_cast<std::size_t>(n) - 1)};
   }
+}
+
+Result<std::pair<SyncMessage, std::string>> SyncChannel::receive() const {
+  BERTH_TRY_ASSIGN(auto message, receive_or_eof());
+  if (!message)
+    return fail("the other side exited during container setup");
+  return std::move(*message);
 }
 
 Result<std::string> SyncChannel::expect(SyncMessage type) const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -45,6 +46,9 @@ public:
   Result<void> send(SyncMessage type, std::string_view payload = {}) const;
   // Receives one message; end-of-file (the peer is gone) is an error.
   Result<std::pair<SyncMessage, std::string>> receive() const;
+  // The same with end-of-file as nullopt: the peer's end is close-on-exec, so
+  // after Commit end-of-file means its execve succeeded.
+  Result<std::optional<std::pair<SyncMessage, std::string>>> receive_or_eof() const;
   // Receives one message and checks its type; a Failed message becomes its error.
   Result<std::string> expect(SyncMessage type) const;
   // send and expect for a message carrying an fd (SCM_RIGHTS).
