@@ -1,6 +1,8 @@
 // The container's filesystem view: rootfs, mounts, devices, pivot_root, and the
 // masked and read-only paths. Runs in the container's init, inside its new mount
 // namespace (and user namespace, when it has one, with the id maps written).
+// Both phases first compute their steps (rootfs_plan.hpp, no syscall), then
+// perform them in order.
 #pragma once
 
 #include <cstddef>
