@@ -5,14 +5,21 @@
 // test_rootfs_mounts.cpp's and the conformance suites'.
 #include <criterion/criterion.h>
 
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "fork_child.hpp"
 #include "linux/rootfs_plan.hpp"
 #include "spec/parser.hpp"
 #include "string_assert.hpp"
@@ -86,7 +93,58 @@ std::string errors_of(const spec::Config &config) {
   return plan.error().message();
 }
 
+// Kills the calling process at its next system call, except those memory
+// allocation and the report through the pipe make: what is left to do for a
+// pure computation.
+bool allow_only_memory_and_write() {
+  constexpr unsigned kAllowed[] = {SYS_brk,   SYS_mmap,       SYS_munmap,      SYS_mremap,
+                                   SYS_write, SYS_exit_group, SYS_rt_sigreturn};
+  std::vector<sock_filter> filter = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+  };
+  for (unsigned nr : kAllowed) {
+    filter.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1));
+    filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  }
+  filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+  sock_fprog program{static_cast<unsigned short>(filter.size()), filter.data()};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) == 0;
+}
+
 } // namespace
+
+// ---- No syscall ----
+
+Test(rootfs_plan, planning_makes_no_system_call) {
+  // Every kind of step, and the finalize phase.
+  auto config = config_of(R"({"destination": "/proc", "type": "proc", "source": "proc"},
+      {"destination": "/dev", "type": "tmpfs", "options": ["ro", "mode=755"]},
+      {"destination": "/dev/mqueue", "type": "mqueue"},
+      {"destination": "/sys/fs/cgroup", "type": "cgroup", "options": ["ro"]},
+      {"destination": "/data", "source": "/srv", "options": ["rbind", "rro", "rslave"]},
+      {"destination": "/m", "source": "/srv", "options": ["bind", "idmap"],
+       "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+       "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]})",
+                          R"("rootfsPropagation": "rshared", "mountLabel": "system_u:object_r:x:s0",
+      "devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}],
+      "maskedPaths": ["/proc/kcore"], "readonlyPaths": ["/proc/sys"])",
+                          R"({"type": "ipc"})");
+  config.root.readonly = true;
+  auto report = test::run_in_child([&] {
+    if (!allow_only_memory_and_write())
+      return std::string("ERR seccomp");
+    auto plan = plan_rootfs(config, {});
+    if (!plan)
+      return "ERR " + plan.error().message();
+    return std::to_string(plan->prepare.size()) + " " + std::to_string(plan->finalize.size());
+  });
+  // 2 + 6 mounts + 7 devices + 5 links + hooks, switch, root propagation.
+  BERTH_ASSERT_STR_EQ(report, "23 4");
+}
 
 // ---- The order of phase 1 ----
 
