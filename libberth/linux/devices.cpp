@@ -4,26 +4,20 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <functional>
 #include <string>
 
-#include "linux/mount_options.hpp"
 #include "sys/log.hpp"
 #include "sys/mount_api.hpp"
 #include "sys/path_resolve.hpp"
 #include "sys/syscalls.hpp"
-#include "tables/default_devices.hpp"
 
 namespace berth::linux {
 namespace {
 
 using HostNodeMaker = std::function<Result<UniqueFd>()>;
-
-// A device's fileMode when the config gives none.
-constexpr mode_t kDefaultDeviceMode = 0666;
 
 // Restores the umask on scope exit; the mode of a node must be the config's.
 class UmaskGuard {
@@ -44,18 +38,19 @@ private:
 // path (or another device there), `host_node` has berth make one on the host's
 // side, with the config's mode and owner; without it (the default devices,
 // which every host has) that is an error.
-Result<void> bind_host_device(const spec::Device &device, mode_t type, dev_t dev, int parent_fd,
-                              const std::string &name, const HostNodeMaker &host_node) {
+Result<void> bind_host_device(const DeviceStep &step, int parent_fd, const std::string &name,
+                              const HostNodeMaker &host_node) {
   int created =
       ::openat(parent_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
   if (created < 0)
     return fail_errno("create the mount point");
   ::close(created);
-  auto host = sys::open_path(device.path, O_PATH);
+  auto host = sys::open_path(step.path, O_PATH);
   struct stat st {};
   if (host && ::fstat(host->get(), &st) < 0)
-    return fail_errno("stat the host's " + device.path);
-  const bool same_device = host && (st.st_mode & S_IFMT) == type && st.st_rdev == dev;
+    return fail_errno("stat the host's " + step.path);
+  const bool same_device =
+      host && (st.st_mode & S_IFMT) == (step.mode & S_IFMT) && st.st_rdev == step.rdev;
   UniqueFd tree;
   if (same_device) {
     BERTH_TRY_ASSIGN(tree, sys::clone_mount(host->get(), "", false));
@@ -68,45 +63,10 @@ Result<void> bind_host_device(const spec::Device &device, mode_t type, dev_t dev
   } else if (!host) {
     return fail(std::move(host).error());
   } else {
-    return fail("the host's " + device.path + " is not this device", ENODEV);
+    return fail("the host's " + step.path + " is not this device", ENODEV);
   }
   BERTH_TRY_ASSIGN(UniqueFd target, sys::open_at(parent_fd, name, O_PATH | O_NOFOLLOW));
   return with_context(sys::attach_mount(tree.get(), target.get()), "bind the device");
-}
-
-Result<void> create_device(int root_fd, const spec::Device &device,
-                           const HostNodeMaker &host_node = {}) {
-  BERTH_TRY_ASSIGN(mode_t type, device_node_type(device));
-  BERTH_TRY_ASSIGN(auto entry, sys::open_parent_in_root(root_fd, device.path));
-  const char *name = entry.name.c_str();
-  if (::unlinkat(entry.parent.get(), name, 0) < 0 && errno != ENOENT) {
-    if (errno == EBUSY) {
-      // Something from config.mounts is mounted there already: it wins.
-      log::debug("device " + device.path + " is a mount point; left as it is");
-      return {};
-    }
-    return fail_errno("remove what is at the device's path");
-  }
-  const mode_t mode = type | (device.file_mode.value_or(kDefaultDeviceMode) & 07777);
-  const dev_t dev = type == S_IFIFO ? 0
-                                    : ::makedev(static_cast<unsigned>(device.major),
-                                                static_cast<unsigned>(device.minor));
-  int made;
-  {
-    UmaskGuard no_umask(0);
-    made = ::mknodat(entry.parent.get(), name, mode, dev);
-  }
-  if (made < 0 && errno == EPERM)
-    return bind_host_device(device, type, dev, entry.parent.get(), entry.name, host_node);
-  if (made < 0)
-    return fail_errno("mknod");
-  if (device.uid || device.gid) {
-    auto uid = device.uid ? static_cast<uid_t>(*device.uid) : static_cast<uid_t>(-1);
-    auto gid = device.gid ? static_cast<gid_t>(*device.gid) : static_cast<gid_t>(-1);
-    if (::fchownat(entry.parent.get(), name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-      return fail_errno("chown");
-  }
-  return {};
 }
 
 Result<void> replace_with_symlink(int dir_fd, const char *name, const char *target) {
@@ -138,54 +98,44 @@ Result<mode_t> device_node_type(const spec::Device &device) {
   return fail("unknown device type \"" + device.type + "\"", EINVAL);
 }
 
-std::vector<spec::Device> default_devices() {
-  std::vector<spec::Device> devices;
-  for (const auto &entry : tables::kDefaultDevices)
-    devices.push_back(spec::Device{std::string("c"), std::string(entry.path), entry.major,
-                                   entry.minor, 0666u, 0u, 0u});
-  return devices;
-}
-
-bool should_populate_dev(const spec::Config &config) {
-  for (const auto &mount : config.mounts) {
-    auto names = sys::split_path(mount.destination);
-    if (names.size() == 1 && names[0] == "dev" && plan_mount(mount).bind)
-      return false;
+Result<void> create_device(int root_fd, const DeviceStep &step, const HostNodeMaker &host_node) {
+  BERTH_TRY_ASSIGN(auto entry, sys::open_parent_in_root(root_fd, step.path));
+  const char *name = entry.name.c_str();
+  if (::unlinkat(entry.parent.get(), name, 0) < 0 && errno != ENOENT) {
+    if (errno == EBUSY) {
+      // Something from config.mounts is mounted there already: it wins.
+      log::debug("device " + step.path + " is a mount point; left as it is");
+      return {};
+    }
+    return fail_errno("remove what is at the device's path");
   }
-  return true;
-}
-
-Result<void> create_devices(int root_fd, const spec::Config &config,
-                            const std::function<Result<UniqueFd>(std::size_t)> &host_node) {
-  for (const auto &device : default_devices())
-    BERTH_TRY_CTX(create_device(root_fd, device), "create device " + device.path);
-  if (!config.linux)
-    return {};
-  const auto &devices = config.linux->devices;
-  for (std::size_t i = 0; i < devices.size(); ++i) {
-    HostNodeMaker maker;
-    if (host_node)
-      maker = [&host_node, i] { return host_node(i); };
-    BERTH_TRY_CTX(create_device(root_fd, devices[i], maker),
-                  "/linux/devices/" + std::to_string(i) + ": create device " + devices[i].path);
+  int made;
+  {
+    UmaskGuard no_umask(0);
+    made = ::mknodat(entry.parent.get(), name, step.mode, step.rdev);
+  }
+  if (made < 0 && errno == EPERM)
+    return bind_host_device(step, entry.parent.get(), entry.name, host_node);
+  if (made < 0)
+    return fail_errno("mknod");
+  if (step.uid || step.gid) {
+    if (::fchownat(entry.parent.get(), name, step.uid.value_or(static_cast<uid_t>(-1)),
+                   step.gid.value_or(static_cast<gid_t>(-1)), AT_SYMLINK_NOFOLLOW) < 0)
+      return fail_errno("chown");
   }
   return {};
 }
 
-Result<void> create_dev_symlinks(int root_fd) {
+Result<void> create_dev_symlink(int root_fd, const DevSymlinkStep &step) {
   BERTH_TRY_ASSIGN(UniqueFd dev, sys::mkdir_all_in_root(root_fd, "/dev"));
-  static constexpr const char *kLinks[][2] = {
-      {"fd", "/proc/self/fd"},
-      {"stdin", "/proc/self/fd/0"},
-      {"stdout", "/proc/self/fd/1"},
-      {"stderr", "/proc/self/fd/2"},
-  };
-  for (const auto &[name, target] : kLinks)
-    if (::symlinkat(target, dev.get(), name) < 0 && errno != EEXIST)
-      return fail_errno(std::string("symlink /dev/") + name);
-  if (devpts_mounted(root_fd))
-    BERTH_TRY(replace_with_symlink(dev.get(), "ptmx", "pts/ptmx"));
-  return {};
+  if (!step.only_over_devpts) {
+    if (::symlinkat(step.target.c_str(), dev.get(), step.name.c_str()) < 0 && errno != EEXIST)
+      return fail_errno("symlink /dev/" + step.name);
+    return {};
+  }
+  if (!devpts_mounted(root_fd))
+    return {};
+  return replace_with_symlink(dev.get(), step.name.c_str(), step.target.c_str());
 }
 
 } // namespace berth::linux

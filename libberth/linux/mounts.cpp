@@ -5,7 +5,6 @@
 #include <sys/statvfs.h>
 
 #include <cstdio>
-#include <string_view>
 
 #include "linux/cgroup_mount.hpp"
 #include "linux/copy_tree.hpp"
@@ -62,34 +61,29 @@ std::string unquote(std::string value) {
   return value;
 }
 
-bool is_proc_or_sysfs(const std::string &type) {
-  return type == "proc" || type == "sysfs";
+// The mount point for a mount of what `source_fd` is: a directory for a
+// directory, a file for anything else (TargetKind::LikeSource). `source` names
+// it in an error.
+Result<UniqueFd> target_like(int source_fd, const std::string &source, const MountStep &step,
+                             const MountContext &context) {
+  struct stat st {};
+  if (::fstat(source_fd, &st) < 0)
+    return fail_errno("stat " + source);
+  if (S_ISDIR(st.st_mode))
+    return sys::mkdir_all_in_root(context.root_fd, step.destination);
+  return sys::create_file_in_root(context.root_fd, step.destination);
 }
 
 // An idmapped bind: the tree comes ready from berth, the init only attaches it.
-Result<void> mount_idmapped_entry(const spec::Mount &mount, const MountPlan &plan,
-                                  const MountContext &context) {
+Result<void> mount_idmapped_entry(const MountStep &step, const MountContext &context) {
   if (!context.idmapped_tree)
     return fail("nothing here can build an idmapped mount", ENOTSUP);
-  BERTH_TRY_ASSIGN(UniqueFd tree, context.idmapped_tree(context.index));
-  struct stat st {};
-  if (::fstat(tree.get(), &st) < 0)
-    return fail_errno("stat the idmapped tree");
-  UniqueFd target;
-  if (S_ISDIR(st.st_mode)) {
-    BERTH_TRY_ASSIGN(target, sys::mkdir_all_in_root(context.root_fd, mount.destination));
-  } else {
-    BERTH_TRY_ASSIGN(target, sys::create_file_in_root(context.root_fd, mount.destination));
-  }
-  return attach_with_propagation(tree.get(), target.get(), plan);
+  BERTH_TRY_ASSIGN(UniqueFd tree, context.idmapped_tree(step.index));
+  BERTH_TRY_ASSIGN(UniqueFd target, target_like(tree.get(), "the idmapped tree", step, context));
+  return attach_with_propagation(tree.get(), target.get(), step.options);
 }
 
-Result<void> mount_bind_entry(const spec::Mount &mount, const MountPlan &plan,
-                              const MountContext &context) {
-  if (plan.idmap)
-    return mount_idmapped_entry(mount, plan, context);
-  if (!mount.source || mount.source->empty())
-    return fail("a bind mount needs a source", EINVAL);
+Result<void> mount_bind_entry(const MountStep &step, const MountContext &context) {
   // The source is the host's (config.json is trusted); a relative one is relative
   // to the bundle, the current directory. Below a directory only the host's root
   // can search, the init (root of its user namespace only) cannot open it: berth
@@ -97,10 +91,10 @@ Result<void> mount_bind_entry(const spec::Mount &mount, const MountPlan &plan,
   // Where berth cannot either, both reasons are told: a rootless berth has no
   // more rights than the init, and a source that is not there at all only
   // shows as such from the host's side.
-  auto opened = sys::open_path(*mount.source, O_PATH);
+  auto opened = sys::open_path(step.source, O_PATH);
   if (!opened && opened.error().errno_value() == EACCES && context.user_namespace &&
       context.host_bind_source) {
-    auto from_host = context.host_bind_source(context.index);
+    auto from_host = context.host_bind_source(step.index);
     if (from_host)
       opened = std::move(from_host);
     else
@@ -108,17 +102,9 @@ Result<void> mount_bind_entry(const spec::Mount &mount, const MountPlan &plan,
                     " (from the host's side: " + from_host.error().message() + ")");
   }
   BERTH_TRY_ASSIGN(UniqueFd source, std::move(opened));
-  struct stat st {};
-  if (::fstat(source.get(), &st) < 0)
-    return fail_errno("stat " + *mount.source);
-  UniqueFd target;
-  if (S_ISDIR(st.st_mode)) {
-    BERTH_TRY_ASSIGN(target, sys::mkdir_all_in_root(context.root_fd, mount.destination));
-  } else {
-    BERTH_TRY_ASSIGN(target, sys::create_file_in_root(context.root_fd, mount.destination));
-  }
-  BERTH_TRY_ASSIGN(UniqueFd tree, create_bind(source.get(), plan, context.user_namespace));
-  return attach_with_propagation(tree.get(), target.get(), plan);
+  BERTH_TRY_ASSIGN(UniqueFd target, target_like(source.get(), step.source, step, context));
+  BERTH_TRY_ASSIGN(UniqueFd tree, create_bind(source.get(), step.options, context.user_namespace));
+  return attach_with_propagation(tree.get(), target.get(), step.options);
 }
 
 // sysfs belongs to the network namespace: in a user namespace that does not own
@@ -135,56 +121,33 @@ Result<UniqueFd> bind_host_sysfs(const MountPlan &plan) {
   return create_bind(host_sys.get(), bind_plan, true);
 }
 
-// linux.mountLabel, when the config has one.
-const std::string *mount_label(const MountContext &context) {
-  if (!context.config || !context.config->linux || !context.config->linux->mount_label)
-    return nullptr;
-  return &*context.config->linux->mount_label;
-}
-
-// The plan of a new filesystem with linux.mountLabel as its context= where the
-// type takes one (lsm/selinux.cpp says which). Binds are not relabeled: they
-// show the source's files with the source's labels.
-MountPlan labeled_plan(const std::string &type, const MountPlan &plan,
-                       const MountContext &context) {
-  MountPlan labeled = plan;
-  if (const auto *label = mount_label(context))
-    labeled.data_options =
-        lsm::selinux_mount_options(type, std::move(labeled.data_options), *label);
-  return labeled;
+// The options of a new filesystem with linux.mountLabel as its context= where
+// the host has SELinux and the type takes one (lsm/selinux.cpp says which).
+// Binds are not relabeled: they show the source's files with the source's labels.
+MountPlan labeled_options(const MountStep &step, MountPlan options) {
+  if (step.selinux_label)
+    options.data_options = lsm::selinux_mount_options(step.fstype, std::move(options.data_options),
+                                                      *step.selinux_label);
+  return options;
 }
 
 // mqueue refuses context= (its superblock is the IPC namespace's), so its root
-// takes the mount label instead; only a new IPC namespace's, as one the config
-// joins (or the host's) belongs to others. A failure costs the container no
-// confinement (an unlabeled root is only less reachable), and happens where
-// setxattr is refused (a read-only mount, a user namespace): a warning.
-void label_mqueue_root(int mount_fd, const MountContext &context) {
-  const auto *label = mount_label(context);
-  if (!label)
+// takes the mount label instead (MountStep::label_root). A failure costs the
+// container no confinement (an unlabeled root is only less reachable), and
+// happens where setxattr is refused (a read-only mount, a user namespace): a
+// warning.
+void label_root(int mount_fd, const MountStep &step) {
+  if (!step.label_root || !step.selinux_label)
     return;
-  const auto *ipc = context.config->linux->find_namespace(spec::NamespaceType::Ipc);
-  if (!ipc || ipc->path)
-    return;
-  if (auto labeled = lsm::selinux_label_directory(mount_fd, *label); !labeled)
-    log::warn("mqueue keeps its default SELinux label: " + labeled.error().message());
-}
-
-bool has_data_option(const MountPlan &plan, std::string_view key) {
-  for (const auto &option : plan.data_options)
-    if (option.size() > key.size() && option.compare(0, key.size(), key) == 0 &&
-        option[key.size()] == '=')
-      return true;
-  return false;
+  if (auto labeled = lsm::selinux_label_directory(mount_fd, *step.selinux_label); !labeled)
+    log::warn(step.fstype + " keeps its default SELinux label: " + labeled.error().message());
 }
 
 // A tmpfs without mode= takes the mode of the directory it covers, as runc's
 // does: an image's 0700 /root or 1777 /tmp keeps its meaning under the mount.
 // A directory that berth has to create leaves the kernel's default (1777).
-void inherit_tmpfs_mode(const spec::Mount &mount, const MountContext &context, MountPlan &plan) {
-  if (has_data_option(plan, "mode"))
-    return;
-  auto existing = sys::open_in_root(context.root_fd, mount.destination, O_PATH | O_DIRECTORY);
+void inherit_mode(const MountStep &step, const MountContext &context, MountPlan &options) {
+  auto existing = sys::open_in_root(context.root_fd, step.destination, O_PATH | O_DIRECTORY);
   if (!existing)
     return;
   struct stat st {};
@@ -192,43 +155,37 @@ void inherit_tmpfs_mode(const spec::Mount &mount, const MountContext &context, M
     return;
   char mode[16];
   std::snprintf(mode, sizeof mode, "mode=%04o", st.st_mode & 07777);
-  plan.data_options.insert(plan.data_options.begin(), mode);
+  options.data_options.insert(options.data_options.begin(), mode);
 }
 
-Result<void> mount_filesystem_entry(const spec::Mount &mount, const MountPlan &given_plan,
-                                    const MountContext &context) {
-  const std::string &type = *mount.type;
-  MountPlan plan = given_plan;
-  if (type == "tmpfs")
-    inherit_tmpfs_mode(mount, context, plan);
-  sys::InRootOptions options;
-  // A symlink at /proc or /sys would let the rootfs choose where procfs lands.
-  options.no_symlinks = is_proc_or_sysfs(type);
+Result<void> mount_filesystem_entry(const MountStep &step, const MountContext &context) {
+  MountPlan options = step.options;
+  if (step.inherit_mode)
+    inherit_mode(step, context, options);
+  sys::InRootOptions in_root;
+  in_root.no_symlinks = step.no_symlinks;
   BERTH_TRY_ASSIGN(UniqueFd target,
-                   sys::mkdir_all_in_root(context.root_fd, mount.destination, 0755, options));
-  if (type == "cgroup")
-    return mount_cgroup(plan, target.get(), context);
+                   sys::mkdir_all_in_root(context.root_fd, step.destination, 0755, in_root));
+  if (step.kind == MountKind::Cgroup)
+    return mount_cgroup(options, target.get(), context);
 
-  // A read-only sysfs gets a read-only superblock, as runc's mount(2) with
-  // MS_RDONLY gives it. (An existing sysfs superblock, the host's network
-  // namespace's, is shared and not reconfigured by this: kernfs reuses it as is.)
-  const bool readonly_superblock = type == "sysfs" && (plan.flags & MS_RDONLY);
-  auto created = create_filesystem(type, mount.source.value_or(type),
-                                   labeled_plan(type, plan, context), readonly_superblock);
-  if (!created && type == "sysfs" && context.user_namespace &&
+  // (An existing sysfs superblock, the host's network namespace's, is shared
+  // and not reconfigured by readonly_superblock: kernfs reuses it as is.)
+  auto created = create_filesystem(step.fstype, step.source, labeled_options(step, options),
+                                   step.readonly_superblock);
+  if (!created && step.fstype == "sysfs" && context.user_namespace &&
       created.error().errno_value() == EPERM)
-    created = bind_host_sysfs(plan);
+    created = bind_host_sysfs(options);
   if (!created)
     return fail(std::move(created).error());
   UniqueFd filesystem = std::move(*created);
-  if (type == "mqueue")
-    label_mqueue_root(filesystem.get(), context);
-  if (plan.tmpcopyup)
+  label_root(filesystem.get(), step);
+  if (options.tmpcopyup)
     BERTH_TRY_CTX(copy_tree(target.get(), filesystem.get()), "tmpcopyup");
-  auto recursive = plan.recursive_attr_change();
+  auto recursive = options.recursive_attr_change();
   if (!recursive.empty())
     BERTH_TRY(sys::set_mount_attr(filesystem.get(), recursive, true));
-  return attach_with_propagation(filesystem.get(), target.get(), plan);
+  return attach_with_propagation(filesystem.get(), target.get(), options);
 }
 
 } // namespace
@@ -276,18 +233,7 @@ Result<void> attach_with_propagation(int mount_fd, int target_fd, const MountPla
   return {};
 }
 
-bool is_readonly_dev(const spec::Mount &mount) {
-  return sys::split_path(mount.destination) == std::vector<std::string>{"dev"} &&
-         (plan_mount(mount).flags & MS_RDONLY);
-}
-
-Result<void> make_dev_readonly(int root_fd, const spec::Config &config) {
-  bool wanted = false;
-  for (const auto &mount : config.mounts)
-    if (sys::split_path(mount.destination) == std::vector<std::string>{"dev"})
-      wanted = is_readonly_dev(mount);
-  if (!wanted)
-    return {};
+Result<void> make_dev_readonly(int root_fd) {
   BERTH_TRY_ASSIGN(UniqueFd dev, sys::open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, 0,
                                                    {.no_symlinks = true}));
   sys::MountAttrChange read_only;
@@ -295,26 +241,19 @@ Result<void> make_dev_readonly(int root_fd, const spec::Config &config) {
   return with_context(sys::set_mount_attr(dev.get(), read_only, false), "make /dev read-only");
 }
 
-Result<void> mount_entry(const spec::Mount &mount, const MountContext &context) {
-  MountPlan plan = plan_mount(mount);
-  // A read-only /dev is filled first (devices, symlinks, the mounts below it)
-  // and made read-only at the end, by make_dev_readonly, as runc does.
-  if (is_readonly_dev(mount))
-    plan.flags &= ~static_cast<unsigned long>(MS_RDONLY);
-  const std::string what =
-      plan.bind ? mount.source.value_or("bind") : mount.type.value_or(mount.source.value_or(""));
-  std::string ctx = "mount " + what + " on " + mount.destination;
-  // Its failures are of the host's side (the source's filesystem, the mapping):
-  // the config entry is named.
-  if (plan.bind && plan.idmap)
-    ctx = "/mounts/" + std::to_string(context.index) + ": idmapped " + ctx;
-  if (plan.unsupported_flags())
-    log::debug(ctx + ": ignoring flags no mount attribute can express");
-  if (plan.bind)
-    return with_context(mount_bind_entry(mount, plan, context), ctx);
-  if (!mount.type || mount.type->empty())
-    return fail(ctx + ": a mount that is not a bind needs a type", EINVAL);
-  return with_context(mount_filesystem_entry(mount, plan, context), ctx);
+Result<void> perform_mount_step(const MountStep &step, const MountContext &context) {
+  if (step.options.unsupported_flags())
+    log::debug(step.what + ": ignoring flags no mount attribute can express");
+  switch (step.kind) {
+  case MountKind::IdmappedBind:
+    return with_context(mount_idmapped_entry(step, context), step.what);
+  case MountKind::Bind:
+    return with_context(mount_bind_entry(step, context), step.what);
+  case MountKind::Filesystem:
+  case MountKind::Cgroup:
+    break;
+  }
+  return with_context(mount_filesystem_entry(step, context), step.what);
 }
 
 } // namespace berth::linux

@@ -1,6 +1,6 @@
-// config.mounts, one entry at a time: the destination is resolved (and created)
-// inside the rootfs through fds, the mount is built detached with its
-// attributes, then attached onto that fd.
+// The performer of a MountStep (rootfs_plan.hpp), one config.mounts entry: the
+// destination is resolved (and created) inside the rootfs through fds, the
+// mount is built detached with its attributes, then attached onto that fd.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "linux/mount_options.hpp"
+#include "linux/rootfs_plan.hpp"
 #include "spec/config.hpp"
 #include "sys/error.hpp"
 #include "sys/unique_fd.hpp"
@@ -20,10 +21,9 @@ struct MountContext {
   // The container has a cgroup namespace (new or joined): a cgroup mount then
   // shows only its own tree; without one berth binds the container's cgroup.
   bool cgroup_namespace = false;
-  const spec::Config *config = nullptr;
-  std::size_t index = 0; // the entry's index in config.mounts
-  // The detached, idmapped tree of config.mounts[index], built by berth on the
-  // host's side (idmapped_mount.hpp); unset where nobody can build one.
+  // The detached, idmapped tree of config.mounts[index] (MountStep::index),
+  // built by berth on the host's side (idmapped_mount.hpp); unset where nobody
+  // can build one.
   std::function<Result<UniqueFd>(std::size_t index)> idmapped_tree;
   // An O_PATH fd of config.mounts[index].source opened by berth as the host's
   // root, in this mount namespace (host_side.hpp), for a source the init cannot
@@ -31,16 +31,13 @@ struct MountContext {
   std::function<Result<UniqueFd>(std::size_t index)> host_bind_source;
 };
 
-// Performs one entry of config.mounts. Errors read "mount proc on /proc: ...".
-Result<void> mount_entry(const spec::Mount &mount, const MountContext &context);
+// Performs one entry of config.mounts. Errors read "mount proc on /proc: ..."
+// (MountStep::what).
+Result<void> perform_mount_step(const MountStep &step, const MountContext &context);
 
-// config.mounts' /dev entry asks for "ro": mount_entry mounts it writable, so
-// that the devices, their symlinks and the mounts below it can be made.
-bool is_readonly_dev(const spec::Mount &mount);
-
-// Makes the /dev mount read-only (not the mounts below it) when the last /dev
-// entry of config.mounts asks for "ro"; after the pivot, `root_fd` is "/".
-Result<void> make_dev_readonly(int root_fd, const spec::Config &config);
+// MakeDevReadonly: the /dev mount read-only (not the mounts below it); after
+// the pivot, `root_fd` is "/".
+Result<void> make_dev_readonly(int root_fd);
 
 // A detached, configured mount of a new `fstype` filesystem: source, superblock
 // flags and data options through fsconfig, per-mount attributes through fsmount.

@@ -5,30 +5,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <optional>
+#include <functional>
+#include <variant>
 
 #include "linux/devices.hpp"
 #include "linux/masked_paths.hpp"
 #include "linux/mounts.hpp"
 #include "linux/pivot.hpp"
+#include "linux/rootfs_plan.hpp"
 #include "sys/mount_api.hpp"
 #include "sys/mountinfo.hpp"
 #include "sys/syscalls.hpp"
-#include "tables/mount_options.hpp"
 
 namespace berth::linux {
 namespace {
-
-// linux.rootfsPropagation as mount(2) flags, or nothing when the config names none.
-Result<std::optional<unsigned long>> named_propagation(const spec::Config &config) {
-  if (!config.linux || !config.linux->rootfs_propagation)
-    return std::optional<unsigned long>();
-  const auto &name = *config.linux->rootfs_propagation;
-  const auto *info = tables::find_propagation(name);
-  if (!info)
-    return fail("unknown rootfsPropagation \"" + name + "\"", EINVAL);
-  return std::optional<unsigned long>(info->flags | (info->recursive ? MS_REC : 0));
-}
 
 // pivot_root and MS_MOVE refuse a rootfs whose parent mount is shared, and
 // pivot_root also a shared "/"; an unbindable parent cannot be bound at all.
@@ -91,67 +81,94 @@ Result<void> chroot_into(int root_fd) {
   return {};
 }
 
-bool has_user_namespace(const spec::Config &config) {
-  return config.linux && config.linux->find_namespace(spec::NamespaceType::User);
-}
+// Performs the steps of phase 1 in order; the rootfs mount, once bound, is
+// where every later step resolves its paths.
+class PrepareSteps {
+public:
+  PrepareSteps(const RootfsPlan &plan, const RootfsOptions &options) : options_(options) {
+    context_.user_namespace = plan.user_namespace;
+    context_.cgroup_namespace = plan.cgroup_namespace;
+    context_.idmapped_tree = options.idmapped_tree;
+    context_.host_bind_source = options.host_bind_source;
+  }
+
+  Result<void> operator()(const SetTreePropagation &step) {
+    if (::mount(nullptr, "/", nullptr, step.flags, nullptr) < 0)
+      return fail_errno("set the propagation of /");
+    return {};
+  }
+  Result<void> operator()(const BindRootfs &step) {
+    BERTH_TRY_ASSIGN(root_, with_context(step.private_in_host_namespace
+                                             ? bind_rootfs_in_host_namespace(options_.rootfs)
+                                             : bind_rootfs(options_.rootfs),
+                                         "bind the rootfs " + options_.rootfs));
+    context_.root_fd = root_.get();
+    return {};
+  }
+  Result<void> operator()(const MountStep &step) { return perform_mount_step(step, context_); }
+  Result<void> operator()(const DeviceStep &step) {
+    std::function<Result<UniqueFd>()> host_node;
+    if (step.index && options_.host_device_node)
+      host_node = [this, index = *step.index] { return options_.host_device_node(index); };
+    return with_context(create_device(root_.get(), step, host_node), step.what);
+  }
+  Result<void> operator()(const DevSymlinkStep &step) {
+    return create_dev_symlink(root_.get(), step);
+  }
+  Result<void> operator()(const BeforePivot &) {
+    return options_.before_pivot ? options_.before_pivot() : Result<void>();
+  }
+  Result<void> operator()(const SwitchRoot &step) {
+    switch (step.how) {
+    case RootSwitch::Chroot:
+      return chroot_into(root_.get());
+    case RootSwitch::MoveAndChroot:
+      return move_into(root_.get());
+    case RootSwitch::Pivot:
+      break;
+    }
+    return pivot_into(root_.get());
+  }
+  Result<void> operator()(const SetRootPropagation &step) {
+    if (::mount(nullptr, "/", nullptr, step.flags, nullptr) < 0)
+      return fail_errno("apply rootfsPropagation to /");
+    return {};
+  }
+
+private:
+  const RootfsOptions &options_;
+  UniqueFd root_;
+  MountContext context_;
+};
+
+// Performs the steps of phase 2 on the container's "/".
+struct FinalizeSteps {
+  int root_fd;
+  Result<void> operator()(const MakeDevReadonly &) { return make_dev_readonly(root_fd); }
+  Result<void> operator()(const MakePathsReadonly &step) {
+    return make_paths_readonly(root_fd, step.paths);
+  }
+  Result<void> operator()(const MaskPaths &step) { return mask_paths(root_fd, step.paths); }
+  Result<void> operator()(const MakeRootReadonly &) { return make_root_readonly(root_fd); }
+};
 
 } // namespace
 
 Result<void> prepare_rootfs(const spec::Config &config, const RootfsOptions &options) {
-  BERTH_TRY_ASSIGN(auto propagation, named_propagation(config));
-  const bool host = options.shares_host_mounts;
-  // Before anything is mounted: with "/" rslave (the default) nothing done in
-  // this namespace travels back to the host's. (In the host's own namespace,
-  // that would change the host: the feature gate refuses rootfsPropagation
-  // there, and the private rootfs bind does the isolating.)
-  if (!host && ::mount(nullptr, "/", nullptr, propagation.value_or(MS_SLAVE | MS_REC), nullptr) < 0)
-    return fail_errno("set the propagation of /");
-
-  BERTH_TRY_ASSIGN(UniqueFd root, with_context(host ? bind_rootfs_in_host_namespace(options.rootfs)
-                                                    : bind_rootfs(options.rootfs),
-                                               "bind the rootfs " + options.rootfs));
-
-  MountContext context;
-  context.root_fd = root.get();
-  context.user_namespace = has_user_namespace(config);
-  context.cgroup_namespace =
-      config.linux && config.linux->find_namespace(spec::NamespaceType::Cgroup);
-  context.config = &config;
-  context.idmapped_tree = options.idmapped_tree;
-  context.host_bind_source = options.host_bind_source;
-  for (std::size_t i = 0; i < config.mounts.size(); ++i) {
-    context.index = i;
-    BERTH_TRY(mount_entry(config.mounts[i], context));
-  }
-
-  if (should_populate_dev(config)) {
-    BERTH_TRY(create_devices(root.get(), config, options.host_device_node));
-    BERTH_TRY(create_dev_symlinks(root.get()));
-  }
-
-  if (options.before_pivot)
-    BERTH_TRY(options.before_pivot());
-  if (host)
-    return chroot_into(root.get());
-  if (options.no_pivot) {
-    BERTH_TRY(move_into(root.get()));
-  } else {
-    BERTH_TRY(pivot_into(root.get()));
-  }
-  if (propagation && ::mount(nullptr, "/", nullptr, *propagation, nullptr) < 0)
-    return fail_errno("apply rootfsPropagation to /");
+  BERTH_TRY_ASSIGN(RootfsPlan plan,
+                   plan_rootfs(config, {.no_pivot = options.no_pivot,
+                                        .shares_host_mounts = options.shares_host_mounts}));
+  PrepareSteps perform(plan, options);
+  for (const auto &step : plan.prepare)
+    BERTH_TRY(std::visit(perform, step));
   return {};
 }
 
 Result<void> finalize_rootfs(const spec::Config &config) {
   BERTH_TRY_ASSIGN(UniqueFd root, sys::open_path("/", O_PATH | O_DIRECTORY));
-  BERTH_TRY(make_dev_readonly(root.get(), config));
-  if (config.linux) {
-    BERTH_TRY(make_paths_readonly(root.get(), config.linux->readonly_paths));
-    BERTH_TRY(mask_paths(root.get(), config.linux->masked_paths));
-  }
-  if (config.root.readonly)
-    BERTH_TRY(make_root_readonly(root.get()));
+  FinalizeSteps perform{root.get()};
+  for (const auto &step : plan_finalize(config))
+    BERTH_TRY(std::visit(perform, step));
   return {};
 }
 

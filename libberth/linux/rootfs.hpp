@@ -1,6 +1,8 @@
 // The container's filesystem view: rootfs, mounts, devices, pivot_root, and the
 // masked and read-only paths. Runs in the container's init, inside its new mount
 // namespace (and user namespace, when it has one, with the id maps written).
+// Both phases first compute their steps (rootfs_plan.hpp, no syscall), then
+// perform them in order.
 #pragma once
 
 #include <cstddef>
@@ -29,7 +31,7 @@ struct RootfsOptions {
   std::function<Result<void>()> before_pivot;
   // In a user namespace, what berth opens or makes on the host's side for the
   // init (host_side.hpp): a bind source of config.mounts[N] (MountContext), a
-  // node for linux.devices[N] (create_devices); may be empty.
+  // node for linux.devices[N] (create_device); may be empty.
   std::function<Result<UniqueFd>(std::size_t index)> host_bind_source;
   std::function<Result<UniqueFd>(std::size_t index)> host_device_node;
 };

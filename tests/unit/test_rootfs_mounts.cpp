@@ -16,12 +16,14 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <variant>
 
 #include "fork_child.hpp"
 #include "linux/devices.hpp"
 #include "linux/idmapped_mount.hpp"
 #include "linux/masked_paths.hpp"
 #include "linux/mounts.hpp"
+#include "linux/rootfs_plan.hpp"
 
 using namespace berth;
 namespace fs = std::filesystem;
@@ -72,17 +74,25 @@ spec::Mount mount_of(std::string destination, std::string type, std::string sour
   return mount;
 }
 
-std::string mount_all(int root_fd, const std::vector<spec::Mount> &mounts) {
+// Plans and performs each of `mounts` in `context`, as prepare_rootfs does.
+std::string mount_all_in(const std::vector<spec::Mount> &mounts,
+                         const linux::MountContext &context) {
   spec::Config config;
-  linux::MountContext context;
-  context.root_fd = root_fd;
-  context.config = &config;
-  for (const auto &mount : mounts) {
-    auto done = linux::mount_entry(mount, context);
-    if (!done)
+  config.mounts = mounts;
+  for (std::size_t i = 0; i < config.mounts.size(); ++i) {
+    auto step = linux::plan_mount_step(config, i);
+    if (!step)
+      return "ERR " + step.error().message();
+    if (auto done = linux::perform_mount_step(*step, context); !done)
       return "ERR " + done.error().message();
   }
   return "";
+}
+
+std::string mount_all(int root_fd, const std::vector<spec::Mount> &mounts) {
+  linux::MountContext context;
+  context.root_fd = root_fd;
+  return mount_all_in(mounts, context);
 }
 
 std::string flags_of(const fs::path &path) {
@@ -181,10 +191,18 @@ Test(rootfs_mounts, devices_and_masks) {
     spec::Config config;
     config.linux.emplace();
     config.linux->devices.push_back({"c", "/dev/net/tun", 10, 200, 0600u, {}, {}});
-    if (auto made = linux::create_devices(root_fd, config); !made)
-      return "ERR " + made.error().message();
-    if (auto linked = linux::create_dev_symlinks(root_fd); !linked)
-      return "ERR " + linked.error().message();
+    auto plan = linux::plan_rootfs(config, {});
+    if (!plan)
+      return "ERR " + plan.error().message();
+    for (const auto &step : plan->prepare) {
+      Result<void> done;
+      if (const auto *device = std::get_if<linux::DeviceStep>(&step))
+        done = linux::create_device(root_fd, *device);
+      else if (const auto *link = std::get_if<linux::DevSymlinkStep>(&step))
+        done = linux::create_dev_symlink(root_fd, *link);
+      if (!done)
+        return "ERR " + done.error().message();
+    }
     if (auto masked =
             linux::mask_paths(root_fd, {"/secret-dir", "/secret-file", "/does/not/exist"});
         !masked)
@@ -240,15 +258,11 @@ std::string idmapped_owners(int root_fd, const std::vector<spec::Mount> &mounts,
   config.mounts = mounts;
   linux::MountContext context;
   context.root_fd = root_fd;
-  context.config = &config;
   context.idmapped_tree = [&](std::size_t index) {
     return linux::create_idmapped_bind(config.mounts[index], config, AT_FDCWD, ::getpid());
   };
-  for (std::size_t i = 0; i < config.mounts.size(); ++i) {
-    context.index = i;
-    if (auto done = linux::mount_entry(config.mounts[i], context); !done)
-      return "ERR " + done.error().message();
-  }
+  if (auto error = mount_all_in(mounts, context); !error.empty())
+    return error;
   std::string out;
   for (const auto &path : paths) {
     struct stat st {};
