@@ -8,6 +8,7 @@
 #include "container/rootless.hpp"
 #include "linux/mount_options.hpp"
 #include "linux/process_setup.hpp"
+#include "linux/rootfs_plan.hpp"
 #include "linux/terminal.hpp"
 #include "lsm/apparmor.hpp"
 #include "seccomp/cache.hpp"
@@ -149,6 +150,11 @@ Result<CreatePlan> preflight(const GlobalOptions &global, const CreateOptions &o
   BERTH_TRY_ASSIGN(std::string rootfs, resolve_rootfs(bundle, config.root));
   BERTH_TRY_ASSIGN(process::NamespacePlan namespaces, process::NamespacePlan::build(config));
   BERTH_TRY(check_user_namespace(namespaces));
+  // The init plans the rootfs again where it performs it: planned here, what
+  // config.json cannot mean fails before any side effect.
+  linux::RootfsPlanOptions rootfs_options{options.no_pivot, !namespaces.creates(CLONE_NEWNS) &&
+                                                                !namespaces.joins(CLONE_NEWNS)};
+  BERTH_TRY_CTX(linux::plan_rootfs(config, rootfs_options), "config.json");
   BERTH_TRY_ASSIGN(SeccompSetup seccomp, prepare_seccomp(config, global.root));
   BERTH_TRY_ASSIGN(ConsoleSetup console, prepare_console(*config.process, options));
   BERTH_TRY_ASSIGN(cgroup::Manager cgroups,

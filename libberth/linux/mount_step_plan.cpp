@@ -74,14 +74,18 @@ Result<MountStep> plan_mount_step(const spec::Config &config, std::size_t index)
   }
   if (bind) {
     if (!mount.source || mount.source->empty())
-      return fail(step.what + ": a bind mount needs a source", EINVAL);
+      return fail("/mounts/" + std::to_string(index) + "/source: " + step.what +
+                      ": a bind mount needs a source",
+                  EINVAL);
     step.kind = MountKind::Bind;
     step.source = *mount.source;
     step.target = TargetKind::LikeSource;
     return step;
   }
   if (!mount.type || mount.type->empty())
-    return fail(step.what + ": a mount that is not a bind needs a type", EINVAL);
+    return fail("/mounts/" + std::to_string(index) + "/type: " + step.what +
+                    ": a mount that is not a bind needs a type",
+                EINVAL);
   plan_filesystem(config, mount, step);
   return step;
 }

@@ -123,6 +123,19 @@ def test_unknown_properties_are_ignored(rt):
     assert rt.run_ok(b) == "ok\n"
 
 
+@pytest.mark.parametrize("entry,path", [
+    ({"destination": "/x", "source": "none"}, "/type"),
+    ({"destination": "/x", "options": ["bind"]}, "/source"),
+], ids=["no-type", "bind-without-source"])
+def test_a_mount_config_json_cannot_mean_is_named_by_its_path(rt, entry, path):
+    # Planned in preflight: the error names the entry and nothing is made.
+    b = rt.bundle()
+    b.config["mounts"].append(entry)
+    b.sh("true")
+    index = len(b.config["mounts"]) - 1
+    expect_clean_failure(rt, b, f"/mounts/{index}{path}", command="create")
+
+
 def test_duplicate_namespace_type_is_an_error(rt):
     b = rt.bundle()
     b.linux["namespaces"].append({"type": "pid"})

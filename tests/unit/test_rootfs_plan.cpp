@@ -249,8 +249,8 @@ Test(rootfs_plan, a_bind_without_source_is_refused_before_anything_is_done) {
   mount.options = {"bind"};
   config.mounts.push_back(mount);
   auto message = errors_of(config);
-  cr_expect(message.starts_with("mount bind on /x: a bind mount needs a source"), "%s",
-            message.c_str());
+  cr_expect(message.starts_with("/mounts/0/source: mount bind on /x: a bind mount needs a source"),
+            "%s", message.c_str());
 }
 
 Test(rootfs_plan, a_mount_with_neither_type_nor_bind_is_refused) {
@@ -260,8 +260,9 @@ Test(rootfs_plan, a_mount_with_neither_type_nor_bind_is_refused) {
   mount.source = "/srv";
   config.mounts.push_back(mount);
   auto message = errors_of(config);
-  cr_expect(message.starts_with("mount /srv on /y: a mount that is not a bind needs a type"), "%s",
-            message.c_str());
+  cr_expect(message.starts_with(
+                "/mounts/0/type: mount /srv on /y: a mount that is not a bind needs a type"),
+            "%s", message.c_str());
 }
 
 Test(rootfs_plan, proc_is_a_new_filesystem_reached_without_symlinks) {
