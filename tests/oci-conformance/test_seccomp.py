@@ -852,6 +852,33 @@ def test_notify_listener_gets_the_fd_and_answers(rt, nnp, flags):
     assert NR["mkdir"] in [nr for _, nr in calls], calls
 
 
+@pytest.mark.parametrize("nnp", [True, False], ids=["nnp", "no-nnp"])
+def test_notify_listener_is_reached_through_create_and_start(rt, nnp):
+    # The filter goes in during start (right before execve, or before the
+    # credential switch): the agent gets the fd then, from a detached init.
+    b = writable(rt.bundle())
+    b.process["noNewPrivileges"] = nnp
+    sock_path = rt.workdir / "agent-create-start.sock"
+    b.linux["seccomp"] = profile("SCMP_ACT_ALLOW", rule("getppid", "SCMP_ACT_NOTIFY"),
+                                 listenerPath=str(sock_path))
+    b.sh('echo "ppid=$PPID" > /result')
+    agent = NotifyAgent(sock_path, _answer)
+    try:
+        cid = rt.create_ok(b)
+        try:
+            res = rt("start", cid)
+            assert res.rc == 0, res
+            rt.wait_status(cid, "stopped")
+        finally:
+            rt("delete", "-f", cid)
+    finally:
+        agent.close()
+    assert agent.error is None, agent.error
+    assert agent.connections == 1
+    assert agent.payload["state"]["id"] == cid, agent.payload
+    assert (b.rootfs / "result").read_text() == "ppid=4242\n"
+
+
 def test_notify_without_a_listener_fails_cleanly(rt):
     b = rt.bundle()
     missing = rt.workdir / "nobody-listens.sock"
