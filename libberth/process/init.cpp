@@ -20,6 +20,7 @@
 #include "linux/process_attributes.hpp"
 #include "linux/process_setup.hpp"
 #include "linux/rootfs.hpp"
+#include "linux/stdio_dev_null.hpp"
 #include "linux/terminal.hpp"
 #include "process/finalize.hpp"
 #include "process/hooks.hpp"
@@ -167,11 +168,14 @@ Result<Prepared> set_up(const InitContext &ctx, bool namespaces_entered) {
   if (process.terminal)
     BERTH_TRY_CTX(set_up_terminal(process, ctx.console_socket, ctx.options.console_socket, true),
                   "set up the terminal");
-  // Without a terminal the init still leads a session of its own, as with
-  // runc: not the caller's (whose terminal signals would reach it), and one
-  // criu can checkpoint (a session led from outside the container cannot be).
-  else if (::setsid() < 0)
-    return fail_errno("start a new session");
+  else {
+    // Without a terminal the init still leads a session of its own, as with
+    // runc: not the caller's (whose terminal signals would reach it), and one
+    // criu can checkpoint (a session led from outside the container cannot be).
+    if (::setsid() < 0)
+      return fail_errno("start a new session");
+    linux::reopen_dev_null_stdio();
+  }
   BERTH_TRY(linux::apply_sysctl(config));
   BERTH_TRY(linux::apply_hostname(config));
   // The cwd is created as root, as runc does, and before the root (or a path

@@ -882,3 +882,34 @@ def test_state_root_made_by_berth_is_private(rt):
     finally:
         res = rt("--root", root, "delete", "--force", cid, no_root=True)
     assert res.rc == 0, res
+
+
+def test_a_dev_null_stdio_is_the_containers_own(rt):
+    # Docker without -i hands the init the host's /dev/null, read-only. As
+    # runc does, the init reopens the container's own /dev/null read-write in
+    # its place: no fd of the host's mounts reaches the program, and fd 0
+    # takes writes like any /dev/null.
+    b = rt.bundle()
+    b.sh('echo x >&0 && echo stdin-writable; '
+         'sed -n "s/^mnt_id:[[:space:]]*//p" /proc/self/fdinfo/0; '
+         'cut -d" " -f1 /proc/self/mountinfo')
+    b.write()
+    cid = rt.new_id()
+    # The init keeps create's stdio: files, not pipes, or create would seem
+    # to last as long as the container.
+    out, err = rt.workdir / f"{cid}.out", rt.workdir / f"{cid}.err"
+    with open(os.devnull, "rb") as read_only_null, open(out, "w") as fo, open(err, "w") as fe:
+        res = subprocess.run(rt.berth.argv(["create", "--bundle", b.path, cid]),
+                             stdin=read_only_null, stdout=fo, stderr=fe,
+                             env=rt.berth.env, timeout=60)
+    assert res.returncode == 0, err.read_text()
+    try:
+        assert rt("start", cid).rc == 0
+        rt.wait_status(cid, "stopped")
+    finally:
+        rt("delete", "-f", cid)
+    lines = out.read_text().split()
+    assert lines[0] == "stdin-writable", lines
+    fd0_mount, container_mounts = lines[1], lines[2:]
+    assert fd0_mount in container_mounts, \
+        f"fd 0 is on mount {fd0_mount}, not one of the container's: {container_mounts}"
