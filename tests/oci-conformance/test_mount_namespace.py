@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import (missing_fault_injection, Bundle, expect_clean_failure, mount_at, ns_inode, ns_link,
-                       parse_mountinfo)
+from berthtest import missing_fault_injection, Bundle, expect_clean_failure, ns_inode, ns_link
+from host_objects import mount_at, parse_mountinfo
 
 MARKER = "the container's rootfs\n"
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import Result, assert_one_error_line, is_warning, pid_alive, wait_for
+from berthtest import assert_one_error_line, is_warning
+from command import Result
+from host_objects import pid_alive, wait_for
 
 NOBODY = 65534
 SUBID_BASE = 200000  # what the subids fixture gives uid 65534
