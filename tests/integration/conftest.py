@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[2]
+# this suite's modules, and the helpers the suites share (tests/pylib)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
 import itlib  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[2]
+from busybox_rootfs import make_busybox_rootfs  # noqa: E402
 
 
 def pytest_configure(config):
@@ -56,7 +58,10 @@ def workdir():
 
 @pytest.fixture(scope="session")
 def rootfs_template(workdir) -> Path:
-    return itlib.make_busybox_rootfs(workdir / "rootfs-template")
+    try:
+        return make_busybox_rootfs(workdir / "rootfs-template")
+    except RuntimeError as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 def engine_fixture(cls, workdir, berth_binary, rootfs_template):

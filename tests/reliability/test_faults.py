@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from berthtest import missing_fault_injection
-from host_objects import pid_alive, wait_for
+from host_objects import pid_alive
 from util import (new_id, one_error, quick, sleeper, state_json_parses, use_unified_cgroup_view,
                   wait_gone)
 
