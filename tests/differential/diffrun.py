@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
 from berth_binary import find_berth  # noqa: E402,F401  (the conftest's and __main__'s)
 from busybox_rootfs import make_busybox_rootfs  # noqa: E402
+from host_objects import namespace_links  # noqa: E402
 CORPUS = HERE / "corpus"
 ERRORS = HERE / "errors"
 ALLOWLIST = HERE / "allowlist"
@@ -213,12 +214,7 @@ def cleanup(ctx: Ctx) -> None:
 # Normalizing and comparing
 # ---------------------------------------------------------------------------
 
-HOST_NS = {}
-for _kind in ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"):
-    try:
-        HOST_NS[_kind] = os.readlink(f"/proc/self/ns/{_kind}")
-    except OSError:
-        pass
+HOST_NS = namespace_links()
 
 
 def normalize(report: dict, ctx: Ctx, sandbox_ns: dict | None = None) -> dict:

@@ -255,7 +255,7 @@ def parse_status(text: str) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# Binaries and namespaces
+# Binaries
 # ---------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
@@ -277,14 +277,6 @@ def is_dynamically_linked(binary: str) -> bool:
 def is_sanitizer_build(binary: str) -> bool:
     with open(binary, "rb") as f:
         return b"__asan_init" in f.read()
-
-
-def ns_inode(path: str) -> int:
-    return os.stat(path).st_ino
-
-
-def ns_link(kind: str, pid="self") -> str:
-    return os.readlink(f"/proc/{pid}/ns/{kind}")
 
 
 # ---------------------------------------------------------------------------

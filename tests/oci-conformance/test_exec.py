@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from berthtest import RUNC_DEFAULT_CAPS, assert_one_error_line, caps_after_exec, parse_status
-from host_objects import (host_cgroup_hierarchies, pid_alive, process_cgroup_dirs, process_cgroups,
-                          wait_for)
+from host_objects import (host_cgroup_hierarchies, namespace_links, pid_alive, process_cgroup_dirs,
+                          process_cgroups, wait_for)
 
 NAMESPACES = ["mnt", "pid", "net", "ipc", "uts", "cgroup", "user", "time"]
 
@@ -43,13 +43,7 @@ def start_container(rt, b=None, script="sleep 1000") -> tuple[str, int]:
 
 
 def ns_links(pid) -> dict:
-    out = {}
-    for kind in NAMESPACES:
-        try:
-            out[kind] = os.readlink(f"/proc/{pid}/ns/{kind}")
-        except FileNotFoundError:
-            pass
-    return out
+    return namespace_links(pid, NAMESPACES)
 
 
 

@@ -232,6 +232,34 @@ def kill_pids(pids, timeout=5.0) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Namespaces: /proc/<pid>/ns
+# ---------------------------------------------------------------------------
+
+NAMESPACE_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
+
+
+def ns_inode(path: str) -> int:
+    return os.stat(path).st_ino
+
+
+def ns_link(kind: str, pid="self") -> str:
+    """What /proc/<pid>/ns/<kind> reads, e.g. "net:[4026531840]"."""
+    return os.readlink(f"/proc/{pid}/ns/{kind}")
+
+
+def namespace_links(pid="self", kinds=NAMESPACE_KINDS) -> dict:
+    """{kind: ns_link} of pid's namespaces; a kind this kernel lacks (or a pid
+    that is gone) has no entry."""
+    out = {}
+    for kind in kinds:
+        try:
+            out[kind] = ns_link(kind, pid)
+        except FileNotFoundError:
+            pass
+    return out
+
+
+# ---------------------------------------------------------------------------
 # Cgroups: the host's hierarchies, whatever their layout (v1, v2 or hybrid)
 # ---------------------------------------------------------------------------
 
