@@ -10,10 +10,8 @@ with the other suites; conftest.py puts tests/pylib on sys.path).
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
-import select
 import signal
 import struct
 import subprocess
@@ -25,6 +23,7 @@ from pathlib import Path
 
 import host_objects
 from command import COMMAND_TIMEOUT, Result
+from pty_master import read_available
 
 
 def ok(res: Result) -> Result:
@@ -113,17 +112,10 @@ def run_on_terminal(argv, *, typed: bytes = b"", after: bytes | None = None, row
             if time.monotonic() > deadline:
                 timed_out = True
                 break
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError as e:
-                    if e.errno == errno.EIO:   # every slave fd is closed
-                        break
-                    raise
-                if not chunk:
-                    break
-                out += chunk
+            chunk = read_available(master, 0.2)
+            if chunk == b"":   # every slave fd is closed
+                break
+            out += chunk or b""
             if not typed_yet and (after is None or after in out):
                 os.write(master, typed)
                 typed_yet = True

@@ -12,7 +12,6 @@ from __future__ import annotations
 import array
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -26,6 +25,7 @@ import pytest
 from berthtest import RUNC_DEFAULT_CAPS, assert_one_error_line, caps_after_exec, parse_status
 from host_objects import (host_cgroup_hierarchies, namespace_links, pid_alive, process_cgroup_dirs,
                           process_cgroups, wait_for)
+from pty_master import read_available
 
 NAMESPACES = ["mnt", "pid", "net", "ipc", "uts", "cgroup", "user", "time"]
 
@@ -688,15 +688,10 @@ def read_lines(fd: int, count: int, timeout=10.0) -> bytes:
     output = b""
     deadline = time.monotonic() + timeout
     while output.count(b"\n") < count and time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # EIO: the other side is gone
-                break
-            if not chunk:
-                break
-            output += chunk
+        chunk = read_available(fd, 0.2)
+        if chunk == b"":  # the other side is gone
+            break
+        output += chunk or b""
     return output
 
 
