@@ -451,12 +451,7 @@ def remove_cgroup_trees(tops, timeout=5.0):
         if not dirs:
             return
         thaw_cgroup_dirs(dirs)
-        for d in dirs:
-            for pid in cgroup_procs(d):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        kill_pids([pid for d in dirs for pid in cgroup_procs(d)], timeout=1.0)
         rmdir_cgroup_trees(tops)
         if not any(t.exists() for t in tops):
             return
