@@ -9,7 +9,6 @@ Environment:
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import random
@@ -21,10 +20,13 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
+# this suite's modules, and the helpers the suites share (tests/pylib)
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "pylib"))
 
 import diffrun as d  # noqa: E402
 from grammar import CI_SEEDS  # noqa: E402
+from host_objects import host_cgroup_hierarchies, rmdir_cgroup_trees  # noqa: E402
 
 
 def pytest_addoption(parser):
@@ -75,30 +77,19 @@ class Env:
 
 
 # The parent cgroups the corpus and the grammar name (/docker/@ID@ and the
-# like): runc leaves the parents it made, so the suite removes those that did
-# not exist before it ran (rmdir: only empty ones go).
+# like), in every hierarchy: runc leaves the parents it made, so the suite
+# removes those that did not exist before it ran (rmdir: only empty ones go).
 def parent_cgroups() -> set:
     names = {"berth-diff"}
     for path in (HERE / "corpus").glob("*.json"):
         parent = json.loads(path.read_text()).get("linux", {}).get("cgroupsPath", "").strip("/")
         if "/" in parent:
             names.add(parent.split("/", 1)[0])
-    return {Path(h) / n for h in glob.glob("/sys/fs/cgroup/*/") for n in names} | \
-        {Path("/sys/fs/cgroup") / n for n in names}
+    return {h.mount_point / n for h in host_cgroup_hierarchies() for n in names}
 
 
 def remove_new_cgroups(before: set) -> None:
-    for path in parent_cgroups() - before:
-        if path.is_dir():
-            for sub in sorted((p for p in path.rglob("*") if p.is_dir()), reverse=True):
-                try:
-                    sub.rmdir()
-                except OSError:
-                    pass
-            try:
-                path.rmdir()
-            except OSError:
-                pass
+    rmdir_cgroup_trees(parent_cgroups() - before)
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,19 @@ import os
 import re
 import shutil
 import subprocess
-import time
+import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+# the helpers the suites share (also when this file runs as a script)
+sys.path.insert(0, str(REPO / "tests" / "pylib"))
+
+from berth_binary import find_berth  # noqa: E402,F401  (the conftest's and __main__'s)
+from busybox_rootfs import make_busybox_rootfs  # noqa: E402
+from host_objects import namespace_links  # noqa: E402
 CORPUS = HERE / "corpus"
 ERRORS = HERE / "errors"
 ALLOWLIST = HERE / "allowlist"
@@ -27,17 +33,6 @@ TIMEOUT = 30
 # ---------------------------------------------------------------------------
 # Binaries
 # ---------------------------------------------------------------------------
-
-
-def find_berth() -> str | None:
-    env = os.environ.get("BERTH")
-    if env:
-        return str(Path(env).resolve())
-    default = REPO / "build" / "src" / "berth"
-    if default.is_file():
-        return str(default)
-    found = [p for p in REPO.glob("build*/src/berth") if p.is_file()]
-    return str(max(found, key=lambda p: p.stat().st_mtime)) if found else None
 
 
 def find_runc() -> str | None:
@@ -56,28 +51,11 @@ def build_probe(dest: Path) -> Path:
 
 
 def make_rootfs(dest: Path, probe: Path) -> Path:
-    """A busybox rootfs (as the conformance suite makes it) with /probe."""
-    busybox = shutil.which("busybox") or "/bin/busybox"
-    for d in ("bin", "dev", "etc", "proc", "sys", "tmp", "root", "home/test", "var", "run", "mnt"):
-        (dest / d).mkdir(parents=True, exist_ok=True)
-    os.chmod(dest / "tmp", 0o1777)
+    """The suites' busybox rootfs with /probe."""
+    make_busybox_rootfs(dest)
     # root's home only root can search, as in real images: a cwd there for
     # another user is entered while the runtime is still privileged
     os.chmod(dest / "root", 0o700)
-    shutil.copy2(busybox, dest / "bin" / "busybox")
-    applets = subprocess.run([busybox, "--list"], capture_output=True, text=True,
-                             check=True).stdout.split()
-    for applet in applets:
-        link = dest / "bin" / applet
-        if applet != "busybox" and "/" not in applet and not link.exists():
-            link.symlink_to("busybox")
-    (dest / "etc" / "passwd").write_text(
-        "root:x:0:0:root:/root:/bin/sh\n"
-        "test:x:1000:1000:test user:/home/test:/bin/sh\n"
-        "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
-    (dest / "etc" / "group").write_text(
-        "root:x:0:\ntty:x:5:\nusers:x:100:\ntest:x:1000:\nnogroup:x:65534:\n")
-    os.chown(dest / "home" / "test", 1000, 1000)
     shutil.copy2(probe, dest / "probe")
     os.chmod(dest / "probe", 0o755)
     return dest
@@ -236,12 +214,7 @@ def cleanup(ctx: Ctx) -> None:
 # Normalizing and comparing
 # ---------------------------------------------------------------------------
 
-HOST_NS = {}
-for _kind in ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"):
-    try:
-        HOST_NS[_kind] = os.readlink(f"/proc/self/ns/{_kind}")
-    except OSError:
-        pass
+HOST_NS = namespace_links()
 
 
 def normalize(report: dict, ctx: Ctx, sandbox_ns: dict | None = None) -> dict:
@@ -394,14 +367,7 @@ def new_ctx(runtime: str, binary: str, workdir: Path, name: str) -> Ctx:
     return Ctx(runtime, binary, workdir / f"{runtime}-root", workdir / f"{runtime}-{safe}", cid)
 
 
-def wait_gone(pid: int, timeout=5.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and os.path.exists(f"/proc/{pid}"):
-        time.sleep(0.05)
-
-
 if __name__ == "__main__":
-    import sys
     import tempfile
     if len(sys.argv) != 2:
         sys.exit("usage: diffrun.py CONFIG.json   (runs it as `run` under runc and berth)")

@@ -2,7 +2,8 @@
 
 Environment:
   BERTH              the runtime under test (default: build/src/berth of the
-                     repository); BERTH=/usr/sbin/runc checks the suites themselves
+                     repository, else the newest build*/src/berth);
+                     BERTH=/usr/sbin/runc checks the suites themselves
   BERTH_IT_WORKDIR   the directory for the engines' state (default: a new one
                      under /tmp, removed afterwards); run.sh sets it
   BERTH_IT_RUN       a short id for the names of this run (run.sh sets it)
@@ -18,11 +19,14 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[2]
+# this suite's modules, and the helpers the suites share (tests/pylib)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
 import itlib  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[2]
+from berth_binary import find_berth  # noqa: E402
+from busybox_rootfs import make_busybox_rootfs  # noqa: E402
 
 
 def pytest_configure(config):
@@ -33,10 +37,10 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def berth_binary() -> str:
-    path = os.environ.get("BERTH") or str(REPO / "build" / "src" / "berth")
-    path = str(Path(path).resolve())
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"runtime not found at {path}: build berth or set BERTH", pytrace=False)
+    path = find_berth()
+    if path is None or not os.access(path, os.X_OK):
+        pytest.fail(f"runtime not found at {path or REPO / 'build*/src/berth'}: build berth or set BERTH",
+                    pytrace=False)
     return path
 
 
@@ -56,7 +60,10 @@ def workdir():
 
 @pytest.fixture(scope="session")
 def rootfs_template(workdir) -> Path:
-    return itlib.make_busybox_rootfs(workdir / "rootfs-template")
+    try:
+        return make_busybox_rootfs(workdir / "rootfs-template")
+    except RuntimeError as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 def engine_fixture(cls, workdir, berth_binary, rootfs_template):

@@ -12,9 +12,11 @@ import subprocess
 from pathlib import Path
 
 import cri_images
+import host_objects
 import itlib
+from command import COMMAND_TIMEOUT, Result, run
 from engines import Engine
-from itlib import HostSnapshot, Result, ok, run, wait_for
+from itlib import HostSnapshot, ok, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 CNI_BIN = Path("/usr/lib/cni")
@@ -156,7 +158,7 @@ state = "{self.dir}/state"
         for archive in cri_images.make_images(self.dir, self.pause_image, self.busybox_image):
             ok(self.ctr("images", "import", "--all-platforms", str(archive), timeout=60))
 
-    def ctr(self, *args, timeout=itlib.COMMAND_TIMEOUT) -> Result:
+    def ctr(self, *args, timeout=COMMAND_TIMEOUT) -> Result:
         return run(["ctr", "--address", str(self.sock), "--namespace", self.namespace, *args],
                    timeout=timeout, env=self.env)
 
@@ -165,7 +167,7 @@ state = "{self.dir}/state"
         return [self.crictl_path, "--runtime-endpoint", endpoint, "--image-endpoint", endpoint,
                 "--timeout", f"{timeout}s", *args]
 
-    def crictl(self, *args, timeout=itlib.COMMAND_TIMEOUT, input=None) -> Result:
+    def crictl(self, *args, timeout=COMMAND_TIMEOUT, input=None) -> Result:
         # crictl's own timeout a little under ours: its error, not a kill
         return run(self.crictl_argv(*args, timeout=max(timeout - 5, 2)), timeout=timeout,
                    env=self.env, input=input)
@@ -302,17 +304,14 @@ state = "{self.dir}/state"
         return self.container_ids() + [self.cgroup_root + "/"]
 
     def leftover_state(self) -> list:
-        root = self.berth_root / self.namespace
-        if not root.is_dir():
-            return []
-        return [str(root / e) for e in sorted(os.listdir(root)) if e != "@cache"]
+        return [str(e) for e in host_objects.state_entries(self.berth_root / self.namespace)]
 
     def leftover_cgroups(self) -> list:
         """The containers' cgroups (<root>/pod<uid>/<id>). The pod's own
         directory, the cgroup_parent, is the kubelet's to make and remove
         (runc leaves the parents it made; final_cleanup plays the kubelet)."""
         prefix = self.cgroup_root + "/"
-        return sorted(d for d in itlib.all_cgroup_dirs() - self.before.cgroups
+        return sorted(d for d in host_objects.all_cgroup_dirs() - self.before.cgroups
                       if d.split(":", 1)[1].startswith(prefix)
                       and d.split(":", 1)[1][len(prefix):].count("/") >= 1)
 
@@ -322,10 +321,11 @@ state = "{self.dir}/state"
 
         def related(m):
             text = " ".join(m)
-            return (wd in text or any(m[1] == r or m[1].startswith(r + "/") for r in roots)
-                    or m[1].startswith(str(NETNS_DIR) + "/cni-")
-                    or "/run/containerd/io.containerd" in m[1])
-        return [" ".join(m) for m in itlib.new_mounts(self.before, related)]
+            return (wd in text or any(m.mountpoint == r or m.mountpoint.startswith(r + "/")
+                                      for r in roots)
+                    or m.mountpoint.startswith(str(NETNS_DIR) + "/cni-")
+                    or "/run/containerd/io.containerd" in m.mountpoint)
+        return [" ".join(m) for m in host_objects.new_mounts(self.before.mounts, related)]
 
     def leftover_bridge(self) -> bool:
         return Path(f"/sys/class/net/{self.bridge}").exists()

@@ -15,6 +15,8 @@ import tarfile
 from pathlib import Path
 
 import itlib
+from busybox_rootfs import make_busybox_rootfs
+from command import run
 
 HERE = Path(__file__).resolve().parent
 PAUSE_SOURCE = HERE / "cri" / "pause.c"
@@ -26,7 +28,7 @@ def build_pause(dest: Path) -> Path:
     if gcc is None:
         raise RuntimeError("gcc not found: apt-get install gcc libc6-dev")
     dest.mkdir(parents=True, exist_ok=True)
-    itlib.ok(itlib.run([gcc, "-static", "-O2", "-Wall", "-o", dest / "pause", PAUSE_SOURCE],
+    itlib.ok(run([gcc, "-static", "-O2", "-Wall", "-o", dest / "pause", PAUSE_SOURCE],
                        timeout=120))
     return dest
 
@@ -94,7 +96,7 @@ def make_images(workdir: Path, pause_name: str, busybox_name: str) -> list:
     pause_root = build_pause(workdir / "pause-rootfs")
     pause = write_oci_archive(workdir / "pause.tar", pause_name, pause_root,
                               {"Entrypoint": ["/pause"], "User": "65535:65535"})
-    bb_root = itlib.make_busybox_rootfs(workdir / "busybox-rootfs")
+    bb_root = make_busybox_rootfs(workdir / "busybox-rootfs")
     (bb_root / "etc" / "passwd").write_text(
         "root:x:0:0:root:/root:/bin/sh\n"
         "app:x:1000:1000:app:/tmp:/bin/sh\n"

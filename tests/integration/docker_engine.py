@@ -18,9 +18,11 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+import host_objects
 import itlib
+from command import COMMAND_TIMEOUT, Result, run
 from engines import Engine
-from itlib import HostSnapshot, Result, ok, run, wait_for
+from itlib import HostSnapshot, ok, wait_for
 
 DOCKER = "/usr/bin/docker"
 DOCKERD = "/usr/sbin/dockerd"
@@ -153,10 +155,10 @@ class Docker(Engine):
                                  what="dockerd to answer on its socket")
         self.make_image()
 
-    def docker(self, *args, timeout=itlib.COMMAND_TIMEOUT, input=None) -> Result:
+    def docker(self, *args, timeout=COMMAND_TIMEOUT, input=None) -> Result:
         return run([DOCKER, *args], timeout=timeout, env=self.env, input=input)
 
-    def compose(self, project_dir: Path, *args, timeout=itlib.COMMAND_TIMEOUT) -> Result:
+    def compose(self, project_dir: Path, *args, timeout=COMMAND_TIMEOUT) -> Result:
         return run([COMPOSE, "--project-directory", str(project_dir), "-f",
                     str(project_dir / "docker-compose.yml"), "-p", f"it{self.token}", *args],
                    timeout=timeout, env=self.env)
@@ -225,10 +227,7 @@ class Docker(Engine):
         return [str(self.exec_root), str(self.data_root)]
 
     def leftover_state(self) -> list:
-        root = self.runtime_root()
-        if not root.is_dir():
-            return []
-        return [str(root / e) for e in sorted(os.listdir(root)) if e != "@cache"]
+        return [str(e) for e in host_objects.state_entries(self.runtime_root())]
 
     def leftover_mounts(self) -> list:
         """dockerd bind-mounts the host's network namespace at
@@ -241,7 +240,7 @@ class Docker(Engine):
         """With cgroupfs, a container's cgroup is /docker/<id>; /docker itself
         is the parent the runtime made (as runc does) and goes in final_cleanup."""
         ids = self.container_ids()
-        return sorted(d for d in itlib.all_cgroup_dirs() - self.before.cgroups
+        return sorted(d for d in host_objects.all_cgroup_dirs() - self.before.cgroups
                       if d.split(":", 1)[1].startswith("/docker/") or any(i in d for i in ids))
 
     def leftover_host_network(self) -> list:
@@ -255,8 +254,8 @@ class Docker(Engine):
             itlib.remove_cgroup_dirs(["/docker"])
         # dockerd's own mounts under its roots (the overlay layers, netns
         # files) are gone with it; the directory goes with run.sh's workdir.
-        for m in itlib.new_mounts(self.before, lambda m: str(self.dir) in m[1]):
-            subprocess.run(["umount", "-l", m[1]], stderr=subprocess.DEVNULL)
+        for m in host_objects.new_mounts(self.before.mounts, lambda m: str(self.dir) in m.mountpoint):
+            subprocess.run(["umount", "-l", m.mountpoint], stderr=subprocess.DEVNULL)
         shutil.rmtree(self.dir / "client", ignore_errors=True)
         # the daemon's log goes next to the pytest log (run.sh removes the
         # engines' directory)

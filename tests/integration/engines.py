@@ -9,8 +9,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import host_objects
 import itlib
-from itlib import HostSnapshot, Result, ok, run, wait_for
+from command import COMMAND_TIMEOUT, Result, run
+from itlib import HostSnapshot, ok, wait_for
 
 
 def default_state_root(runtime: str) -> str:
@@ -64,17 +66,25 @@ class Engine:
         def related(m):
             text = " ".join(m)
             return (wd in text or any(i in text for i in ids)
-                    or any(m[1] == r or m[1].startswith(r + "/") for r in roots))
-        return [" ".join(m) for m in itlib.new_mounts(self.before, related)]
+                    or any(m.mountpoint == r or m.mountpoint.startswith(r + "/") for r in roots))
+        return [" ".join(m) for m in host_objects.new_mounts(self.before.mounts, related)]
 
     def process_words(self) -> list:
         """Strings that only this suite's processes have in their command line
         or cgroup path."""
         return self.container_ids()
 
+    def suite_processes(self) -> list:
+        """(pid, command line) of the live processes of this engine: the
+        engine and everything it started carry BERTH_IT_TOKEN in their
+        environment; a container's processes are found by its root or cwd in
+        the engine's directory, or by a process word in their command line or
+        cgroup."""
+        return host_objects.processes_of(f"BERTH_IT_TOKEN={self.token}\0".encode(), str(self.dir),
+                                         [str(self.dir), *self.process_words()])
+
     def leftover_processes(self) -> list:
-        pids = itlib.processes_of_suite(self.token, str(self.dir), self.process_words())
-        return [itlib.describe_pid(p) for p in pids]
+        return [f"pid {pid}: {cmd}" for pid, cmd in self.suite_processes()]
 
     def state_roots(self) -> list:
         return []
@@ -83,7 +93,7 @@ class Engine:
         """Undo whatever the leftover checks found (after they reported it), so
         that one failing run does not poison the next."""
         itlib.thaw_cgroups(self.leftover_cgroups())
-        itlib.kill_pids(itlib.processes_of_suite(self.token, str(self.dir), self.process_words()))
+        host_objects.kill_pids(pid for pid, _ in self.suite_processes())
         for m in self.leftover_mounts():
             mnt = m.split(" ")[1]
             subprocess.run(["umount", "-l", mnt], stderr=subprocess.DEVNULL)
@@ -133,7 +143,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     def ctr_argv(self, *args) -> list:
         return ["ctr", "--address", str(self.sock), "--namespace", self.namespace, *args]
 
-    def ctr(self, *args, timeout=itlib.COMMAND_TIMEOUT, input=None) -> Result:
+    def ctr(self, *args, timeout=COMMAND_TIMEOUT, input=None) -> Result:
         return run(self.ctr_argv(*args), timeout=timeout, env=self.env, input=input)
 
     def new_id(self, what: str) -> str:
@@ -205,10 +215,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 
     def leftover_state(self) -> list:
         """berth's state under the --root the shim passes (<runc-root>/<namespace>)."""
-        root = self.berth_root / self.namespace
-        if not root.is_dir():
-            return []
-        return [str(root / e) for e in sorted(os.listdir(root)) if e != "@cache"]
+        return [str(e) for e in host_objects.state_entries(self.berth_root / self.namespace)]
 
     def leftover_cgroups(self) -> list:
         """ctr puts a task in cgroup /<namespace>/<id>: nothing may be left below
@@ -216,7 +223,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
         as runc does, and goes in final_cleanup)."""
         prefix = f"/{self.namespace}/"
         ids = self.container_ids()
-        return sorted(d for d in itlib.all_cgroup_dirs() - self.before.cgroups
+        return sorted(d for d in host_objects.all_cgroup_dirs() - self.before.cgroups
                       if prefix in d or any(i in d for i in ids))
 
     def final_cleanup(self) -> None:
@@ -256,7 +263,7 @@ class Podman(Engine):
     def argv(self, *args) -> list:
         return ["podman", *self.global_flags, *args]
 
-    def podman(self, *args, timeout=itlib.COMMAND_TIMEOUT, input=None) -> Result:
+    def podman(self, *args, timeout=COMMAND_TIMEOUT, input=None) -> Result:
         return run(self.argv(*args), timeout=timeout, env=self.env, input=input)
 
     def ulimits(self) -> list:
@@ -316,7 +323,7 @@ class Podman(Engine):
         if not self.berth_root.is_dir():
             return []
         ids = set(self.container_ids())
-        new = set(os.listdir(self.berth_root)) - self.berth_root_before - {"@cache"}
+        new = set(os.listdir(self.berth_root)) - self.berth_root_before - {host_objects.SECCOMP_CACHE}
         return [str(self.berth_root / e) for e in sorted(new) if e in ids or re.fullmatch(r"[0-9a-f]{64}", e)]
 
     def leftover_cgroups(self) -> list:
@@ -324,7 +331,7 @@ class Podman(Engine):
         and conmon in /libpod_parent/conmon (both parents are Podman's own)."""
         ids = self.container_ids()
         engine_own = {"/libpod_parent", "/libpod_parent/conmon"}
-        return sorted(d for d in itlib.all_cgroup_dirs() - self.before.cgroups
+        return sorted(d for d in host_objects.all_cgroup_dirs() - self.before.cgroups
                       if d.split(":", 1)[1] not in engine_own
                       and (d.split(":", 1)[1].startswith("/libpod_parent/") or any(i in d for i in ids)))
 

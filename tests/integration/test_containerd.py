@@ -8,10 +8,12 @@ import os
 
 import pytest
 
+import host_objects
 import itlib
+from command import run
 from conftest import engine_fixture
 from engines import Containerd
-from itlib import ok, run, wait_for
+from itlib import ok, wait_for
 
 LOOP = "trap 'exit 7' TERM; while :; do sleep 0.1; done"
 # The engine sets the terminal's size with a resize request after the start,
@@ -81,10 +83,10 @@ def test_detached_task_runs_in_rootfs_and_cgroup(ctd, detached):
     cid = detached()
     pid, status = ctd.task(cid)
     assert status == "RUNNING"
-    assert itlib.pid_alive(pid)
+    assert host_objects.pid_alive(pid)
     inside = os.stat(f"/proc/{pid}/root/bin/busybox")
     assert inside.st_ino == os.stat(ctd.rootfs / "bin" / "busybox").st_ino, "init is not in the rootfs"
-    assert itlib.process_cgroup(pid, "memory") == f"/{ctd.namespace}/{cid}"
+    assert host_objects.process_cgroup(pid, "memory") == f"/{ctd.namespace}/{cid}"
     assert ok(ctd.ctr("container", "info", cid)).out
 
 
@@ -121,7 +123,7 @@ def test_kill_sigkill(ctd, detached):
     pid, _ = ctd.task(cid)
     ok(ctd.ctr("task", "kill", "--signal", "SIGKILL", cid))
     wait_stopped(ctd, cid)
-    assert not itlib.pid_alive(pid)
+    assert not host_objects.pid_alive(pid)
     res = ok(ctd.ctr("task", "delete", cid))
     assert "exit code 137" in res.err, str(res)
 
@@ -129,16 +131,16 @@ def test_kill_sigkill(ctd, detached):
 def test_delete_removes_state_cgroups_and_processes(ctd, detached):
     cid = detached()
     pid, _ = ctd.task(cid)
-    cgroup = itlib.process_cgroup(pid, "memory")
-    assert itlib.cgroup_dirs_of(cgroup)
+    cgroup = host_objects.process_cgroup(pid, "memory")
+    assert host_objects.existing_cgroup_dirs(cgroup)
     ok(ctd.ctr("task", "kill", "--signal", "SIGKILL", cid))
     wait_stopped(ctd, cid)
     ok(ctd.ctr("task", "delete", cid))
     ok(ctd.ctr("container", "delete", cid))
     assert cid not in ctd.containers()
-    assert not itlib.pid_alive(pid)
+    assert not host_objects.pid_alive(pid)
     assert not (ctd.berth_root / ctd.namespace / cid).exists(), "berth's state is left"
-    assert itlib.cgroup_dirs_of(cgroup) == [], "the container's cgroups are left"
+    assert host_objects.existing_cgroup_dirs(cgroup) == [], "the container's cgroups are left"
 
 
 def test_exec_output_and_exit_code(ctd, detached):
@@ -158,7 +160,7 @@ def test_exec_detached_process_in_task_ps(ctd, detached):
     pids = [int(line.split()[0]) for line in res.out.splitlines()[1:] if line.split()]
     assert len(pids) == 2, str(res)
     assert "ExecID:bg" in res.out, str(res)
-    assert any("sleep 999" in itlib.describe_pid(p) for p in pids), str(res)
+    assert any("sleep 999" in host_objects.cmdline(p) for p in pids), str(res)
 
 
 def test_run_with_terminal(ctd):

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+import host_objects
 import itlib
 from conftest import engine_fixture
 from cri_engine import CriContainerd, find_crictl, missing_cni_plugins
@@ -243,7 +244,7 @@ def test_resource_limits_visible_in_the_cgroup(cri, pods):
     assert itlib.cgroup_file(pid, "cpu", "cpu.cfs_quota_us").read_text().strip() == "50000"
     assert itlib.cgroup_file(pid, "cpu", "cpu.cfs_period_us").read_text().strip() == "100000"
     # the container's cgroup is below the pod's cgroup_parent
-    assert itlib.process_cgroup(pid, "memory").startswith(cri.cgroup_root + "/")
+    assert host_objects.process_cgroup(pid, "memory").startswith(cri.cgroup_root + "/")
 
 
 def test_memory_limit_enforced_oom_killed(cri, pods):

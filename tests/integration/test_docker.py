@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import host_objects
 import itlib
 from conftest import engine_fixture
 from docker_engine import DOCKER, Docker
@@ -207,7 +208,7 @@ def test_stop_kills_after_the_timeout(dk, started):
     pid = dk.pid_of(c)
     ok(dk.docker("stop", "--time", "1", c))
     assert int(dk.inspect(c, "{{.State.ExitCode}}")) == 137
-    assert not itlib.pid_alive(pid)
+    assert not host_objects.pid_alive(pid)
 
 
 def test_kill_with_signal(dk, started):
@@ -250,12 +251,12 @@ def test_stats_reports_memory(dk, started):
 def test_rm_force_removes_running_containers(dk, started):
     names = [started() for _ in range(2)]
     pids = [dk.pid_of(n) for n in names]
-    cgroups = [itlib.process_cgroup(p, "memory") for p in pids]
+    cgroups = [host_objects.process_cgroup(p, "memory") for p in pids]
     ok(dk.docker("rm", "--force", *names))
     for n, p, cg in zip(names, pids, cgroups):
         assert dk.docker("inspect", n).rc != 0, f"{n} is still known"
-        assert not itlib.pid_alive(p)
-        assert itlib.cgroup_dirs_of(cg) == [], f"cgroup {cg} is left"
+        assert not host_objects.pid_alive(p)
+        assert host_objects.existing_cgroup_dirs(cg) == [], f"cgroup {cg} is left"
         assert not any(n in e for e in dk.leftover_state())
 
 
@@ -444,7 +445,7 @@ def test_docker_restart(dk, started):
     ok(dk.docker("restart", "--time", "10", c))
     assert dk.inspect(c, "{{.State.Status}}") == "running"
     new = dk.pid_of(c)
-    assert new != pid and itlib.pid_alive(new) and not itlib.pid_alive(pid)
+    assert new != pid and host_objects.pid_alive(new) and not host_objects.pid_alive(pid)
     ok(dk.docker("exec", c, "true"))
 
 

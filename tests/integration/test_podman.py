@@ -8,10 +8,12 @@ import time
 
 import pytest
 
+import host_objects
 import itlib
+from command import run
 from conftest import engine_fixture
 from engines import Podman
-from itlib import ok, run, wait_for
+from itlib import ok, wait_for
 
 LOOP = "trap 'exit 7' TERM; while :; do sleep 0.1; done"
 # The engine sets the terminal's size with a resize request after the start,
@@ -99,7 +101,7 @@ def test_memory_limit_in_host_cgroup(pm, detached):
     name = detached(flags=("--memory", "64m"))
     pid = init_pid(pm, name)
     cid = (pm.cids / name).read_text().strip()
-    assert itlib.process_cgroup(pid, "memory") == f"/libpod_parent/libpod-{cid}"
+    assert host_objects.process_cgroup(pid, "memory") == f"/libpod_parent/libpod-{cid}"
     limit = itlib.cgroup_file(pid, "memory", "memory.limit_in_bytes")
     assert limit.read_text().strip() == str(64 << 20)
 
@@ -141,15 +143,15 @@ def test_stop_kills_after_timeout(pm, detached):
 def test_rm_removes_state_and_cgroups(pm, detached):
     name = detached()
     pid = init_pid(pm, name)
-    cgroup = itlib.process_cgroup(pid, "memory")
+    cgroup = host_objects.process_cgroup(pid, "memory")
     state = berth_state(pm, name)
     assert state.exists(), f"no berth state at {state}: which --root does podman pass?"
     ok(pm.podman("stop", name))
     ok(pm.podman("rm", name))
     assert name not in ok(pm.podman("ps", "--all", "--format", "{{.Names}}")).out.split()
-    assert not itlib.pid_alive(pid)
+    assert not host_objects.pid_alive(pid)
     assert not state.exists(), "berth's state is left"
-    assert itlib.cgroup_dirs_of(cgroup) == [], "the container's cgroups are left"
+    assert host_objects.existing_cgroup_dirs(cgroup) == [], "the container's cgroups are left"
 
 
 def test_rm_force_running(pm, detached):
@@ -157,7 +159,7 @@ def test_rm_force_running(pm, detached):
     pid = init_pid(pm, name)
     state = berth_state(pm, name)
     ok(pm.podman("rm", "--force", name))
-    assert not itlib.pid_alive(pid)
+    assert not host_objects.pid_alive(pid)
     assert not state.exists(), "berth's state is left"
 
 

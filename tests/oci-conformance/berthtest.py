@@ -2,21 +2,23 @@
 
 Everything here is plain Python so that a failing test reads like the steps a
 user would take: write a bundle, call the runtime, look at kernel objects.
+The kernel objects themselves (mounts, cgroups, processes) are read by
+tests/pylib/host_objects.py, which the other suites share.
 """
 
 from __future__ import annotations
 
-import json
 import functools
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from command import Result
 
 # ---------------------------------------------------------------------------
 # Optional kernel features.
@@ -253,82 +255,7 @@ def parse_status(text: str) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# /proc/self/mountinfo
-# ---------------------------------------------------------------------------
-
-def _unescape(s: str) -> str:
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), s)
-
-
-@dataclass
-class MountEntry:
-    mount_id: int
-    parent_id: int
-    devno: str
-    root: str
-    mountpoint: str
-    options: set
-    optional: list
-    fstype: str
-    source: str
-    super_options: set
-    line: str
-
-    def all_options(self) -> set:
-        return self.options | self.super_options
-
-    def super_value(self, key: str):
-        for opt in self.super_options:
-            if opt.startswith(key + "="):
-                return opt.split("=", 1)[1]
-        return None
-
-
-def parse_mountinfo(text: str) -> list:
-    entries = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        left, sep, right = line.partition(" - ")
-        if not sep:
-            continue
-        lf = left.split()
-        rf = right.split()
-        if len(lf) < 6 or len(rf) < 2:
-            continue
-        entries.append(
-            MountEntry(
-                mount_id=int(lf[0]),
-                parent_id=int(lf[1]),
-                devno=lf[2],
-                root=_unescape(lf[3]),
-                mountpoint=_unescape(lf[4]),
-                options=set(lf[5].split(",")),
-                optional=lf[6:],
-                fstype=rf[0],
-                source=_unescape(rf[1]),
-                super_options=set(rf[2].split(",")) if len(rf) > 2 else set(),
-                line=line,
-            )
-        )
-    return entries
-
-
-def mount_at(entries: list, mountpoint: str):
-    """The visible (last, i.e. top-most) mount at a mount point, or None."""
-    found = None
-    for e in entries:
-        if e.mountpoint == mountpoint:
-            found = e
-    return found
-
-
-def host_mountinfo() -> list:
-    return parse_mountinfo(Path("/proc/self/mountinfo").read_text())
-
-
-# ---------------------------------------------------------------------------
-# Processes
+# Binaries
 # ---------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
@@ -352,222 +279,9 @@ def is_sanitizer_build(binary: str) -> bool:
         return b"__asan_init" in f.read()
 
 
-def pid_alive(pid: int) -> bool:
-    """True if pid exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    state = stat.rsplit(")", 1)[1].split()[0]
-    return state not in ("Z", "X")
-
-
-def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
-
-
-def ns_inode(path: str) -> int:
-    return os.stat(path).st_ino
-
-
-def ns_link(kind: str, pid="self") -> str:
-    return os.readlink(f"/proc/{pid}/ns/{kind}")
-
-
-def processes_matching(token: str, under: str) -> list:
-    """Live processes that belong to a test: their environment carries the
-    test's token (berth and its children inherit it before exec, the
-    container process gets it from config.json), or their root or cwd lies
-    inside the test's directory."""
-    found = []
-    me = os.getpid()
-    tok = token.encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        pid = int(entry)
-        if pid == me or not pid_alive(pid):
-            continue
-        hit = False
-        try:
-            if tok in Path(f"/proc/{pid}/environ").read_bytes():
-                hit = True
-        except OSError:
-            pass
-        for link in ("root", "cwd"):
-            try:
-                target = os.readlink(f"/proc/{pid}/{link}")
-            except OSError:
-                continue
-            if target == under or target.startswith(under + "/"):
-                hit = True
-        if hit:
-            try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                cmd = "?"
-            found.append((pid, cmd.strip()))
-    return found
-
-
-# ---------------------------------------------------------------------------
-# Cgroups: the host's hierarchies, whatever their layout (v1, v2 or hybrid)
-# ---------------------------------------------------------------------------
-
-@dataclass
-class CgroupHierarchy:
-    version: int          # 1 or 2
-    mount_point: Path     # /sys/fs/cgroup/memory, /sys/fs/cgroup/unified, /sys/fs/cgroup
-    controllers: frozenset  # v1: what the mount binds ("name=systemd" too); v2: cgroup.controllers
-    own: str              # this process's cgroup in it (/proc/self/cgroup), e.g. "/" or "/a/b"
-
-    @property
-    def label(self) -> str:
-        if self.version == 2:
-            return "unified"
-        return ",".join(sorted(self.controllers))
-
-    def dir(self, cgroup_path: str) -> Path:
-        """The directory of cgroup_path as berth resolves linux.cgroupsPath:
-        absolute from the hierarchy's root, relative from our own cgroup."""
-        base = "/" if cgroup_path.startswith("/") else self.own
-        full = os.path.normpath(os.path.join(base, cgroup_path))
-        return self.mount_point / full.lstrip("/")
-
-
-_V1_CONTROLLERS = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls",
-                   "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc"}
-
-
-def host_cgroup_hierarchies() -> list:
-    """Every cgroup hierarchy mounted in our mount namespace, once each (a
-    hierarchy mounted at several places counts once; only mounts of its root)."""
-    own_v1 = {}
-    own_v2 = "/"
-    for line in Path("/proc/self/cgroup").read_text().splitlines():
-        hid, ctrls, path = line.split(":", 2)
-        if hid == "0" and ctrls == "":
-            own_v2 = path
-        else:
-            own_v1[frozenset(c for c in ctrls.split(",") if c)] = path
-    seen = set()
-    out = []
-    for m in host_mountinfo():
-        if m.fstype not in ("cgroup", "cgroup2") or m.root != "/" or m.devno in seen:
-            continue
-        seen.add(m.devno)
-        if m.fstype == "cgroup2":
-            try:
-                ctrls = frozenset(Path(m.mountpoint, "cgroup.controllers").read_text().split())
-            except OSError:
-                ctrls = frozenset()
-            out.append(CgroupHierarchy(2, Path(m.mountpoint), ctrls, own_v2))
-        else:
-            ctrls = frozenset(o for o in m.super_options
-                              if o in _V1_CONTROLLERS or o.startswith("name="))
-            out.append(CgroupHierarchy(1, Path(m.mountpoint), ctrls, own_v1.get(ctrls, "/")))
-    return out
-
-
-def cgroup_owner(hierarchies: list, controller: str):
-    """The hierarchy whose files control `controller`: a v1 hierarchy that binds
-    it, else the unified one if it offers it, else None."""
-    for h in hierarchies:
-        if h.version == 1 and controller in h.controllers:
-            return h
-    for h in hierarchies:
-        if h.version == 2 and controller in h.controllers:
-            return h
-    return None
-
-
-def cgroup_dirs(cgroup_path: str, hierarchies: list | None = None) -> dict:
-    """{hierarchy label: directory} of cgroup_path in every hierarchy."""
-    hierarchies = hierarchies if hierarchies is not None else host_cgroup_hierarchies()
-    return {h.label: h.dir(cgroup_path) for h in hierarchies}
-
-
-def existing_cgroup_dirs(cgroup_path: str, hierarchies: list | None = None) -> list:
-    return sorted(str(d) for d in cgroup_dirs(cgroup_path, hierarchies).values() if d.is_dir())
-
-
-def cgroup_procs(directory: Path) -> list:
-    """The pids in one cgroup directory (not its descendants)."""
-    try:
-        return [int(p) for p in (directory / "cgroup.procs").read_text().split()]
-    except FileNotFoundError:
-        return []
-
-
-def remove_cgroup_trees(tops, timeout=5.0):
-    """rmdir cgroup directories and their descendants, deepest first, after
-    thawing them and killing what is still in them (test teardown only: never
-    for a cgroup a test did not make).  Pass the same cgroup's directories in
-    every hierarchy together: a task frozen in the freezer hierarchy keeps the
-    others busy until it is thawed there."""
-    tops = [Path(t) for t in tops]
-    deadline = time.monotonic() + timeout
-    while True:
-        dirs = []
-        for top in tops:
-            if top.is_dir():
-                dirs += [Path(root) for root, _, _ in os.walk(top)]
-        if not dirs:
-            return
-        for d in dirs:
-            for name, value in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
-                try:
-                    (d / name).write_text(value)
-                except OSError:
-                    pass
-        for d in dirs:
-            for pid in cgroup_procs(d):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        for d in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
-            try:
-                d.rmdir()
-            except OSError:
-                pass
-        if not any(t.exists() for t in tops):
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"could not remove cgroups {[str(t) for t in tops if t.exists()]}")
-        time.sleep(0.1)
-
-
 # ---------------------------------------------------------------------------
 # Running the binary
 # ---------------------------------------------------------------------------
-
-@dataclass
-class Result:
-    argv: list
-    rc: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list:
-        return [l for l in self.err.splitlines() if l.strip()]
-
-    @property
-    def out_lines(self) -> list:
-        return [l for l in self.out.splitlines() if l.strip()]
-
-    def __str__(self) -> str:
-        return (f"$ {' '.join(map(str, self.argv))}\n  exit {self.rc}\n"
-                f"  stdout: {self.out!r}\n  stderr: {self.err!r}")
-
 
 def is_warning(line: str) -> bool:
     return "warn" in line.lower()
@@ -701,14 +415,6 @@ class Bundle:
     def write_raw(self, text: str) -> "Bundle":
         (self.path / "config.json").write_text(text)
         return self
-
-
-def kill_pids(pids):
-    for pid, _ in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")

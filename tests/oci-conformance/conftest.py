@@ -15,29 +15,24 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
-from berthtest import (Berth, Bundle, Result, existing_cgroup_dirs, host_mountinfo,
-                       kill_pids, processes_matching, remove_cgroup_trees, wait_for)
-
 REPO = Path(__file__).resolve().parents[2]
+# the helpers the suites share: host_objects, command, busybox_rootfs, berth_binary
+sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
-
-def find_binary() -> str | None:
-    env = os.environ.get("BERTH")
-    if env:
-        return str(Path(env).resolve())
-    default = REPO / "build" / "src" / "berth"
-    if default.is_file() and os.access(default, os.X_OK):
-        return str(default)
-    candidates = [p for p in REPO.glob("build*/src/berth") if p.is_file() and os.access(p, os.X_OK)]
-    if not candidates:
-        return None
-    return str(max(candidates, key=lambda p: p.stat().st_mtime))
+from berth_binary import find_berth  # noqa: E402
+from berthtest import Berth, Bundle  # noqa: E402
+from busybox_rootfs import make_busybox_rootfs  # noqa: E402
+from command import Result  # noqa: E402
+from host_objects import (children_of, existing_cgroup_dirs, host_mountinfo,  # noqa: E402
+                          kill_pids, mount_snapshot, new_mounts, processes_of,
+                          remove_cgroup_trees, wait_for)
 
 
 def pytest_configure(config):
@@ -47,12 +42,12 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
-    return f"berth binary: {find_binary() or 'NOT FOUND (set BERTH=...)'}"
+    return f"berth binary: {find_berth() or 'NOT FOUND (set BERTH=...)'}"
 
 
 @pytest.fixture(scope="session")
 def berth_binary() -> str:
-    binary = find_binary()
+    binary = find_berth()
     if binary is None or not os.access(binary, os.X_OK):
         pytest.fail(f"berth binary not found (looked at $BERTH and {REPO}/build*/src/berth); "
                     "build it or set BERTH=/path/to/berth", pytrace=False)
@@ -60,13 +55,8 @@ def berth_binary() -> str:
 
 
 def _unified_roots() -> list[Path]:
-    """The roots of the cgroup2 hierarchies mounted on the host."""
-    roots = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        left, _, right = line.partition(" - ")
-        if right.split(" ")[0] == "cgroup2":
-            roots.append(Path(left.split(" ")[4]))
-    return roots
+    """The mount points of the cgroup2 hierarchies on the host."""
+    return [Path(m.mountpoint) for m in host_mountinfo() if m.fstype == "cgroup2"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -104,34 +94,10 @@ def session_dir():
 def rootfs_template(session_dir) -> Path:
     """A busybox rootfs: Debian's busybox-static with one symlink per applet,
     and passwd/group files with root, nobody and a test user."""
-    busybox = shutil.which("busybox") or "/bin/busybox"
-    if not os.path.exists(busybox):
-        pytest.fail("busybox not found: apt-get install busybox-static", pytrace=False)
-    rootfs = session_dir / "rootfs-template"
-    for d in ("bin", "dev", "etc", "proc", "sys", "tmp", "root", "home/test", "var", "run", "mnt"):
-        (rootfs / d).mkdir(parents=True, exist_ok=True)
-    os.chmod(rootfs / "tmp", 0o1777)
-    shutil.copy2(busybox, rootfs / "bin" / "busybox")
-    os.chmod(rootfs / "bin" / "busybox", 0o755)
-    applets = subprocess.run([busybox, "--list"], capture_output=True, text=True, check=True).stdout.split()
-    for applet in applets:
-        if applet == "busybox" or "/" in applet:
-            continue
-        link = rootfs / "bin" / applet
-        if not link.exists():
-            link.symlink_to("busybox")
-    (rootfs / "etc" / "passwd").write_text(
-        "root:x:0:0:root:/root:/bin/sh\n"
-        "test:x:1000:1000:test user:/home/test:/bin/sh\n"
-        "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
-    (rootfs / "etc" / "group").write_text(
-        "root:x:0:\n"
-        "tty:x:5:\n"
-        "users:x:100:\n"
-        "test:x:1000:\n"
-        "nogroup:x:65534:\n")
-    os.chown(rootfs / "home" / "test", 1000, 1000)
-    return rootfs
+    try:
+        return make_busybox_rootfs(session_dir / "rootfs-template")
+    except RuntimeError as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 class Runtime:
@@ -192,11 +158,7 @@ class Runtime:
             return proc.pid
 
         def child():
-            try:
-                kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-            except OSError:
-                return None
-            for k in kids:
+            for k in children_of(proc.pid):
                 try:
                     if Path(f"/proc/{k}/comm").read_text().strip() == "sleep":
                         return int(k)
@@ -257,19 +219,19 @@ class Runtime:
 
     # -- leak checks -----------------------------------------------------
     def snapshot_mounts(self) -> set:
-        return {(m.mountpoint, m.fstype, m.source, m.root) for m in host_mountinfo()}
+        return mount_snapshot()
 
     def new_mounts_since(self, before: set) -> list:
         """Host mounts that appeared since `before` and belong to this test
         (they name the test directory); other users of this machine may be
         mounting things at the same time."""
-        now = self.snapshot_mounts()
         base = str(self.workdir)
-        return sorted(m for m in now - before
-                      if base in m[0] or base in m[2] or base in m[3] or m[0].startswith(self.root))
+        return new_mounts(before, lambda m: base in m.mountpoint or base in m.source
+                          or base in m.root or m.mountpoint.startswith(self.root))
 
     def leftovers(self) -> list:
-        return processes_matching(self.token, str(self.workdir))
+        """(pid, command line) of the live processes of this test."""
+        return processes_of(self.token.encode(), str(self.workdir))
 
     def assert_clean(self, cid: str, mounts_before: set):
         """Nothing of container `cid` is left: no state directory, no host
@@ -335,7 +297,7 @@ class Runtime:
             left = self.leftovers()
             if not left:
                 return
-            kill_pids(left)
+            kill_pids(pid for pid, _ in left)
             try:
                 wait_for(lambda: not self.leftovers(), timeout=2)
             except AssertionError:
@@ -344,7 +306,7 @@ class Runtime:
     def _stop_holders(self):
         # the sleep children of `unshare --fork` holders first: once their
         # parent is gone they can no longer be found through it
-        kill_pids([(p, "") for p in self._holder_children()])
+        kill_pids(self._holder_children())
         for proc in self.holders:
             try:
                 proc.kill()
@@ -373,13 +335,7 @@ class Runtime:
             subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL)
 
     def _holder_children(self):
-        pids = []
-        for proc in self.holders:
-            try:
-                pids += [int(k) for k in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
-            except OSError:
-                pass
-        return pids
+        return [pid for proc in self.holders for pid in children_of(proc.pid)]
 
 
 @pytest.fixture

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import (assert_one_error_line, cgroup_owner, cgroup_procs,
-                       host_cgroup_hierarchies, pid_alive, remove_cgroup_trees, wait_for)
+from berthtest import assert_one_error_line
+from host_objects import (cgroup_owner, cgroup_procs, host_cgroup_hierarchies, pid_alive,
+                          remove_cgroup_trees, wait_for)
 
 MiB = 1024 * 1024
 WAIT_FOR_GO = "while [ ! -e /out/go ]; do sleep 0.05; done"

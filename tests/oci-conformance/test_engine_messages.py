@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from berthtest import pid_alive, wait_for
+from host_objects import pid_alive, wait_for
 
 
 def error_text(res) -> str:

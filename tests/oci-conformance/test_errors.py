@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from berthtest import (assert_one_error_line, cgroup_owner, existing_cgroup_dirs,
-                       expect_clean_failure, host_cgroup_hierarchies)
+from berthtest import assert_one_error_line, expect_clean_failure
+from host_objects import cgroup_owner, existing_cgroup_dirs, host_cgroup_hierarchies
 
 
 # -- config errors -------------------------------------------------------------

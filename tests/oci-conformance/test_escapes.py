@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import Berth, is_dynamically_linked, wait_for
+from berthtest import Berth, is_dynamically_linked
+from host_objects import wait_for
 from test_rootless import NOBODY, Rootless, rootless_bundle
 
 # Docker's default capability set (what `docker run` gives a container).

@@ -12,7 +12,6 @@ from __future__ import annotations
 import array
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -23,8 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import (RUNC_DEFAULT_CAPS, assert_one_error_line, caps_after_exec,
-                       host_cgroup_hierarchies, parse_status, pid_alive, wait_for)
+from berthtest import RUNC_DEFAULT_CAPS, assert_one_error_line, caps_after_exec, parse_status
+from host_objects import (host_cgroup_hierarchies, namespace_links, pid_alive, process_cgroup_dirs,
+                          process_cgroups, wait_for)
+from pty_master import read_available
 
 NAMESPACES = ["mnt", "pid", "net", "ipc", "uts", "cgroup", "user", "time"]
 
@@ -42,22 +43,8 @@ def start_container(rt, b=None, script="sleep 1000") -> tuple[str, int]:
 
 
 def ns_links(pid) -> dict:
-    out = {}
-    for kind in NAMESPACES:
-        try:
-            out[kind] = os.readlink(f"/proc/{pid}/ns/{kind}")
-        except FileNotFoundError:
-            pass
-    return out
+    return namespace_links(pid, NAMESPACES)
 
-
-def host_cgroups(pid) -> dict:
-    """/proc/<pid>/cgroup as {controllers: path}."""
-    out = {}
-    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
-        _, controllers, path = line.split(":", 2)
-        out[controllers] = path
-    return out
 
 
 def read_pid_file(path: Path) -> int:
@@ -184,7 +171,7 @@ def test_shared_host_namespaces_stay_shared(rt):
 def test_process_is_in_the_cgroups_of_the_container(rt):
     cid, init = start_container(rt)
     pid = exec_detached(rt, cid, "sleep", "1000")
-    assert host_cgroups(pid) == host_cgroups(init)
+    assert process_cgroups(pid) == process_cgroups(init)
     assert pid in container_procs(rt, cid)
 
 
@@ -701,15 +688,10 @@ def read_lines(fd: int, count: int, timeout=10.0) -> bytes:
     output = b""
     deadline = time.monotonic() + timeout
     while output.count(b"\n") < count and time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # EIO: the other side is gone
-                break
-            if not chunk:
-                break
-            output += chunk
+        chunk = read_available(fd, 0.2)
+        if chunk == b"":  # the other side is gone
+            break
+        output += chunk or b""
     return output
 
 
@@ -775,17 +757,6 @@ def test_foreground_tty(rt):
 
 # -- cgroups ----------------------------------------------------------------------------
 
-def container_cgroup_dirs(init: int) -> dict:
-    """{hierarchy label: the container's directory}, from the init's /proc/<pid>/cgroup."""
-    out = {}
-    for h in host_cgroup_hierarchies():
-        for controllers, path in host_cgroups(init).items():
-            if (controllers == "" if h.version == 2
-                    else set(controllers.split(",")) == set(h.controllers)):
-                out[h.label] = h.mount_point / path.lstrip("/")
-    return out
-
-
 def make_sub_cgroup(path: Path):
     path.mkdir()
     # a v1 cpuset cgroup takes processes only once it has CPUs and memory nodes
@@ -796,12 +767,12 @@ def make_sub_cgroup(path: Path):
 
 def test_exec_into_a_sub_cgroup(rt):
     cid, init = start_container(rt)
-    dirs = container_cgroup_dirs(init)
+    dirs = process_cgroup_dirs(init)
     for d in dirs.values():
         make_sub_cgroup(d / "sub")
     pid = exec_detached(rt, cid, "sleep", "1000", flags=("--cgroup", "sub"))
-    now = host_cgroups(pid)
-    for controllers, path in host_cgroups(init).items():
+    now = process_cgroups(pid)
+    for controllers, path in process_cgroups(init).items():
         assert now[controllers] == path + "/sub", (controllers, now)
 
 
@@ -817,10 +788,10 @@ def test_exec_into_a_v1_controller_sub_cgroup(rt):
     if not memory:
         pytest.skip("no cgroup v1 memory hierarchy")
     cid, init = start_container(rt)
-    dirs = container_cgroup_dirs(init)
+    dirs = process_cgroup_dirs(init)
     make_sub_cgroup(dirs[memory[0].label] / "mem-only")
     pid = exec_detached(rt, cid, "sleep", "1000", flags=("--cgroup", "memory:mem-only"))
-    now, before = host_cgroups(pid), host_cgroups(init)
+    now, before = process_cgroups(pid), process_cgroups(init)
     for controllers, path in before.items():
         want = path + "/mem-only" if controllers.split(",") == ["memory"] else path
         assert now[controllers] == want, (controllers, now)

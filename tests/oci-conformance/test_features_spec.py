@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import CAP_BIT, assert_one_error_line, cap_mask, ns_link
+from berthtest import CAP_BIT, assert_one_error_line, cap_mask
+from host_objects import ns_link
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -28,8 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import (Berth, Result, assert_one_error_line, cap_mask, mount_at,
-                       parse_mountinfo, parse_status, wait_for)
+from berthtest import Berth, assert_one_error_line, cap_mask, parse_status
+from command import Result
+from host_objects import mount_at, parse_mountinfo, wait_for
 
 
 # -- helpers -----------------------------------------------------------------------

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import assert_one_error_line, is_warning, ns_link, pid_alive
+from berthtest import assert_one_error_line, is_warning
+from host_objects import ns_link, pid_alive
 
 KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
 FATAL = ["prestart", "createRuntime", "createContainer", "startContainer"]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import assert_one_error_line, ns_link, pid_alive, wait_for
+from berthtest import assert_one_error_line
+from host_objects import ns_link, pid_alive, wait_for
 
 WAIT_FOR_GO = "while [ ! -e /out/go ]; do sleep 0.05; done"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import assert_one_error_line
+from berthtest import expect_clean_failure
 
 
 def _apparmor_enabled() -> bool:
@@ -31,15 +31,9 @@ def test_apparmor_profile_without_apparmor_is_an_error(rt, command):
     b.bind("/out", out)
     b.sh("echo ran > /out/marker")
     b.process["apparmorProfile"] = "berth-test-profile"
-    before = rt.snapshot_mounts()
-    if command == "run":
-        cid = rt.new_id()
-        res = rt.run(b, cid)
-    else:
-        cid, res = rt.create(b)
-    line = assert_one_error_line(res, "/process/apparmorProfile", "AppArmor is not enabled")
+    line = expect_clean_failure(rt, b, "/process/apparmorProfile", "AppArmor is not enabled",
+                                command=command)
     assert line
-    rt.assert_clean(cid, before)
     assert not (out / "marker").exists()
 
 

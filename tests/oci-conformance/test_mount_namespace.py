@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import (missing_fault_injection, Bundle, expect_clean_failure, mount_at, ns_inode, ns_link,
-                       parse_mountinfo)
+from berthtest import Bundle, expect_clean_failure, missing_fault_injection
+from host_objects import host_mountinfo, mount_at, ns_inode, ns_link, parse_mountinfo
 
 MARKER = "the container's rootfs\n"
 
@@ -28,7 +28,7 @@ def without_mount_namespace(b):
 
 def mounts_under(path: Path) -> list:
     base = str(path)
-    return sorted(m.mountpoint for m in parse_mountinfo(Path("/proc/self/mountinfo").read_text())
+    return sorted(m.mountpoint for m in host_mountinfo()
                   if m.mountpoint == base or m.mountpoint.startswith(base + "/"))
 
 
@@ -77,7 +77,7 @@ def test_no_mount_namespace_keeps_the_hosts_propagation(rt):
     b = without_mount_namespace(Bundle(shared / "bundle", rt.rootfs_template, rt.token))
     b.sh("sleep 1000")
     cid = rt.create_ok(b)
-    entries = parse_mountinfo(Path("/proc/self/mountinfo").read_text())
+    entries = host_mountinfo()
     assert any(o.startswith("shared:") for o in mount_at(entries, str(shared)).optional), \
         "the rootfs' parent mount is no longer shared"
     assert str(b.rootfs / "proc") in mounts_under(b.rootfs)

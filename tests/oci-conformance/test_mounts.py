@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import assert_one_error_line, host_mountinfo, mount_at, parse_mountinfo, wait_for
+from berthtest import assert_one_error_line
+from host_objects import host_mountinfo, mount_at, parse_mountinfo, wait_for
 
 
 def inside_mountinfo(rt, b):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import (assert_one_error_line, expect_clean_failure, mount_at, ns_inode, ns_link,
-                       parse_mountinfo)
+from berthtest import assert_one_error_line, expect_clean_failure
+from host_objects import mount_at, ns_inode, ns_link, parse_mountinfo
 
 # config type -> name under /proc/<pid>/ns/
 NS_FILE = {"pid": "pid", "network": "net", "ipc": "ipc", "uts": "uts", "mount": "mnt",

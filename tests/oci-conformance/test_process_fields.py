@@ -18,8 +18,8 @@ import uuid
 
 import pytest
 
-from berthtest import (assert_one_error_line, cgroup_owner, expect_clean_failure,
-                       host_cgroup_hierarchies, parse_status, wait_for)
+from berthtest import assert_one_error_line, expect_clean_failure, parse_status
+from host_objects import cgroup_owner, host_cgroup_hierarchies, wait_for
 
 
 def stat_fields(text: str) -> dict:

@@ -3,7 +3,7 @@ and the /dev symlinks."""
 
 import os
 
-from berthtest import parse_mountinfo, mount_at
+from host_objects import parse_mountinfo, mount_at
 
 
 # -- root.readonly ---------------------------------------------------------------

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import Result, assert_one_error_line, is_warning, pid_alive, wait_for
+from berthtest import assert_one_error_line, is_warning
+from command import Result
+from host_objects import host_mountinfo, pid_alive, wait_for
 
 NOBODY = 65534
 SUBID_BASE = 200000  # what the subids fixture gives uid 65534
@@ -459,12 +461,7 @@ def test_rootless_without_a_user_namespace_is_refused_up_front(rt, rl):
 
 def cgroup_mounts() -> list[Path]:
     """Every cgroup hierarchy mounted on the host."""
-    found = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        left, _, right = line.partition(" - ")
-        if right.split(" ")[0] in ("cgroup", "cgroup2"):
-            found.append(Path(left.split(" ")[4]))
-    return found
+    return [Path(m.mountpoint) for m in host_mountinfo() if m.fstype in ("cgroup", "cgroup2")]
 
 
 @pytest.fixture

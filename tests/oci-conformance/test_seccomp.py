@@ -35,7 +35,8 @@ import pytest
 
 import engine_profiles
 from berthtest import (RUNC_DEFAULT_CAPS, assert_one_error_line, is_sanitizer_build,
-                       missing_ia32_entry, parse_status, wait_for)
+                       missing_ia32_entry, parse_status)
+from host_objects import wait_for
 
 # x86_64 system call numbers (asm/unistd_64.h) and the i386 ones the 32-bit
 # entry uses (asm/unistd_32.h).

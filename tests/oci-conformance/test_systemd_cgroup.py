@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import (Berth, assert_one_error_line, cgroup_owner, existing_cgroup_dirs,
-                       host_cgroup_hierarchies, pid_alive, remove_cgroup_trees, wait_for)
+from berthtest import Berth, assert_one_error_line
+from host_objects import (cgroup_owner, existing_cgroup_dirs, host_cgroup_hierarchies, pid_alive,
+                          remove_cgroup_trees, wait_for)
 
 MiB = 1024 * 1024
 

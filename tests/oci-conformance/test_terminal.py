@@ -6,10 +6,8 @@ a console socket nobody listens on, no devpts, a hostile /dev/console)."""
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
-import select
 import socket
 import struct
 import subprocess
@@ -18,6 +16,7 @@ import time
 from pathlib import Path
 
 from berthtest import assert_one_error_line
+from pty_master import read_available
 
 TIMEOUT = 20.0
 
@@ -57,15 +56,9 @@ def read_until(fd: int, marker: bytes, timeout=TIMEOUT) -> bytes:
         left = deadline - time.monotonic()
         if left <= 0:
             raise AssertionError(f"timed out waiting for {marker!r}; got {out!r}")
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
+        chunk = read_available(fd, left)
+        if chunk is None:
             continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError as e:
-            if e.errno == errno.EIO:
-                break
-            raise
         if not chunk:
             break
         out += chunk

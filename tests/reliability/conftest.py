@@ -22,6 +22,8 @@ import pytest
 
 CONFORMANCE = Path(__file__).resolve().parents[1] / "oci-conformance"
 sys.path.insert(0, str(CONFORMANCE))
+# the helpers the suites share (leaks.py reads the host through host_objects)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
 
 _spec = importlib.util.spec_from_file_location("oci_conformance_conftest", CONFORMANCE / "conftest.py")
 _conformance = importlib.util.module_from_spec(_spec)

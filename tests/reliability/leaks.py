@@ -22,7 +22,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from berthtest import (host_cgroup_hierarchies, host_mountinfo, processes_matching, wait_for)
+from host_objects import (SECCOMP_CACHE, children_of, cmdline, host_cgroup_hierarchies,
+                          mount_snapshot, proc_state, processes_of, wait_for)
 
 ID_PREFIX = "rl"
 
@@ -34,30 +35,6 @@ class Totals:
 
 
 TOTALS = Totals()
-
-
-def children_of(pid: int) -> list:
-    out = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
-
-
-def proc_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return "?"
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return "?"
 
 
 class LeakCounter:
@@ -73,7 +50,7 @@ class LeakCounter:
     # -- the counts ------------------------------------------------------------
     def mounts(self) -> set:
         base, root = str(self.rt.workdir), self.rt.root
-        return {(m.mountpoint, m.fstype, m.source) for m in host_mountinfo()
+        return {m for m in mount_snapshot()
                 if m.mountpoint.startswith(base) or m.mountpoint.startswith(root)
                 or base in m.source or base in m.root}
 
@@ -96,18 +73,19 @@ class LeakCounter:
             return found
         for dirpath, dirnames, filenames in os.walk(root):
             rel = os.path.relpath(dirpath, root)
-            in_cache = rel == "@cache" or rel.startswith("@cache/")
+            in_cache = rel == SECCOMP_CACHE or rel.startswith(SECCOMP_CACHE + "/")
             for name in dirnames + filenames:
                 if in_cache and not (name.startswith(".") and ".tmp." in name):
                     continue
-                if rel == "." and name == "@cache":
+                if rel == "." and name == SECCOMP_CACHE:
                     continue
                 found.add(os.path.normpath(os.path.join(rel, name)))
         return found
 
     def processes(self) -> set:
-        found = {(pid, cmd) for pid, cmd in processes_matching(self.rt.token, str(self.rt.workdir))}
-        found |= {(pid, cmdline(pid)) for pid in children_of(os.getpid()) if proc_state(pid) not in ("Z", "X")}
+        found = set(processes_of(self.rt.token.encode(), str(self.rt.workdir)))
+        found |= {(pid, cmdline(pid)) for pid in children_of(os.getpid())
+                  if proc_state(pid) not in (None, "Z", "X")}
         return found
 
     def zombies(self) -> set:

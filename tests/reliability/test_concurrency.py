@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import is_warning, wait_for
+from berthtest import is_warning
+from host_objects import wait_for
 from leaks import TOTALS
 from util import new_id, quick, sleeper
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import missing_fault_injection, pid_alive, wait_for
+from berthtest import missing_fault_injection
+from host_objects import pid_alive
 from util import (new_id, one_error, quick, sleeper, state_json_parses, use_unified_cgroup_view,
                   wait_gone)
 

@@ -6,7 +6,8 @@ import json
 import os
 from pathlib import Path
 
-from berthtest import Berth, assert_one_error_line, pid_alive, wait_for
+from berthtest import Berth, assert_one_error_line
+from host_objects import pid_alive, wait_for
 from leaks import ID_PREFIX
 
 
