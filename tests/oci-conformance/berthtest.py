@@ -85,6 +85,26 @@ def _probe_ia32_entry() -> str | None:
            f"{res.stderr.strip()}"
 
 
+def missing_unprivileged_userns() -> str | None:
+    """None when an unprivileged user (uid 65534) may make a user namespace
+    here, else why not (user.max_user_namespaces = 0, Debian's
+    kernel.unprivileged_userns_clone = 0, an LSM that refuses it). Probed in
+    a child, as the rootless tests would run berth."""
+    if "unprivileged_userns" not in _feature_cache:
+        import shutil
+        setpriv, unshare = shutil.which("setpriv"), shutil.which("unshare")
+        if setpriv is None or unshare is None:
+            reason = "needs setpriv and unshare (util-linux)"
+        else:
+            res = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                                  unshare, "-Ur", "true"], capture_output=True, text=True,
+                                 timeout=60)
+            reason = None if res.returncode == 0 else \
+                f"unprivileged user namespaces are refused here: {res.stderr.strip()}"
+        _feature_cache["unprivileged_userns"] = reason
+    return _feature_cache["unprivileged_userns"]
+
+
 # ---------------------------------------------------------------------------
 # The default config.
 #

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from berthtest import assert_one_error_line, is_warning
+from berthtest import assert_one_error_line, is_warning, missing_unprivileged_userns
 from command import Result
 from host_objects import host_mountinfo, pid_alive, wait_for
 
@@ -26,7 +26,8 @@ SUBID_COUNT = 65536
 # By full path: some tests give berth a PATH without the id map helpers.
 AS_NOBODY = [shutil.which("setpriv") or "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
-pytestmark = pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux)")
+pytestmark = pytest.mark.skipif(missing_unprivileged_userns() is not None,
+                                reason=str(missing_unprivileged_userns()))
 
 
 @pytest.fixture
