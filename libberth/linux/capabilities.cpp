@@ -132,6 +132,14 @@ Result<void> drop_bounding_set(std::uint64_t keep, unsigned last_cap) {
   return {};
 }
 
+Result<void> check_capabilities_grantable(const CapabilitySets &sets) {
+  if (std::uint64_t missing = permitted_missing(sets.permitted); missing != 0)
+    return fail("/process/capabilities/permitted: " + names_of(missing) +
+                    " not permitted to the runtime itself",
+                EPERM);
+  return {};
+}
+
 Result<void> set_capabilities(const CapabilitySets &sets) {
   // The kernel refuses this too, with a bare EPERM; say which one.
   if (std::uint64_t stray = sets.effective & ~sets.permitted; stray != 0)

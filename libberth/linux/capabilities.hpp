@@ -36,6 +36,12 @@ CapabilitySets resolve_capabilities(const spec::Capabilities &names, unsigned la
 // a drop of a capability the set does not have is not an error.
 Result<void> drop_bounding_set(std::uint64_t keep, unsigned last_cap);
 
+// Fails when the runtime itself is not permitted a capability of
+// sets.permitted (a host that withholds it, a reduced bounding set, rootless):
+// the permitted set can only shrink, so the later capset would fail. Checked
+// during create, so that create fails as runc's does, not start.
+Result<void> check_capabilities_grantable(const CapabilitySets &sets);
+
 // Sets the effective, permitted and inheritable sets to exactly the given ones,
 // with one capset call; allocates nothing unless it fails.
 Result<void> set_capabilities(const CapabilitySets &sets);

@@ -80,6 +80,7 @@ Result<CredentialPlan> prepare_credentials(const spec::Process &process,
   if (process.capabilities) {
     plan.last_cap = running_kernel_last_cap();
     CapabilitySets sets = resolve_capabilities(*process.capabilities, plan.last_cap, warnings);
+    BERTH_TRY(check_capabilities_grantable(sets));
     // Dropping from the bounding set needs CAP_SETPCAP, which a non-root uid
     // no longer has once the user switch clears its effective set.
     BERTH_TRY(drop_bounding_set(sets.bounding, plan.last_cap));
