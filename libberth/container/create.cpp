@@ -9,7 +9,6 @@
 
 #include "cgroup/manager.hpp"
 #include "container/create_cgroup.hpp"
-#include "container/fault_injection.hpp"
 #include "container/hook_state.hpp"
 #include "container/host_rootfs_mount.hpp"
 #include "container/lifecycle.hpp"
@@ -25,6 +24,7 @@
 #include "process/hooks.hpp"
 #include "seccomp/cache.hpp"
 #include "seccomp/filter.hpp"
+#include "sys/fault_injection.hpp"
 #include "sys/log.hpp"
 #include "sys/phase_log.hpp"
 #include "sys/syscalls.hpp"
@@ -207,7 +207,7 @@ public:
         cloned_into_cgroup_(cloned_into_cgroup), poststop_on_failure_(poststop_on_failure) {}
 
   Result<void> record_pid(pid_t pid) {
-    fault_point("cloned");
+    sys::fault_point("cloned");
     auto start_time = live_process_start_time(pid);
     if (!start_time)
       return fail("container init exited during setup");
@@ -218,7 +218,7 @@ public:
     // --root is a measurable part of a create (bench/README.md).
     if (!cloned_into_cgroup_)
       BERTH_TRY(dir_.write(state_));
-    fault_point("pid-recorded");
+    sys::fault_point("pid-recorded");
     if (cgroups_.systemd_managed()) {
       std::optional<spec::Resources> resources;
       if (config_.linux)
@@ -316,9 +316,9 @@ Result<void> commit(const CreatePlan &plan, const CreateOptions &options, bool r
   std::string process_state;
   if (plan.seccomp.program && plan.seccomp.program->uses_notify())
     process_state = seccomp_process_state(plan.config, state);
-  fault_point("before-commit");
+  sys::fault_point("before-commit");
   BERTH_TRY(berth_end.send(process::SyncMessage::Commit, process_state));
-  fault_point("committed");
+  sys::fault_point("committed");
   return {};
 }
 
@@ -333,7 +333,7 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
 
   log::Phase reserving(phase_of, "reserve the state directory");
   BERTH_TRY_ASSIGN(StateDir dir, reserve_id(global, options.id));
-  fault_point("state-reserved");
+  sys::fault_point("state-reserved");
   if (!options.notify_socket.empty())
     BERTH_TRY(prepare_notify_socket(dir, plan.config));
   reserving.end();
@@ -360,7 +360,7 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   StoredState state = initial_state(plan, options, has_cgroup);
   BERTH_TRY_ASSIGN(auto host_mounts, guard_host_mounts(plan, state));
   BERTH_TRY(dir.write(state)); // names the cgroup for a delete after a killed create
-  fault_point("cgroup-created");
+  sys::fault_point("cgroup-created");
   auto ctx = init_context(plan, options, init_end, listener.get(),
                           has_cgroup ? plan.cgroups.clone_into_fd() : -1);
   InitEvents events{plan.config,        plan.cgroups,       dir, state, has_cgroup,
@@ -377,7 +377,7 @@ Result<CreatedContainer> create_container_steps(const GlobalOptions &global,
   listener.reset(); // the init holds it now
   plan.seccomp.listener.reset();
   plan.console.init_end.reset();
-  fault_point("init-ready");
+  sys::fault_point("init-ready");
   spawning.end();
 
   log::Phase committing(phase_of, "record the state and commit");

@@ -25,6 +25,7 @@
 #include "process/exec_child.hpp"
 #include "process/finalize.hpp"
 #include "process/terminal_setup.hpp"
+#include "sys/fault_injection.hpp"
 #include "sys/syscalls.hpp"
 
 namespace berth::process {
@@ -128,6 +129,7 @@ Result<pid_t> stage(const ExecChildContext &ctx) {
     return fail_errno("clone the process into the container's pid namespace");
   if (pid == 0)
     run_exec_process(ctx);
+  sys::fault_point("exec-stager-forked");
   return static_cast<pid_t>(pid);
 }
 

@@ -3,7 +3,9 @@ order, a full state disk, and a pid reused by a stranger."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -11,20 +13,24 @@ from pathlib import Path
 import pytest
 
 from berthtest import missing_fault_injection
-from host_objects import pid_alive
+from host_objects import pid_alive, wait_for
 from util import (new_id, one_error, quick, sleeper, state_json_parses, use_unified_cgroup_view,
                   wait_gone)
 
-# The stages of libberth/container/fault_injection.hpp (berth(8), ENVIRONMENT).
+# The stages of libberth/sys/fault_injection.hpp (berth(8), ENVIRONMENT).
 STAGES = ["state-reserved", "cgroup-created", "cloned", "pid-recorded", "init-ready",
           "before-commit", "committed"]
 
 
+EXEC_STAGES = ["exec-stager-forked"]
+
+
 def test_stage_list_matches_the_source():
-    src = Path(__file__).resolve().parents[2] / "libberth/container/fault_injection.hpp"
+    src = Path(__file__).resolve().parents[2] / "libberth/sys/fault_injection.hpp"
     text = src.read_text()
-    listed = [s for s in STAGES if f'"{s}"' in text]
-    assert listed == STAGES, f"fault_injection.hpp names other stages than this test: {text}"
+    named = re.findall(r'^\s*"([a-z-]+)",', text, re.M)
+    assert named == STAGES + EXEC_STAGES, \
+        f"fault_injection.hpp names other stages than this test: {named}"
 
 
 def needs_fault_injection(rt):
@@ -229,3 +235,33 @@ def test_pid_reuse_is_not_the_container(rt, leaks):
         stranger.kill()
         stranger.wait()
     leaks.check()
+
+
+def test_exec_whose_stager_dies_before_it_reports_fails_and_leaves_nothing(rt, leaks):
+    # The stager forks the process, then is killed before it says the
+    # process' pid: the process, blocked on berth's Commit, still holds the
+    # channel. berth must not wait on it forever: it fails, and the process
+    # reads end-of-file and exits.
+    needs_fault_injection(rt)
+    b = sleeper(rt)
+    cid = new_id(rt)
+    cid, res = rt.create(b, cid)
+    assert res.rc == 0, res
+    try:
+        assert rt("start", cid).rc == 0
+        rt.berth.env["BERTH_TEST_KILL_AT"] = "exec-stager-forked"
+        try:
+            res = rt("exec", cid, "true", timeout=30)
+        finally:
+            del rt.berth.env["BERTH_TEST_KILL_AT"]
+        assert res.rc not in (0, -1), f"exec did not fail promptly\n{res}"
+        one_error(res, "stager")
+        init = rt.state(cid)["pid"]
+
+        def only_the_init() -> bool:
+            ps = rt("ps", "--format", "json", cid)
+            return ps.rc == 0 and json.loads(ps.out) == [init]
+        wait_for(only_the_init, what="the orphaned exec process to exit")
+    finally:
+        assert rt("delete", "--force", cid).rc == 0
+    leaks.check("after an exec whose stager died")

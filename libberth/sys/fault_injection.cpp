@@ -1,4 +1,4 @@
-#include "container/fault_injection.hpp"
+#include "sys/fault_injection.hpp"
 
 #include <signal.h>
 
@@ -6,7 +6,7 @@
 
 #include "berth_config.h"
 
-namespace berth::container {
+namespace berth::sys {
 
 void fault_point(std::string_view stage) {
 #if BERTH_FAULT_INJECTION
@@ -20,4 +20,4 @@ void fault_point(std::string_view stage) {
 #endif
 }
 
-} // namespace berth::container
+} // namespace berth::sys
