@@ -18,7 +18,6 @@ in ms.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -28,18 +27,22 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "integration"))
+# The integration harness drives the engine; it needs the shared test library.
+sys.path[:0] = [str(REPO / "tests" / "integration"), str(REPO / "tests" / "pylib")]
 
 import itlib  # noqa: E402
+from busybox_rootfs import make_busybox_rootfs  # noqa: E402
+from command import run  # noqa: E402
 from docker_engine import DOCKER, Docker  # noqa: E402
 from itlib import ok  # noqa: E402
+from results_file import write_results  # noqa: E402
 
 RUNC = "runc"   # dockerd's built-in runtime: `runc` from PATH
 
 
 def timed(argv, env) -> int:
     t0 = time.perf_counter_ns()
-    res = itlib.run(argv, env=env)
+    res = run(argv, env=env)
     dt = time.perf_counter_ns() - t0
     assert res.rc == 0, f"command failed:\n{res}"
     return dt
@@ -61,14 +64,14 @@ def main() -> int:
     load_start = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="berth-bench-docker.", dir="/tmp"))
     os.chmod(work, 0o755)
-    rootfs = itlib.make_busybox_rootfs(work / "rootfs-template")
+    rootfs = make_busybox_rootfs(work / "rootfs-template")
     dk = Docker(work, berth, rootfs, "bench" + itlib.token()[:6])
     samples = {("run", "berth"): [], ("run", "runc"): [], ("exec", "berth"): [], ("exec", "runc"): []}
     try:
         dk.start()
         versions = {"docker": ok(dk.docker("version", "--format", "{{.Server.Version}}")).out.strip(),
-                    "berth": itlib.run([berth, "--version"]).out.splitlines()[0],
-                    "runc": itlib.run([runc, "--version"]).out.splitlines()[0]}
+                    "berth": run([berth, "--version"]).out.splitlines()[0],
+                    "runc": run([runc, "--version"]).out.splitlines()[0]}
         runtimes = {"berth": "berth", "runc": RUNC}
         # one warm-up of each, not counted (the first run loads the image's layers)
         for rt in runtimes.values():
@@ -106,15 +109,9 @@ def main() -> int:
             s = samples[(what, r)]
             ratio = f"{med['berth'] / med['runc']:.2f}" if r == "runc" else ""
             print(f"| {label} | {r} | {ms(med[r]):.1f} | {ms(min(s)):.1f} | {ms(max(s)):.1f} | {ratio} | {len(s)} |")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({
+    return write_results(args.out, {
         "versions": versions, "n": args.n, "load_average": [load_start, load_end],
-        "samples_ns": {f"{w} {r}": v for (w, r), v in samples.items()},
-        "leftovers": left}, indent=1) + "\n")
-    if left:
-        print("left behind:", *left, sep="\n  ")
-        return 1
-    return 0
+        "samples_ns": {f"{w} {r}": v for (w, r), v in samples.items()}}, left)
 
 
 if __name__ == "__main__":

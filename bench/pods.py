@@ -18,7 +18,6 @@ It measures only; nothing asserts timings.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -28,11 +27,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "integration"))
+# The integration harness drives the engine; it needs the shared test library.
+sys.path[:0] = [str(REPO / "tests" / "integration"), str(REPO / "tests" / "pylib")]
 
 import itlib  # noqa: E402
+from busybox_rootfs import make_busybox_rootfs  # noqa: E402
 from cri_engine import CriContainerd, find_crictl, missing_cni_plugins  # noqa: E402
 from itlib import ok, wait_for  # noqa: E402
+from results_file import write_results  # noqa: E402
 
 SLEEP = ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]
 
@@ -76,7 +78,7 @@ def main() -> int:
     berth = str(Path(args.berth).resolve())
     workdir = Path(tempfile.mkdtemp(prefix="berth-bench-pods.", dir="/tmp"))
     os.chmod(workdir, 0o755)
-    template = itlib.make_busybox_rootfs(workdir / "rootfs-template")
+    template = make_busybox_rootfs(workdir / "rootfs-template")
     engine = CriContainerd(workdir, berth, template, itlib.token(), crictl,
                            other_runtimes={"runc": args.runc})
     samples: dict = {}
@@ -109,14 +111,9 @@ def main() -> int:
         b, r = samples[f"berth {size}"], samples[f"runc {size}"]
         print(f"{size:>10} | {ms([x[0] for x in b]):>11} | {ms([x[0] for x in r]):>10} | "
               f"{ms([x[1] for x in b]):>15} | {ms([x[1] for x in r]):>14}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"berth": berth, "runc": args.runc, "rounds": args.rounds,
-                                          "load_average": [load_start, load_end],
-                                          "samples_s": samples, "leftovers": leftovers}, indent=1))
-    if leftovers:
-        print("left behind:", *leftovers, sep="\n  ")
-        return 1
-    return 0
+    return write_results(args.out, {"berth": berth, "runc": args.runc, "rounds": args.rounds,
+                                    "load_average": [load_start, load_end],
+                                    "samples_s": samples}, leftovers)
 
 
 if __name__ == "__main__":

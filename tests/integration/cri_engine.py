@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import cri_images
 import host_objects
 import itlib
 from command import COMMAND_TIMEOUT, Result, run
-from engines import Engine
+from engines import DaemonEngine
 from itlib import HostSnapshot, ok, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +36,7 @@ def missing_cni_plugins() -> list:
     return [p for p in ("bridge", "host-local", "loopback") if not (CNI_BIN / p).exists()]
 
 
-class CriContainerd(Engine):
+class CriContainerd(DaemonEngine):
     # the first letter makes the run's token (containerd's suite has "c")
     name = "k8s-cri"
 
@@ -53,7 +52,6 @@ class CriContainerd(Engine):
         self.config = self.dir / "config.toml"
         self.log_path = self.dir / "containerd.log"
         self.cni_conf = self.dir / "net.d"
-        self.proc: subprocess.Popen | None = None
         # Kubernetes' namespace for everything the CRI plugin makes
         self.namespace = "k8s.io"
         self.pause_image = f"localhost/berth-it/pause:{token}"
@@ -276,17 +274,10 @@ state = "{self.dir}/state"
         return sorted(now - self.netns_before)
 
     # -- shutdown and leftovers ---------------------------------------------
-    def shutdown(self) -> None:
-        if self.down:
-            return
-        self.down = True
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            res = self.crictl("pods", "-q", timeout=20)
-            for pod in res.out.split() if res.rc == 0 else []:
-                self.remove_pod(pod)
-            itlib.stop_daemon(self.proc, timeout=15)
+    def remove_everything(self) -> None:
+        res = self.crictl("pods", "-q", timeout=20)
+        for pod in res.out.split() if res.rc == 0 else []:
+            self.remove_pod(pod)
 
     def container_ids(self) -> list:
         """Every pod and container id berth was given (its state directories),

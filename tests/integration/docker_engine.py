@@ -21,7 +21,7 @@ from pathlib import Path
 import host_objects
 import itlib
 from command import COMMAND_TIMEOUT, Result, run
-from engines import Engine
+from engines import DaemonEngine
 from itlib import HostSnapshot, ok, wait_for
 
 DOCKER = "/usr/bin/docker"
@@ -116,7 +116,7 @@ class HostNetwork:
                 pass
 
 
-class Docker(Engine):
+class Docker(DaemonEngine):
     name = "docker"
 
     def __init__(self, *args):
@@ -127,7 +127,6 @@ class Docker(Engine):
         self.pidfile = self.dir / "docker.pid"
         self.config = self.dir / "daemon.json"
         self.log_path = self.dir / "dockerd.log"
-        self.proc: subprocess.Popen | None = None
         self.host: HostNetwork | None = None
         self.stop_problem = ""
         self.stop_errors: list = []
@@ -185,20 +184,18 @@ class Docker(Engine):
         self.docker("rm", "--force", "--volumes", name)
 
     # -- shutdown and leftovers ---------------------------------------------
-    def shutdown(self) -> None:
-        if self.down:
-            return
-        self.down = True
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            if self.docker("version", timeout=5).rc == 0:
-                res = self.docker("ps", "--all", "--quiet")
-                for cid in res.out.split() if res.rc == 0 else []:
-                    self.remove(cid)
-            if not itlib.stop_daemon(self.proc, timeout=30):
-                # a dockerd that has to be killed leaves its mounts behind
-                self.stop_problem = "dockerd did not exit within 30 s of SIGTERM"
+    stop_timeout = 30.0
+
+    def remove_everything(self) -> None:
+        if self.docker("version", timeout=5).rc == 0:
+            res = self.docker("ps", "--all", "--quiet")
+            for cid in res.out.split() if res.rc == 0 else []:
+                self.remove(cid)
+
+    def after_stop(self) -> None:
+        if not self.stopped_in_time:
+            # a dockerd that has to be killed leaves its mounts behind
+            self.stop_problem = "dockerd did not exit within 30 s of SIGTERM"
         if self.proc.returncode != 0 and not self.stop_problem:
             self.stop_problem = f"dockerd exited with {self.proc.returncode}"
         # what went wrong while it stopped (the log from SIGTERM on)

@@ -44,6 +44,18 @@ class Engine:
         self.before: HostSnapshot | None = None
         self.down = False
 
+    # -- shutdown -------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Once, before the leftover checks: what the engine still runs goes,
+        then the engine itself."""
+        if self.down:
+            return
+        self.down = True
+        self.stop()
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
     def new_name(self, what: str) -> str:
         self.counter += 1
         return f"it-{what}-{self.counter}-{self.token}"
@@ -101,7 +113,34 @@ class Engine:
 
 # ---------------------------------------------------------------------------
 
-class Containerd(Engine):
+class DaemonEngine(Engine):
+    """An engine run as a daemon of the suite's own (containerd, dockerd, the
+    CRI plugin): stopping it removes what it runs while it still answers,
+    then sends SIGTERM."""
+
+    stop_timeout = 15.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proc: subprocess.Popen | None = None
+        self.stopped_in_time = True  # False: SIGTERM did not end the daemon in time
+
+    def remove_everything(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.remove_everything()
+            self.stopped_in_time = itlib.stop_daemon(self.proc, timeout=self.stop_timeout)
+        self.after_stop()
+
+    def after_stop(self) -> None:
+        """What an engine checks once its daemon is gone (nothing by default)."""
+
+
+class Containerd(DaemonEngine):
     name = "containerd"
 
     def __init__(self, *args):
@@ -113,7 +152,6 @@ class Containerd(Engine):
         self.fifo.mkdir(exist_ok=True)
         self.config = self.dir / "config.toml"
         self.log_path = self.dir / "containerd.log"
-        self.proc: subprocess.Popen | None = None
         self.ids: list = []
         self.config.write_text(f"""\
 version = 2
@@ -193,16 +231,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
             self.ctr("container", "delete", cid)
 
     # -- shutdown and leftovers ---------------------------------------------
-    def shutdown(self) -> None:
-        if self.down:
-            return
-        self.down = True
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            for cid in self.containers() if self.ctr("version", timeout=5).rc == 0 else []:
-                self.remove(cid)
-            itlib.stop_daemon(self.proc, timeout=15)
+    def remove_everything(self) -> None:
+        for cid in self.containers() if self.ctr("version", timeout=5).rc == 0 else []:
+            self.remove(cid)
 
     def container_ids(self) -> list:
         return list(self.ids)
@@ -288,10 +319,7 @@ class Podman(Engine):
         self.podman("unpause", name)
         self.podman("rm", "--force", "--time", "0", name)
 
-    def shutdown(self) -> None:
-        if self.down:
-            return
-        self.down = True
+    def stop(self) -> None:
         res = self.podman("ps", "--all", "--format", "{{.Names}}")
         for name in res.out.split() if res.rc == 0 else []:
             self.remove(name)
